@@ -1,0 +1,132 @@
+import Fastify, { type FastifyInstance } from "fastify"
+import { Data, Effect, Either, JSONSchema, ParseResult, Runtime, Schema } from "effect"
+import { Health, JobsPage, JobsQuery, type JobsQuery as JobsQueryType } from "../schemas/Api.js"
+import { ClickHouse } from "../sinks/ClickHouse.js"
+import { Postgres } from "../sinks/Postgres.js"
+import { jobSelectList, rowToJob } from "../sinks/postgresJobs.js"
+import { Kafka } from "./Kafka.js"
+
+/** A request the API refuses as it stands: the message says what to change. */
+export class BadRequest extends Data.TaggedError("BadRequest")<{ readonly message: string }> {}
+
+export type ApiServices = Kafka | Postgres | ClickHouse
+
+/**
+ * The query API. Routes declare their schemas (derived from `schemas/`); handlers run one Effect each through
+ * the process's runtime, and one error handler turns failures into status codes.
+ */
+export const makeApi = (runtime: Runtime.Runtime<ApiServices>): FastifyInstance => {
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 })
+  const run = <A, E>(effect: Effect.Effect<A, E, ApiServices>) => Runtime.runPromise(runtime)(effect)
+
+  app.setErrorHandler((error: unknown, _request, reply) => {
+    const tag = typeof error === "object" && error !== null && "_tag" in error ? String(error._tag) : undefined
+    const message = error instanceof Error ? error.message : String(error)
+    const validation = typeof error === "object" && error !== null && "validation" in error
+    if (tag === "BadRequest" || validation) return reply.status(400).send({ error: "bad_request", message })
+    if (tag === "PostgresError" || tag === "ClickHouseError" || tag === "KafkaError")
+      return reply.status(503).send({ error: "unavailable", message })
+    const status = typeof error === "object" && error !== null && "statusCode" in error ? Number(error.statusCode) : 500
+    return reply.status(status >= 400 && status < 600 ? status : 500).send({ error: "internal", message })
+  })
+
+  app.get(
+    "/jobs",
+    { schema: { querystring: JSONSchema.make(JobsQuery), response: { 200: JSONSchema.make(JobsPage) } } },
+    (request) => run(listJobs(request.query))
+  )
+
+  app.get("/healthz", { schema: { response: { 200: JSONSchema.make(Health), 503: JSONSchema.make(Health) } } }, async (_request, reply) => {
+    const health = await run(checkHealth)
+    return reply.status(health.status === "ok" ? 200 : 503).send(health)
+  })
+
+  return app
+}
+
+export const listJobs = (rawQuery: unknown) =>
+  Effect.gen(function* () {
+    const query = yield* Schema.decodeUnknown(JobsQuery)(rawQuery).pipe(
+      Effect.mapError((e) => new BadRequest({ message: ParseResult.TreeFormatter.formatErrorSync(e) }))
+    )
+    const limit = query.limit ?? 20
+    const { where, params } = yield* filters(query)
+    const db = yield* Postgres
+    const rows = yield* db.query(
+      `SELECT ${jobSelectList}, coalesce(posted_at, '0001-01-01')::text AS sort_date
+       FROM jobs ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
+       ORDER BY coalesce(posted_at, '0001-01-01') DESC, job_id ASC
+       LIMIT ${limit + 1}`,
+      params
+    )
+    const page = rows.slice(0, limit)
+    const last = page[page.length - 1]
+    const nextCursor = rows.length > limit && last ? encodeCursor(String(last.sort_date), String(last.job_id)) : null
+    return { items: page.map(rowToJob), nextCursor } satisfies JobsPage
+  })
+
+/** SQL conditions for the query; every user value is a bound parameter. */
+const filters = (query: JobsQueryType) =>
+  Effect.gen(function* () {
+    const where: Array<string> = []
+    const params: Array<unknown> = []
+    const bind = (value: unknown) => `$${params.push(value)}`
+    if (query.q)
+      where.push(
+        `to_tsvector('english', title || ' ' || company || ' ' || description) @@ websearch_to_tsquery('english', ${bind(query.q)})`
+      )
+    if (query.company) where.push(`company ILIKE ${bind(`%${escapeLike(query.company)}%`)}`)
+    if (query.location)
+      where.push(`EXISTS (SELECT 1 FROM unnest(locations) AS l WHERE l ILIKE ${bind(`%${escapeLike(query.location)}%`)})`)
+    if (query.source) where.push(`source = ${bind(query.source)}`)
+    if (query.remote !== undefined) where.push(`remote = ${bind(query.remote)}`)
+    if (query.employmentType) where.push(`employment_type = ${bind(query.employmentType)}`)
+    if (query.postedSince) where.push(`posted_at >= ${bind(query.postedSince)}::date`)
+    if (query.salaryMin !== undefined) where.push(`coalesce(salary_max, salary_min) >= ${bind(query.salaryMin)}`)
+    if (query.cursor) {
+      const cursor = yield* Either.match(decodeCursor(query.cursor), {
+        onLeft: () => Effect.fail(new BadRequest({ message: "cursor is not one this API returned" })),
+        onRight: Effect.succeed
+      })
+      const date = bind(cursor.date)
+      where.push(
+        `(coalesce(posted_at, '0001-01-01') < ${date}::date OR (coalesce(posted_at, '0001-01-01') = ${date}::date AND job_id > ${bind(cursor.id)}))`
+      )
+    }
+    return { where, params }
+  })
+
+const checkHealth = Effect.gen(function* () {
+  const timed = <A, E>(probe: Effect.Effect<A, E>, show: (a: A) => string) =>
+    Effect.gen(function* () {
+      const start = performance.now()
+      const result = yield* Effect.either(probe.pipe(Effect.timeout("3 seconds")))
+      const latencyMs = Math.round(performance.now() - start)
+      return Either.match(result, {
+        onLeft: (e) => ({ ok: false, detail: e instanceof Error ? e.message : String(e), latencyMs }),
+        onRight: (a) => ({ ok: true, detail: show(a), latencyMs })
+      })
+    })
+  const kafka = yield* Kafka
+  const db = yield* Postgres
+  const ch = yield* ClickHouse
+  const [k, p, c] = yield* Effect.all(
+    [
+      timed(kafka.ping, (n) => `${n} topics`),
+      timed(db.query<{ server_version: string }>("SHOW server_version"), (rows) => `PostgreSQL ${rows[0]?.server_version}`),
+      timed(ch.ping, (v) => `ClickHouse ${v}`)
+    ],
+    { concurrency: "unbounded" }
+  )
+  return { status: k.ok && p.ok && c.ok ? "ok" : "degraded", checks: { kafka: k, postgres: p, clickhouse: c } } as const
+})
+
+const CursorJson = Schema.parseJson(Schema.Struct({ date: Schema.String.pipe(Schema.pattern(/^\d{4}-\d{2}-\d{2}$/)), id: Schema.String.pipe(Schema.pattern(/^[0-9a-f]{32}$/)) }))
+
+const encodeCursor = (date: string, id: string) =>
+  Buffer.from(Schema.encodeSync(CursorJson)({ date, id })).toString("base64url")
+
+const decodeCursor = (cursor: string) =>
+  Schema.decodeUnknownEither(CursorJson)(Buffer.from(cursor, "base64url").toString("utf8"))
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`)

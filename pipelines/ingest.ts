@@ -1,0 +1,52 @@
+import { Duration, Effect, Layer, Schedule } from "effect"
+import { allTopics } from "../schemas/Envelope.js"
+import { deduplicator } from "../processors/deduplicator.js"
+import { normalizer } from "../processors/normalizer.js"
+import * as ClickHouse from "../sinks/ClickHouse.js"
+import { clickhouseEvents } from "../sinks/clickhouseEvents.js"
+import * as Postgres from "../sinks/Postgres.js"
+import { postgresJobs } from "../sinks/postgresJobs.js"
+import * as Kafka from "./Kafka.js"
+import { runStage, StageStats } from "./stage.js"
+
+/** The clients every part of the pipeline shares, configured from the environment. */
+export const InfraLive = Layer.mergeAll(Kafka.layerConfig, Postgres.layerConfig, ClickHouse.layerConfig, StageStats.layer)
+
+export const stages = [normalizer, deduplicator, postgresJobs, clickhouseEvents] as const
+
+/** Topics, PostgreSQL and ClickHouse schemas: created or migrated, idempotently, before anything runs. */
+export const prepare = Effect.gen(function* () {
+  const kafka = yield* Kafka.Kafka
+  yield* kafka.ensureTopics(allTopics)
+  yield* Postgres.migrate
+  yield* ClickHouse.migrate
+}).pipe(Effect.withSpan("Ingest.prepare"))
+
+/** Every stage, each its own consumer group, concurrently, until interrupted. */
+export const runPipeline = Effect.all(
+  stages.map((stage) => runStage<unknown, Kafka.Kafka | Postgres.Postgres | ClickHouse.ClickHouse>(stage)),
+  { concurrency: "unbounded", discard: true }
+)
+
+/** Records published but not yet handled, summed over every stage's consumer group. */
+export const pipelineLag = Effect.gen(function* () {
+  const kafka = yield* Kafka.Kafka
+  const lags = yield* Effect.all(stages.map((s) => kafka.lag(s.groupId, s.topics)))
+  return lags.reduce((a, b) => a + b, 0)
+})
+
+/** Waits until every stage has handled everything published so far (two quiet readings in a row). */
+export const drained = (timeout: Duration.DurationInput) =>
+  pipelineLag.pipe(
+    Effect.repeat({
+      schedule: Schedule.spaced(Duration.millis(250)),
+      until: (lag) => lag === 0
+    }),
+    Effect.zipRight(Effect.sleep(Duration.millis(300))),
+    Effect.zipRight(pipelineLag),
+    Effect.repeat({ schedule: Schedule.spaced(Duration.millis(250)), until: (lag) => lag === 0 }),
+    Effect.timeoutFail({
+      duration: timeout,
+      onTimeout: () => new Error(`the pipeline did not catch up within ${Duration.format(Duration.decode(timeout))}`)
+    })
+  )

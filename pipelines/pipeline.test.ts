@@ -1,0 +1,153 @@
+import { execFile } from "node:child_process"
+import { promisify } from "node:util"
+import { Effect, Fiber, Layer, ManagedRuntime } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { demoCatalog } from "../connectors/demo-site/catalog.js"
+import { startDemoSite } from "../connectors/demo-site/server.js"
+import { crawlJsonLd, type CrawlSummary } from "../connectors/jsonld/main.js"
+import * as Publisher from "../connectors/Publisher.js"
+import { jobIdOf } from "../processors/normalize.js"
+import { Topics } from "../schemas/Envelope.js"
+import { ClickHouse } from "../sinks/ClickHouse.js"
+import { Postgres } from "../sinks/Postgres.js"
+import { makeApi } from "./api.js"
+import { drained, prepare, runPipeline } from "./ingest.js"
+import { Kafka } from "./Kafka.js"
+import { resetStores, testConfig } from "./testing.js"
+
+const run = promisify(execFile)
+const postings = 30
+const config = testConfig()
+const runtime = ManagedRuntime.make(Layer.provideMerge(Publisher.layer, config.layer))
+const catalog = demoCatalog(postings)
+let site: Awaited<ReturnType<typeof startDemoSite>>
+let pipeline: Fiber.RuntimeFiber<void, unknown>
+
+const crawl = () =>
+  runtime.runPromise(
+    crawlJsonLd({
+      source: "demo-careers",
+      startUrls: [`${site.url}/careers`],
+      follow: [`${site.url}/careers?page=*`, `${site.url}/careers/jobs/*`]
+    }).pipe(Effect.tap(() => drained("60 seconds")))
+  )
+
+/** Every message on a topic, read by kcat: an independent client, not ours. */
+const kcat = async (topic: string) => {
+  const brokers = await runtime.runPromise(Effect.map(Kafka, (k) => k.settings.brokers))
+  const { stdout } = await run("kcat", ["-C", "-b", brokers, "-t", config.namespace + topic, "-e", "-q", "-f", "%k\\t%h\\t%s\\n"], {
+    maxBuffer: 64 * 1024 * 1024
+  })
+  return stdout
+    .split("\n")
+    .filter((line) => line.length > 0)
+    .map((line) => {
+      const [key, headers, ...value] = line.split("\t")
+      return { key, headers, value: value.join("\t") }
+    })
+}
+
+const pgCount = (sql: string) =>
+  runtime.runPromise(Effect.flatMap(Postgres, (db) => db.query<{ n: string }>(sql))).then((rows) => Number(rows[0]?.n))
+
+const chRows = <R>(sql: string) => runtime.runPromise(Effect.flatMap(ClickHouse, (ch) => ch.query<R>(sql)))
+
+describe("the first slice, end to end on the real stack", () => {
+  let first: CrawlSummary
+  let second: CrawlSummary
+  let rawAfterFirst: Awaited<ReturnType<typeof kcat>>
+  let eventsAfterFirst: number
+
+  beforeAll(async () => {
+    await runtime.runPromise(Effect.andThen(resetStores, prepare))
+    pipeline = runtime.runFork(runPipeline)
+    site = await startDemoSite({ port: 0, count: postings })
+    first = await crawl()
+    rawAfterFirst = await kcat(Topics.raw.name)
+    eventsAfterFirst = Number((await chRows<{ n: string }>("SELECT count() AS n FROM pipeline_events"))[0]?.n)
+    second = await crawl()
+  })
+
+  afterAll(async () => {
+    await site?.close()
+    if (pipeline) await runtime.runPromise(Fiber.interrupt(pipeline))
+    await runtime.dispose()
+  })
+
+  it("crawls every page of the demo site and publishes each valid posting once", () => {
+    expect(first.postings).toBe(catalog.validIds.length + catalog.duplicateIds.length + catalog.invalidIds.length)
+    expect(first.new).toBe(first.postings)
+    expect(first.errors).toBe(catalog.malformedPaths.length)
+    expect(rawAfterFirst).toHaveLength(first.postings)
+  })
+
+  it("carries one posting from the site to jobs.raw (read back by kcat), PostgreSQL, ClickHouse and GET /jobs", async () => {
+    const externalId = catalog.validIds[3]!
+    const jobId = jobIdOf("demo-careers", externalId)
+
+    const message = rawAfterFirst.find((m) => m.key === `demo-careers:${externalId}`)
+    expect(message).toBeDefined()
+    expect(message!.headers).toContain("schema-name=jobstream.RawPosting")
+    const raw = JSON.parse(message!.value)
+    expect(raw.externalId).toBe(externalId)
+
+    const [row] = await runtime.runPromise(
+      Effect.flatMap(Postgres, (db) => db.query<{ title: string; company: string }>("SELECT title, company FROM jobs WHERE job_id = $1", [jobId]))
+    )
+    expect(row?.title).toBe(raw.fields.title)
+
+    const events = await chRows<{ event_type: string }>(
+      `SELECT event_type FROM pipeline_events WHERE job_id = '${jobId}' ORDER BY event_type`
+    )
+    expect(events.map((e) => e.event_type)).toEqual(["normalized", "unique"])
+
+    const api = makeApi(await runtime.runtime())
+    const found: Array<{ jobId: string; title: string }> = []
+    let cursor: string | null = null
+    do {
+      const response = await api.inject({ method: "GET", url: "/jobs", query: { limit: "7", ...(cursor ? { cursor } : {}) } })
+      expect(response.statusCode).toBe(200)
+      const page = response.json() as { items: Array<{ jobId: string; title: string }>; nextCursor: string | null }
+      found.push(...page.items)
+      cursor = page.nextCursor
+    } while (cursor)
+    expect(found.find((j) => j.jobId === jobId)?.title).toBe(row?.title)
+    expect(new Set(found.map((j) => j.jobId)).size).toBe(found.length)
+    await api.close()
+  })
+
+  it("keeps one job per canonical URL and records the copies as duplicates", async () => {
+    expect(await pgCount("SELECT count(*) AS n FROM jobs")).toBe(catalog.validIds.length)
+    expect(await pgCount("SELECT count(*) AS n FROM job_duplicates WHERE reason = 'canonical-url'")).toBe(
+      catalog.duplicateIds.length
+    )
+    const [dups] = await chRows<{ n: string }>("SELECT uniqExact(event_id) AS n FROM pipeline_events WHERE event_type = 'duplicate'")
+    expect(Number(dups?.n)).toBe(catalog.duplicateIds.length)
+  })
+
+  it("sends malformed pages and unusable postings to jobs.dlq with the reason and the original bytes", async () => {
+    const dead = await kcat("jobs.dlq")
+    expect(dead).toHaveLength(catalog.malformedPaths.length + catalog.invalidIds.length)
+    expect(dead.filter((d) => d.headers?.includes("dlq-stage=normalize"))).toHaveLength(catalog.invalidIds.length)
+    expect(dead.filter((d) => d.headers?.includes("dlq-stage=connector:demo-careers"))).toHaveLength(catalog.malformedPaths.length)
+    expect(dead.every((d) => /dlq-reason=\S/.test(d.headers ?? ""))).toBe(true)
+  })
+
+  it("adds nothing anywhere when the same site is crawled again", async () => {
+    expect(second.postings).toBe(first.postings)
+    expect(second.new + second.changed).toBe(0)
+    expect(await kcat(Topics.raw.name)).toHaveLength(rawAfterFirst.length)
+    expect(await pgCount("SELECT count(*) AS n FROM jobs")).toBe(catalog.validIds.length)
+    const [events] = await chRows<{ n: string }>("SELECT count() AS n FROM pipeline_events")
+    expect(Number(events?.n)).toBe(eventsAfterFirst)
+  })
+
+  it("answers GET /healthz with every dependency healthy", async () => {
+    const api = makeApi(await runtime.runtime())
+    const response = await api.inject({ method: "GET", url: "/healthz" })
+    expect(response.statusCode).toBe(200)
+    const body = response.json()
+    expect(Object.values(body.checks).map((c) => (c as { ok: boolean }).ok)).toEqual([true, true, true])
+    await api.close()
+  })
+})

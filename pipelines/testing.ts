@@ -1,0 +1,39 @@
+import { randomBytes } from "node:crypto"
+import { ConfigProvider, Effect, Layer } from "effect"
+import * as ClickHouse from "../sinks/ClickHouse.js"
+import * as Postgres from "../sinks/Postgres.js"
+import { InfraLive } from "./ingest.js"
+
+/**
+ * Test wiring over the real stack: the test databases (`jobstream_test` in PostgreSQL and ClickHouse) and a
+ * Kafka namespace of its own per test file, so files never read each other's topics or consumer groups.
+ * Anything set in the environment (another broker, another port) still wins.
+ */
+export const testConfig = (namespace = `test-${randomBytes(4).toString("hex")}.`) => {
+  const env = {
+    JOBSTREAM_KAFKA_NAMESPACE: namespace,
+    JOBSTREAM_KAFKA_CLIENT_ID: "jobstream-test",
+    JOBSTREAM_PG_URL: process.env.JOBSTREAM_TEST_PG_URL ?? "postgres://jobstream@127.0.0.1:15432/jobstream_test",
+    JOBSTREAM_CLICKHOUSE_DATABASE: process.env.JOBSTREAM_TEST_CLICKHOUSE_DATABASE ?? "jobstream_test"
+  }
+  const provider = ConfigProvider.fromMap(new Map(Object.entries(env))).pipe(
+    ConfigProvider.orElse(() => ConfigProvider.fromEnv())
+  )
+  return {
+    namespace,
+    /** For child processes: the same configuration as environment variables. */
+    env: { ...process.env, ...env },
+    layer: InfraLive.pipe(Layer.provide(Layer.setConfigProvider(provider)))
+  }
+}
+
+/** Empties the test databases and re-applies the migrations. */
+export const resetStores = Effect.gen(function* () {
+  const db = yield* Postgres.Postgres
+  yield* db.query("DROP SCHEMA public CASCADE")
+  yield* db.query("CREATE SCHEMA public")
+  yield* Postgres.migrate
+  const ch = yield* ClickHouse.ClickHouse
+  yield* ch.command("DROP TABLE IF EXISTS pipeline_events")
+  yield* ClickHouse.migrate
+})

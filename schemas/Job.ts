@@ -1,0 +1,44 @@
+import { Schema } from "effect"
+import { CalendarDate, EmploymentType, HttpUrl, Salary, Timestamp } from "./common.js"
+
+/** A posting after normalization: the shape on `jobs.normalized` and `jobs.unique`, and of a `jobs` row. */
+export const Job = Schema.Struct({
+  /** Stable id: derived from `source` and `externalId`, so a re-crawl of the same posting keeps it. */
+  jobId: Schema.String.pipe(Schema.pattern(/^[0-9a-f]{32}$/)),
+  source: Schema.String,
+  sourceType: Schema.String,
+  externalId: Schema.String,
+  url: HttpUrl,
+  /** `url` with tracking parameters, fragment and case differences removed. */
+  canonicalUrl: HttpUrl,
+  title: Schema.NonEmptyString,
+  company: Schema.NonEmptyString,
+  /** Lower-case company name with legal suffixes folded: the partitioning and dedup block key. */
+  companyKey: Schema.NonEmptyString,
+  locations: Schema.Array(Schema.String),
+  remote: Schema.Boolean,
+  employmentType: Schema.NullOr(EmploymentType),
+  salary: Schema.NullOr(Salary),
+  /** Plain text, paragraphs separated by blank lines. */
+  description: Schema.String,
+  requisitionId: Schema.NullOr(Schema.String),
+  postedAt: Schema.NullOr(CalendarDate),
+  validThrough: Schema.NullOr(CalendarDate),
+  /** The raw posting's content hash: changes exactly when the source's content changes. */
+  contentHash: Schema.String,
+  fetchedAt: Timestamp,
+  normalizedAt: Timestamp
+}).annotations({ identifier: "Job", description: "A normalized job posting" })
+export type Job = typeof Job.Type
+
+/** Published on `jobs.duplicates` when a posting is recognised as a copy of a job already seen. */
+export const Duplicate = Schema.Struct({
+  jobId: Schema.String,
+  duplicateOf: Schema.String,
+  source: Schema.String,
+  /** Which layer matched: `source-id`, `canonical-url`, ... */
+  reason: Schema.String,
+  similarity: Schema.Number,
+  detectedAt: Timestamp
+}).annotations({ identifier: "Duplicate", description: "A posting found to duplicate an earlier job" })
+export type Duplicate = typeof Duplicate.Type

@@ -1,0 +1,39 @@
+import { mkdir, writeFile } from "node:fs/promises"
+import { join } from "node:path"
+import { JSONSchema, type Schema } from "effect"
+import { Health, JobsPage, JobsQuery } from "./Api.js"
+import { Topics } from "./Envelope.js"
+import { Duplicate, Job } from "./Job.js"
+import { RawPosting } from "./RawPosting.js"
+
+/** Every exported schema, by file name. Topic payloads carry their schema name and version in the title. */
+export const exported: Record<string, { readonly schema: Schema.Schema.Any; readonly topics: ReadonlyArray<string> }> = {
+  "RawPosting.v1": { schema: RawPosting, topics: [Topics.raw.name] },
+  "Job.v1": { schema: Job, topics: [Topics.normalized.name, Topics.unique.name] },
+  "Duplicate.v1": { schema: Duplicate, topics: [Topics.duplicates.name] },
+  "JobsQuery.v1": { schema: JobsQuery, topics: [] },
+  "JobsPage.v1": { schema: JobsPage, topics: [] },
+  "Health.v1": { schema: Health, topics: [] }
+}
+
+export const outDir = join(import.meta.dirname, "json")
+
+export const render = (name: string): string => {
+  const { schema, topics } = exported[name]!
+  const json = {
+    $id: `urn:jobstream:schema:${name}`,
+    ...JSONSchema.make(schema),
+    ...(topics.length > 0 ? { "x-kafka-topics": topics } : {})
+  }
+  return `${JSON.stringify(json, null, 2)}\n`
+}
+
+const main = async () => {
+  await mkdir(outDir, { recursive: true })
+  for (const name of Object.keys(exported)) {
+    await writeFile(join(outDir, `${name}.schema.json`), render(name))
+    console.log(`wrote schemas/json/${name}.schema.json`)
+  }
+}
+
+if (process.argv[1] === import.meta.filename) await main()

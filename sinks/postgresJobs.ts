@@ -1,0 +1,137 @@
+import { Effect, Either } from "effect"
+import type { Duplicate, Job } from "../schemas/Job.js"
+import { deadLetter, decode, Topics, type DecodeError, type Envelope } from "../schemas/Envelope.js"
+import type { InRecord } from "../pipelines/Kafka.js"
+import type { Stage } from "../pipelines/stage.js"
+import { Postgres, type PostgresError } from "./Postgres.js"
+
+/**
+ * `jobs.unique` and `jobs.duplicates` -> PostgreSQL, one transaction per batch. Upserts are keyed by job id and
+ * only rewrite a job whose content changed, so a replayed batch changes nothing.
+ */
+export const postgresJobs: Stage<PostgresError, Postgres> = {
+  name: "postgres",
+  groupId: "jobstream.sink.postgres",
+  topics: [Topics.unique.name, Topics.duplicates.name],
+  handle: (batch) =>
+    Effect.gen(function* () {
+      const db = yield* Postgres
+      const jobs = new Map<string, Job>()
+      const duplicates = new Map<string, Duplicate>()
+      const rejected: Array<Envelope> = []
+      for (const record of batch) {
+        const outcome = readRecord(record)
+        if (Either.isLeft(outcome)) rejected.push(deadLetter("postgres", outcome.left, record))
+        else if ("duplicateOf" in outcome.right) duplicates.set(outcome.right.jobId, outcome.right)
+        else jobs.set(outcome.right.jobId, outcome.right)
+      }
+      yield* db.transaction((tx) =>
+        Effect.gen(function* () {
+          if (jobs.size > 0) yield* tx.query(upsertJobs, [JSON.stringify([...jobs.values()].map(jobRow))])
+          if (duplicates.size > 0) yield* tx.query(upsertDuplicates, [JSON.stringify([...duplicates.values()].map(duplicateRow))])
+        })
+      )
+      return rejected
+    })
+}
+
+const readRecord = (record: InRecord): Either.Either<Job | Duplicate, string> => {
+  const decoded: Either.Either<Job | Duplicate, DecodeError> =
+    record.topic === Topics.duplicates.name ? decode(Topics.duplicates, record) : decode(Topics.unique, record)
+  return Either.mapLeft(decoded, (e) => `DecodeError: ${e.reason}`)
+}
+
+const jobColumns = [
+  "job_id", "source", "source_type", "external_id", "url", "canonical_url", "title", "company", "company_key",
+  "locations", "remote", "employment_type", "salary_min", "salary_max", "salary_currency", "salary_period",
+  "description", "requisition_id", "posted_at", "valid_through", "content_hash", "fetched_at", "normalized_at"
+] as const
+
+export type JobRow = { readonly [K in (typeof jobColumns)[number]]: unknown }
+
+/** The `jobs` row of a job (migration 001), as JSON for jsonb_populate_recordset. */
+export const jobRow = (job: Job): JobRow => ({
+  job_id: job.jobId,
+  source: job.source,
+  source_type: job.sourceType,
+  external_id: job.externalId,
+  url: job.url,
+  canonical_url: job.canonicalUrl,
+  title: job.title,
+  company: job.company,
+  company_key: job.companyKey,
+  locations: job.locations,
+  remote: job.remote,
+  employment_type: job.employmentType,
+  salary_min: job.salary?.min ?? null,
+  salary_max: job.salary?.max ?? null,
+  salary_currency: job.salary?.currency ?? null,
+  salary_period: job.salary?.period ?? null,
+  description: job.description,
+  requisition_id: job.requisitionId,
+  posted_at: job.postedAt,
+  valid_through: job.validThrough,
+  content_hash: job.contentHash,
+  fetched_at: job.fetchedAt,
+  normalized_at: job.normalizedAt
+})
+
+/** The job a `jobs` row holds: the inverse of `jobRow`. */
+export const rowToJob = (r: Record<string, unknown>): Job => ({
+  jobId: String(r.job_id),
+  source: String(r.source),
+  sourceType: String(r.source_type),
+  externalId: String(r.external_id),
+  url: String(r.url),
+  canonicalUrl: String(r.canonical_url),
+  title: String(r.title),
+  company: String(r.company),
+  companyKey: String(r.company_key),
+  locations: r.locations as Array<string>,
+  remote: Boolean(r.remote),
+  employmentType: (r.employment_type ?? null) as Job["employmentType"],
+  salary:
+    r.salary_currency === null || r.salary_currency === undefined
+      ? null
+      : {
+          min: r.salary_min === null ? null : Number(r.salary_min),
+          max: r.salary_max === null ? null : Number(r.salary_max),
+          currency: String(r.salary_currency),
+          period: r.salary_period as NonNullable<Job["salary"]>["period"]
+        },
+  description: String(r.description),
+  requisitionId: (r.requisition_id ?? null) as string | null,
+  postedAt: (r.posted_at ?? null) as string | null,
+  validThrough: (r.valid_through ?? null) as string | null,
+  contentHash: String(r.content_hash),
+  fetchedAt: new Date(r.fetched_at as string).toISOString(),
+  normalizedAt: new Date(r.normalized_at as string).toISOString()
+})
+
+/** Columns to select for `rowToJob`: dates as text so no time zone shifts them. */
+export const jobSelectList = jobColumns
+  .map((c) => (c === "posted_at" || c === "valid_through" ? `to_char(${c}, 'YYYY-MM-DD') AS ${c}` : c))
+  .join(", ")
+
+const upsertJobs = `
+INSERT INTO jobs (${jobColumns.join(", ")})
+SELECT ${jobColumns.join(", ")} FROM jsonb_populate_recordset(NULL::jobs, $1::jsonb)
+ON CONFLICT (job_id) DO UPDATE SET
+  ${jobColumns.filter((c) => c !== "job_id").map((c) => `${c} = excluded.${c}`).join(",\n  ")},
+  updated_at = now()
+WHERE jobs.content_hash IS DISTINCT FROM excluded.content_hash`
+
+const duplicateRow = (d: Duplicate) => ({
+  job_id: d.jobId,
+  duplicate_of: d.duplicateOf,
+  source: d.source,
+  reason: d.reason,
+  similarity: d.similarity,
+  detected_at: d.detectedAt
+})
+
+const upsertDuplicates = `
+INSERT INTO job_duplicates (job_id, duplicate_of, source, reason, similarity, detected_at)
+SELECT job_id, duplicate_of, source, reason, similarity, detected_at
+FROM jsonb_populate_recordset(NULL::job_duplicates, $1::jsonb)
+ON CONFLICT (job_id) DO NOTHING`

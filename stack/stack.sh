@@ -1,0 +1,790 @@
+#!/usr/bin/env bash
+# The project's own local stack, for machines without Docker (CI and the dev machines):
+#   Kafka 4.x (KRaft, broker+controller in one JVM, jars from Maven Central),
+#   PostgreSQL 15 (Debian's binaries, a cluster of our own), ClickHouse (Debian's 18.16 package, a config of our own).
+#
+#   bash stack/stack.sh up       provision what is missing, start what is not running, wait until healthy
+#   bash stack/stack.sh down     stop what `up` started (and only that)
+#   bash stack/stack.sh status   one line per service; exit code 0 only when all are healthy
+#   bash stack/stack.sh reset    down, then delete the state (but keep the downloaded Kafka jars)
+#   bash stack/stack.sh env      print the connection settings as `export` lines (eval "$(bash stack/stack.sh env)")
+#   bash stack/stack.sh libs     only fetch the Kafka jars (bootstrap.sh uses it)
+#
+# All state lives in one folder: .jobstream/ at the repo root, or $JOBSTREAM_HOME. Everything listens on
+# 127.0.0.1 only. It never touches the machine's own services (the system PostgreSQL on 5432 and friends).
+# Environment:
+#   JOBSTREAM_HOME                    state folder (default <repo>/.jobstream)
+#   JOBSTREAM_KAFKA_PORT              Kafka client listener (default 19092)
+#   JOBSTREAM_KAFKA_CONTROLLER_PORT   KRaft controller listener (default 19093; fixed at format time, see reset)
+#   JOBSTREAM_PG_PORT                 PostgreSQL (default 15432)
+#   JOBSTREAM_CLICKHOUSE_HTTP_PORT    ClickHouse HTTP (default 18123)
+#   JOBSTREAM_CLICKHOUSE_TCP_PORT     ClickHouse native protocol (default 19000)
+#   JOBSTREAM_KAFKA_HEAP              JVM heap flags (default "-Xms256m -Xmx768m": 2 cores, shared with the app)
+#   JOBSTREAM_START_TIMEOUT           seconds to wait for each service to become healthy (default 120)
+#   JOBSTREAM_STOP_TIMEOUT            seconds of graceful shutdown before SIGKILL (default 30)
+set -euo pipefail
+umask 022 # the postgres and clickhouse users must be able to traverse the folders we create
+
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+STATE=$(realpath -m "${JOBSTREAM_HOME:-$REPO_ROOT/.jobstream}")
+LOGS=$STATE/logs
+RUN=$STATE/run
+MARKER=$STATE/.jobstream-state # reset deletes only a folder that carries this marker
+
+HOST=127.0.0.1
+KAFKA_PORT=${JOBSTREAM_KAFKA_PORT:-19092}
+KAFKA_CONTROLLER_PORT=${JOBSTREAM_KAFKA_CONTROLLER_PORT:-19093}
+PG_PORT=${JOBSTREAM_PG_PORT:-15432}
+CH_HTTP_PORT=${JOBSTREAM_CLICKHOUSE_HTTP_PORT:-18123}
+CH_TCP_PORT=${JOBSTREAM_CLICKHOUSE_TCP_PORT:-19000}
+KAFKA_HEAP=${JOBSTREAM_KAFKA_HEAP:--Xms256m -Xmx768m}
+START_TIMEOUT=${JOBSTREAM_START_TIMEOUT:-120}
+STOP_TIMEOUT=${JOBSTREAM_STOP_TIMEOUT:-30}
+
+KAFKA_POM=$REPO_ROOT/stack/kafka/pom.xml
+KAFKA_LOG4J=$REPO_ROOT/stack/kafka/log4j2.yaml
+KAFKA_DIR=$STATE/kafka
+KAFKA_LIBS=$KAFKA_DIR/libs
+KAFKA_DATA=$KAFKA_DIR/data
+KAFKA_PROPS=$KAFKA_DIR/server.properties
+
+# Debian's server binaries, named explicitly: /usr/bin/pg_ctl & co. are wrappers that pick clusters from /etc.
+PG_BIN=/usr/lib/postgresql/15/bin
+PG_DIR=$STATE/postgres
+PGDATA=$PG_DIR/data
+PG_SOCKDIR=$PG_DIR/run
+# A Unix socket path must fit in 107 bytes; a deep checkout would overflow it, so fall back to /tmp then.
+if ((${#PG_SOCKDIR} + 18 > 107)); then
+  PG_SOCKDIR=/tmp/jobstream-pg-$(printf '%s' "$STATE" | sha256sum | cut -c1-12)
+fi
+
+CH_DIR=$STATE/clickhouse
+CH_CONFIG=$CH_DIR/config.xml
+CH_LOGS=$LOGS/clickhouse
+
+DB_NAME=jobstream
+DB_TEST_NAME=jobstream_test
+DB_USER=jobstream
+DB_PASSWORD=jobstream
+
+SERVICES=(kafka postgres clickhouse)
+declare -A VERSION=() # filled by the health checks
+
+# ---------------------------------------------------------------------------------------------------------------
+# small helpers
+
+say() { printf '%s\n' "$*"; }
+warn() { printf 'stack: %s\n' "$*" >&2; }
+die() {
+  printf 'stack: %s\n' "$*" >&2
+  exit 1
+}
+now_ms() { date +%s%3N; }
+secs_since() { # ms timestamp -> "1.2s"
+  local d=$(($(now_ms) - $1))
+  printf '%d.%ds' $((d / 1000)) $((d % 1000 / 100))
+}
+
+# The servers must not run as root (PostgreSQL refuses to): as root we switch to their Debian users; a non-root
+# developer runs them as themself.
+IS_ROOT=0
+[[ $EUID -eq 0 ]] && IS_ROOT=1
+as_postgres() {
+  if ((IS_ROOT)); then runuser -u postgres -- "$@"; else "$@"; fi
+}
+own() { # own USER PATH... : hand files to the service user when we are root
+  local user=$1
+  shift
+  if ((IS_ROOT)); then chown -R "$user:$user" "$@"; fi
+}
+
+check_state_path() {
+  # The path is spliced into XML, sed expressions and server command lines: keep it to plain characters.
+  [[ $STATE =~ ^/[A-Za-z0-9._/+@-]+$ ]] ||
+    die "the state folder path '$STATE' has characters this script does not quote everywhere; set JOBSTREAM_HOME to a plain path"
+  [[ $STATE != / ]] || die "JOBSTREAM_HOME must not be /"
+}
+
+ensure_dirs() {
+  if [[ -d $STATE && ! -f $MARKER ]] && [[ -n $(ls -A "$STATE" 2>/dev/null) ]]; then
+    die "$STATE exists, is not empty and was not made by this script (no $(basename "$MARKER")); choose another JOBSTREAM_HOME"
+  fi
+  mkdir -p "$STATE" "$LOGS" "$RUN" "$KAFKA_DIR"
+  [[ -f $MARKER ]] || printf 'state folder of jobstream (stack/stack.sh); "stack.sh reset" deletes it\n' >"$MARKER"
+}
+
+# PostgreSQL and ClickHouse run as their own users, which must be able to reach the state folder through every
+# parent folder: add the search (x) bit for others where it is missing (it lets them pass, not list or read).
+ensure_traversable() {
+  ((IS_ROOT)) || return 0
+  local d=$STATE mode
+  while [[ $d != / ]]; do
+    d=$(dirname "$d")
+    mode=$(stat -c %A "$d")
+    if [[ ${mode:9:1} != x && ${mode:9:1} != t ]]; then
+      warn "adding o+x to $d so that the postgres and clickhouse users can reach $STATE"
+      chmod o+x "$d"
+    fi
+  done
+}
+
+lock_state() {
+  # Two `up`s at once (npm test in two shells, say) would race on formatting and ports: serialize them.
+  exec 9>"$RUN/stack.lock"
+  flock -w 600 9 || die "another stack.sh holds $RUN/stack.lock for 10 minutes; is one stuck?"
+}
+
+# --- processes ------------------------------------------------------------------------------------------------
+
+# Is PID the given service of THIS state folder? Checked on the exact argv, so a process of another checkout, the
+# system PostgreSQL, or a shell whose command line merely mentions our paths never matches.
+is_ours() {
+  local svc=$1 pid=$2 argv=() i
+  [[ $pid =~ ^[0-9]+$ ]] || return 1
+  mapfile -d '' -t argv 2>/dev/null <"/proc/$pid/cmdline" || return 1
+  ((${#argv[@]} > 1)) || return 1
+  case $svc in
+    kafka)
+      [[ ${argv[0]##*/} == java ]] || return 1
+      for ((i = 1; i < ${#argv[@]} - 1; i++)); do
+        [[ ${argv[i]} == kafka.Kafka && ${argv[i + 1]} == "$KAFKA_PROPS" ]] && return 0
+      done
+      ;;
+    postgres)
+      [[ ${argv[0]##*/} == postgres ]] || return 1
+      for ((i = 1; i < ${#argv[@]} - 1; i++)); do
+        [[ ${argv[i]} == -D && ${argv[i + 1]} == "$PGDATA" ]] && return 0
+      done
+      ;;
+    clickhouse)
+      [[ ${argv[0]##*/} == clickhouse-server || ${argv[0]##*/} == clickhouse ]] || return 1
+      for ((i = 1; i < ${#argv[@]}; i++)); do
+        [[ ${argv[i]} == "--config-file=$CH_CONFIG" ]] && return 0
+      done
+      ;;
+  esac
+  return 1
+}
+
+# The pid of our running service, or nothing. The pid file is the record; when it is missing or stale (a crash,
+# a deleted run/ folder) the process table is searched for our exact command line, so nothing is ever orphaned.
+svc_pid() {
+  local svc=$1 pid="" p
+  if [[ -r $RUN/$svc.pid ]]; then read -r pid <"$RUN/$svc.pid" || true; fi
+  if [[ -n $pid ]] && is_ours "$svc" "$pid"; then
+    printf '%s\n' "$pid"
+    return 0
+  fi
+  for p in /proc/[0-9]*; do
+    p=${p#/proc/}
+    if is_ours "$svc" "$p"; then
+      [[ -d $RUN ]] && printf '%s\n' "$p" >"$RUN/$svc.pid"
+      printf '%s\n' "$p"
+      return 0
+    fi
+  done
+  rm -f "$RUN/$svc.pid"
+  return 0
+}
+
+descendants() { # all descendant pids of $1
+  local -A kids=()
+  local pid ppid
+  while read -r pid ppid; do kids[$ppid]+="$pid "; done < <(ps -e -o pid=,ppid=)
+  local queue=("$1") out=() p c
+  while ((${#queue[@]})); do
+    p=${queue[0]}
+    queue=("${queue[@]:1}")
+    for c in ${kids[$p]:-}; do
+      out+=("$c")
+      queue+=("$c")
+    done
+  done
+  printf '%s\n' "${out[@]}"
+}
+
+# Running, and not a zombie (a server launched by this very script that died is one until the script exits).
+alive() {
+  local stat
+  { stat=$(<"/proc/$1/stat"); } 2>/dev/null || return 1
+  stat=${stat##*) }
+  [[ ${stat:0:1} != Z ]]
+}
+
+cmdline_of() { tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | cut -c1-160 || true; }
+
+# Who listens on PORT (any local address)? Prints "PID NAME", "? ?" when open but unknown, nothing when free.
+port_listener() {
+  local port=$1 line
+  if command -v ss >/dev/null; then
+    line=$(ss -Hltnp "sport = :$port" 2>/dev/null | head -n1)
+    [[ -n $line ]] || return 0
+    local pid='?' name='?'
+    [[ $line =~ pid=([0-9]+) ]] && pid=${BASH_REMATCH[1]}
+    [[ $line =~ \(\(\"([^\"]+)\" ]] && name=${BASH_REMATCH[1]}
+    printf '%s %s\n' "$pid" "$name"
+  elif (exec 3<>"/dev/tcp/$HOST/$port") 2>/dev/null; then
+    printf '? ?\n'
+  fi
+}
+
+svc_ports() { # service -> "port:ENV_VAR:what" list
+  case $1 in
+    kafka) printf '%s\n' "$KAFKA_PORT:JOBSTREAM_KAFKA_PORT:Kafka client listener" \
+      "$KAFKA_CONTROLLER_PORT:JOBSTREAM_KAFKA_CONTROLLER_PORT:Kafka controller listener" ;;
+    postgres) printf '%s\n' "$PG_PORT:JOBSTREAM_PG_PORT:PostgreSQL" ;;
+    clickhouse) printf '%s\n' "$CH_HTTP_PORT:JOBSTREAM_CLICKHOUSE_HTTP_PORT:ClickHouse HTTP" \
+      "$CH_TCP_PORT:JOBSTREAM_CLICKHOUSE_TCP_PORT:ClickHouse native TCP" ;;
+  esac
+}
+
+# Fail before starting anything when a port we need is held by a process that is not this stack's service.
+check_ports_free() {
+  local svc=$1 spec port var what holder pid name
+  while IFS= read -r spec; do
+    IFS=: read -r port var what <<<"$spec"
+    holder=$(port_listener "$port")
+    [[ -n $holder ]] || continue
+    read -r pid name <<<"$holder"
+    if [[ $pid == "?" ]]; then
+      die "port $port ($what) on $HOST is already in use by a process this script cannot identify (not ours).
+  Stop it, or use another port: $var=<free port> bash stack/stack.sh up   (and point the app at it)"
+    fi
+    die "port $port ($what) is already in use by pid $pid ($name: $(cmdline_of "$pid")), which is not this stack's $svc.
+  Stop that process, or use another port: $var=<free port> bash stack/stack.sh up   (and point the app at it)"
+  done < <(svc_ports "$svc")
+}
+
+listens_on() { # listens_on PID PORT: is PORT held by PID?
+  local holder
+  holder=$(port_listener "$2")
+  [[ ${holder%% *} == "$1" ]]
+}
+
+show_log_tail() { # show_log_tail SERVICE LOGFILE...
+  local svc=$1 f
+  shift
+  for f in "$@"; do
+    [[ -s $f ]] || continue
+    printf -- '----- last lines of %s -----\n' "$f" >&2
+    tail -n 30 "$f" >&2
+  done
+  printf -- '-----\n' >&2
+  printf 'stack: %s did not become healthy. Full logs are in %s.\n' "$svc" "$LOGS" >&2
+  printf '  Then: bash stack/stack.sh down && bash stack/stack.sh up   (or: bash stack/stack.sh reset, for empty data)\n' >&2
+}
+
+# --- Kafka ----------------------------------------------------------------------------------------------------
+
+kafka_libs_stamp() { sha256sum "$KAFKA_POM" | cut -c1-64; }
+
+# The broker's classpath, laid out by Maven from stack/kafka/pom.xml. Fetched again only when the pom changes.
+ensure_kafka_libs() {
+  local stamp
+  stamp=$(kafka_libs_stamp)
+  if [[ -f $KAFKA_LIBS/.pom.sha256 && $(<"$KAFKA_LIBS/.pom.sha256") == "$stamp" ]]; then return 0; fi
+  command -v mvn >/dev/null || die "Maven (mvn) is missing: run bash stack/bootstrap.sh (apt-get install maven)"
+  say "kafka: fetching broker jars with Maven (stack/kafka/pom.xml) into $KAFKA_LIBS ..."
+  local t0 tmp=$KAFKA_DIR/libs.tmp
+  t0=$(now_ms)
+  rm -rf "$tmp"
+  # Into a temporary folder first, so that an interrupted download is never taken for a complete classpath.
+  if ! mvn -q -B -Dstyle.color=never -f "$KAFKA_POM" dependency:copy-dependencies \
+    -DoutputDirectory="$tmp" -DincludeScope=runtime >"$LOGS/kafka-maven.log" 2>&1; then
+    tail -n 40 "$LOGS/kafka-maven.log" >&2
+    die "Maven could not fetch the Kafka jars (log: $LOGS/kafka-maven.log)"
+  fi
+  compgen -G "$tmp/kafka_2.13-*.jar" >/dev/null || die "Maven ran but no kafka_2.13 jar is in $tmp"
+  printf '%s\n' "$stamp" >"$tmp/.pom.sha256"
+  rm -rf "$KAFKA_LIBS"
+  mv "$tmp" "$KAFKA_LIBS"
+  say "kafka: jars ready in $(secs_since "$t0")"
+}
+
+kafka_version() {
+  local jar
+  for jar in "$KAFKA_LIBS"/kafka_2.13-*.jar; do
+    [[ -e $jar ]] || break
+    jar=${jar##*/kafka_2.13-}
+    printf '%s\n' "${jar%.jar}"
+    return 0
+  done
+  printf '?\n'
+}
+
+java_bin() {
+  if [[ -n ${JAVA_HOME:-} && -x $JAVA_HOME/bin/java ]]; then printf '%s\n' "$JAVA_HOME/bin/java"; else command -v java || true; fi
+}
+
+check_java() {
+  local java ver major
+  java=$(java_bin)
+  [[ -n $java ]] || die "Java is missing (Kafka 4 needs 17+): run bash stack/bootstrap.sh, or set JAVA_HOME"
+  ver=$("$java" -version 2>&1 | sed -n 's/.* version "\([^"]*\)".*/\1/p' | head -n1)
+  major=${ver%%.*}
+  if [[ ! $major =~ ^[0-9]+$ ]] || ((major < 17)); then
+    die "Kafka 4 brokers need Java 17 or newer; $java is '$ver'. Set JAVA_HOME to a JDK 17+"
+  fi
+}
+
+write_kafka_props() {
+  # Regenerated at every start, so a changed JOBSTREAM_KAFKA_PORT takes effect on the next `up`.
+  cat >"$KAFKA_PROPS" <<EOF
+# Generated by stack/stack.sh at every start: edit the script, not this file.
+# Single node: one JVM is both KRaft controller and broker.
+process.roles=broker,controller
+node.id=1
+listeners=PLAINTEXT://$HOST:$KAFKA_PORT,CONTROLLER://$HOST:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://$HOST:$KAFKA_PORT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+controller.listener.names=CONTROLLER
+# Dynamic quorum (KIP-853): formatted with --standalone, which needs bootstrap servers rather than static voters.
+controller.quorum.bootstrap.servers=$HOST:$KAFKA_CONTROLLER_PORT
+log.dirs=$KAFKA_DATA
+num.partitions=3
+default.replication.factor=1
+min.insync.replicas=1
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+# Tests start consumer groups all the time: no 3 s wait before the first rebalance.
+group.initial.rebalance.delay.ms=0
+# The pipeline declares its topics (partitions, compaction); a typo must not create a topic silently.
+auto.create.topics.enable=false
+# Modest thread counts: 2 cores shared with PostgreSQL, ClickHouse and the app.
+num.network.threads=2
+num.io.threads=4
+EOF
+}
+
+# Format the log folder once (the KRaft metadata log needs a cluster id before the first start).
+kafka_format_if_needed() {
+  if [[ -f $KAFKA_DATA/meta.properties ]]; then
+    local formatted
+    formatted=$(cat "$KAFKA_DIR/formatted-controller" 2>/dev/null || true)
+    if [[ -n $formatted && $formatted != "$HOST:$KAFKA_CONTROLLER_PORT" ]]; then
+      die "Kafka was formatted with its controller on $formatted, now asked for $HOST:$KAFKA_CONTROLLER_PORT.
+  The controller address is stored in the metadata log: unset JOBSTREAM_KAFKA_CONTROLLER_PORT, or run
+  bash stack/stack.sh reset (deletes the Kafka data)"
+    fi
+    return 0
+  fi
+  local cid java
+  if [[ -s $KAFKA_DIR/cluster.id ]]; then
+    cid=$(<"$KAFKA_DIR/cluster.id")
+  else
+    # A Kafka Uuid as `kafka-storage.sh random-uuid` prints it: 16 random bytes, base64url, no padding; never
+    # starting with '-' (it would read as an option). Made here rather than by a 1 s JVM start.
+    cid=-
+    while [[ $cid == -* ]]; do
+      cid=$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+    done
+    printf '%s\n' "$cid" >"$KAFKA_DIR/cluster.id"
+  fi
+  java=$(java_bin)
+  mkdir -p "$KAFKA_DATA"
+  if ! "$java" -Dlog4j2.configurationFile="$KAFKA_LOG4J" -Dkafka.logs.dir="$LOGS" -cp "$KAFKA_LIBS/*" \
+    kafka.tools.StorageTool format --standalone -t "$cid" -c "$KAFKA_PROPS" >"$LOGS/kafka-format.log" 2>&1; then
+    cat "$LOGS/kafka-format.log" >&2
+    die "formatting the Kafka log folder failed (log: $LOGS/kafka-format.log)"
+  fi
+  printf '%s\n' "$HOST:$KAFKA_CONTROLLER_PORT" >"$KAFKA_DIR/formatted-controller"
+}
+
+kafka_launch() {
+  check_java
+  write_kafka_props
+  kafka_format_if_needed
+  local java pid heap
+  java=$(java_bin)
+  read -r -a heap <<<"$KAFKA_HEAP"
+  # The flags kafka-run-class.sh uses, with a smaller heap; setsid puts the JVM in its own session so that it
+  # outlives this script and the terminal or npm process that ran it.
+  # 9>&-: the server must not inherit the lock of this script, or the next `up` would wait for it forever.
+  (
+    cd "$KAFKA_DIR"
+    exec 9>&-
+    exec setsid "$java" "${heap[@]}" -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+      -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -XX:+ExitOnOutOfMemoryError \
+      -Djava.awt.headless=true -Dkafka.logs.dir="$LOGS" -Dlog4j2.configurationFile="$KAFKA_LOG4J" \
+      -cp "$KAFKA_LIBS/*" kafka.Kafka "$KAFKA_PROPS"
+  ) </dev/null >>"$LOGS/kafka.out" 2>&1 &
+  pid=$!
+  printf '%s\n' "$pid" >"$RUN/kafka.pid"
+}
+
+kafka_healthy() { # kafka_healthy PID
+  listens_on "$1" "$KAFKA_PORT" || return 1
+  # A real client's view: the broker answers metadata and lists itself (registration done).
+  kcat -b "$HOST:$KAFKA_PORT" -L -m 3 2>/dev/null | grep -q "broker 1 at $HOST:$KAFKA_PORT"
+}
+
+# --- PostgreSQL -----------------------------------------------------------------------------------------------
+
+pg_psql() { # superuser psql over our Unix socket (trust for local connections only)
+  "$PG_BIN/psql" -h "$PG_SOCKDIR" -p "$PG_PORT" -U postgres -d postgres -X -q -At -v ON_ERROR_STOP=1 "$@"
+}
+
+pg_init_if_needed() {
+  [[ -x $PG_BIN/initdb ]] || die "PostgreSQL 15 server binaries are missing in $PG_BIN: run bash stack/bootstrap.sh"
+  if ((IS_ROOT)); then id postgres >/dev/null 2>&1 || die "no 'postgres' user: run bash stack/bootstrap.sh"; fi
+  mkdir -p "$PG_DIR" "$PG_SOCKDIR"
+  touch "$LOGS/postgres.log"
+  own postgres "$PG_DIR" "$PG_SOCKDIR" "$LOGS/postgres.log"
+  if [[ ! -f $PGDATA/PG_VERSION ]]; then
+    rm -rf "$PGDATA"
+    # trust on the Unix socket (only this machine's users reach it), passwords over TCP (the app's URL has one).
+    # --no-sync: an empty new cluster has nothing to lose, and it saves seconds.
+    if ! as_postgres "$PG_BIN/initdb" -D "$PGDATA" -U postgres -E UTF8 --locale=C.UTF-8 \
+      --auth-local=trust --auth-host=scram-sha-256 --no-sync >"$LOGS/postgres-initdb.log" 2>&1; then
+      cat "$LOGS/postgres-initdb.log" >&2
+      die "initdb failed (log: $LOGS/postgres-initdb.log)"
+    fi
+    printf "\n# Settings of stack/stack.sh, regenerated at every start.\ninclude = 'jobstream.conf'\n" \
+      >>"$PGDATA/postgresql.conf"
+  fi
+  cat >"$PGDATA/jobstream.conf" <<EOF
+# Generated by stack/stack.sh at every start: edit the script, not this file.
+listen_addresses = '$HOST'
+port = $PG_PORT
+unix_socket_directories = '$PG_SOCKDIR'
+timezone = 'UTC'
+log_timezone = 'UTC'
+EOF
+  own postgres "$PGDATA/jobstream.conf"
+}
+
+pg_start() {
+  pg_init_if_needed
+  # pg_ctl detaches the postmaster (its own session) and -w waits until it accepts connections.
+  # 9>&-: the postmaster must not inherit this script's lock. pg_ctl's own complaints go to the same log.
+  # shellcheck disable=SC2094 # pg_ctl -l only names the file; nothing here reads it
+  if ! as_postgres "$PG_BIN/pg_ctl" start -D "$PGDATA" -l "$LOGS/postgres.log" -w -t "$START_TIMEOUT" -s \
+    >/dev/null 2>>"$LOGS/postgres.log" 9>&-; then
+    show_log_tail postgres "$LOGS/postgres.log"
+    exit 1
+  fi
+  head -n1 "$PGDATA/postmaster.pid" >"$RUN/postgres.pid"
+}
+
+pg_ensure_dbs() {
+  pg_psql <<EOF
+SELECT format('CREATE ROLE %I LOGIN CREATEDB PASSWORD %L', '$DB_USER', '$DB_PASSWORD')
+  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$DB_USER') \gexec
+SELECT format('CREATE DATABASE %I OWNER %I', '$DB_NAME', '$DB_USER')
+  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$DB_NAME') \gexec
+SELECT format('CREATE DATABASE %I OWNER %I', '$DB_TEST_NAME', '$DB_USER')
+  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$DB_TEST_NAME') \gexec
+EOF
+}
+
+pg_version() { pg_psql -c 'SHOW server_version' 2>/dev/null | cut -d' ' -f1; }
+
+pg_healthy() { # pg_healthy PID ; a query answered proves health, and its answer is kept for the report
+  listens_on "$1" "$PG_PORT" || return 1
+  VERSION[postgres]=$(pg_version)
+  [[ -n ${VERSION[postgres]} ]]
+}
+
+# --- ClickHouse -----------------------------------------------------------------------------------------------
+
+ch_query() { # ch_query SQL : over HTTP, as the default user (no password, 127.0.0.1 only)
+  curl -sS --fail-with-body --max-time 10 "http://$HOST:$CH_HTTP_PORT/" --data-binary "$1"
+}
+
+# Our config is Debian's, copied and pointed at the state folder, so it always matches the installed server.
+ch_configure() {
+  local src=/etc/clickhouse-server
+  [[ -x /usr/bin/clickhouse-server || -x /usr/sbin/clickhouse-server ]] ||
+    die "clickhouse-server is not installed: run bash stack/bootstrap.sh"
+  [[ -r $src/config.xml && -r $src/users.xml ]] || die "$src/config.xml or users.xml is missing (reinstall clickhouse-server)"
+  if ((IS_ROOT)); then id clickhouse >/dev/null 2>&1 || die "no 'clickhouse' user: run bash stack/bootstrap.sh"; fi
+  mkdir -p "$CH_DIR/data" "$CH_LOGS"
+  # Paths: every /var/lib/clickhouse/ (path, tmp_path, user_files_path, format_schema_path) into data/, logs into
+  # our logs folder (at Debian's level, warning: information would log every HTTP request). Listeners: our two ports on 127.0.0.1; the replication port (interserver) removed; https and
+  # the secure TCP port stay commented out as Debian ships them. Server time zone UTC, as in the Docker image.
+  sed -e "s|/var/lib/clickhouse/|$CH_DIR/data/|g" \
+    -e "s|/var/log/clickhouse-server/|$CH_LOGS/|g" \
+    -e "s|<size>[0-9]*M</size>|<size>100M</size>|" \
+    -e "s|<count>[0-9]*</count>|<count>3</count>|" \
+    -e "s|<http_port>[0-9]*</http_port>|<http_port>$CH_HTTP_PORT</http_port>\n    <listen_host>$HOST</listen_host>|" \
+    -e "s|<tcp_port>[0-9]*</tcp_port>|<tcp_port>$CH_TCP_PORT</tcp_port>|" \
+    -e "/<interserver_http_port>/d" \
+    -e "s|<users_config>[^<]*</users_config>|<users_config>$CH_DIR/users.xml</users_config>|" \
+    -e "s|</yandex>|    <timezone>UTC</timezone>\n</yandex>|" \
+    "$src/config.xml" >"$CH_CONFIG.tmp"
+  # Default profile: LowCardinality (experimental in 18.16, needed by the project's tables); default user: local only.
+  sed -e "0,/<default>/s||<default>\n            <allow_experimental_low_cardinality_type>1</allow_experimental_low_cardinality_type>|" \
+    -e "s|<ip>::/0</ip>|<ip>::1</ip>\n                <ip>127.0.0.1</ip>|" \
+    "$src/users.xml" >"$CH_DIR/users.xml.tmp"
+  # Fail loudly if a different package's config no longer has what we rewrote.
+  local check
+  for check in "<http_port>$CH_HTTP_PORT</http_port>" "<tcp_port>$CH_TCP_PORT</tcp_port>" \
+    "<listen_host>$HOST</listen_host>" "<path>$CH_DIR/data/</path>" "<users_config>$CH_DIR/users.xml</users_config>"; do
+    grep -qF "$check" "$CH_CONFIG.tmp" || die "rewriting $src/config.xml failed: no $check (new package layout?)"
+  done
+  grep -qF '<allow_experimental_low_cardinality_type>1' "$CH_DIR/users.xml.tmp" ||
+    die "rewriting $src/users.xml failed (new package layout?)"
+  if grep -q '<interserver_http_port>' "$CH_CONFIG.tmp"; then die "could not disable interserver_http_port"; fi
+  mv "$CH_CONFIG.tmp" "$CH_CONFIG"
+  mv "$CH_DIR/users.xml.tmp" "$CH_DIR/users.xml"
+  own clickhouse "$CH_DIR" "$CH_LOGS"
+}
+
+ch_launch() {
+  ch_configure
+  local bin=/usr/sbin/clickhouse-server
+  [[ -x $bin ]] || bin=/usr/bin/clickhouse-server
+  # setpriv switches user and execs (runuser would stay as a parent process): the pid we record is the server's.
+  # setsid: its own session, so it outlives this script.
+  local -a su=()
+  ((IS_ROOT)) && su=(setpriv --reuid=clickhouse --regid=clickhouse --init-groups)
+  (
+    cd "$CH_DIR"
+    exec 9>&-
+    exec setsid "${su[@]}" "$bin" --config-file="$CH_CONFIG" --pid-file="$CH_DIR/clickhouse-server.pid"
+  ) </dev/null >>"$CH_LOGS/stdout.log" 2>&1 &
+  printf '%s\n' "$!" >"$RUN/clickhouse.pid"
+}
+
+ch_version() { curl -sf --max-time 3 "http://$HOST:$CH_HTTP_PORT/" --data-binary 'SELECT version()' 2>/dev/null || true; }
+
+ch_healthy() { # ch_healthy PID ; a query answered proves health, and its answer is kept for the report
+  listens_on "$1" "$CH_HTTP_PORT" || return 1
+  VERSION[clickhouse]=$(ch_version)
+  [[ -n ${VERSION[clickhouse]} ]]
+}
+
+ch_ensure_dbs() {
+  ch_query "CREATE DATABASE IF NOT EXISTS $DB_NAME" >/dev/null
+  ch_query "CREATE DATABASE IF NOT EXISTS $DB_TEST_NAME" >/dev/null
+}
+
+# --- generic --------------------------------------------------------------------------------------------------
+
+svc_healthy() {
+  case $1 in
+    kafka) kafka_healthy "$2" ;;
+    postgres) pg_healthy "$2" ;;
+    clickhouse) ch_healthy "$2" ;;
+  esac
+}
+svc_logs() {
+  case $1 in
+    kafka) printf '%s\n' "$LOGS/kafka.log" "$LOGS/kafka.out" ;;
+    postgres) printf '%s\n' "$LOGS/postgres.log" ;;
+    clickhouse) printf '%s\n' "$CH_LOGS/clickhouse-server.err.log" "$CH_LOGS/stdout.log" ;;
+  esac
+}
+
+# Wait until the service answers; fail early if its process died.
+wait_healthy() {
+  local svc=$1 deadline=$((SECONDS + START_TIMEOUT)) pid files=()
+  while ((SECONDS < deadline)); do
+    # The recorded pid first: right after a launch it may still be the shell that is about to exec the server.
+    pid=""
+    [[ -r $RUN/$svc.pid ]] && read -r pid <"$RUN/$svc.pid"
+    if [[ -z $pid ]] || ! alive "$pid"; then pid=$(svc_pid "$svc"); fi
+    if [[ -z $pid ]]; then
+      warn "$svc exited during start-up"
+      mapfile -t files < <(svc_logs "$svc")
+      show_log_tail "$svc" "${files[@]}"
+      exit 1
+    fi
+    if svc_healthy "$svc" "$pid"; then return 0; fi
+    sleep 0.25
+  done
+  warn "$svc is not healthy after ${START_TIMEOUT}s (JOBSTREAM_START_TIMEOUT)"
+  mapfile -t files < <(svc_logs "$svc")
+  show_log_tail "$svc" "${files[@]}"
+  exit 1
+}
+
+svc_version() {
+  case $1 in
+    kafka) kafka_version ;;
+    postgres) pg_version ;;
+    clickhouse) ch_version ;;
+  esac
+}
+svc_address() {
+  case $1 in
+    kafka) printf '%s\n' "$HOST:$KAFKA_PORT (controller :$KAFKA_CONTROLLER_PORT)" ;;
+    postgres) printf '%s\n' "$HOST:$PG_PORT" ;;
+    clickhouse) printf '%s\n' "$HOST:$CH_HTTP_PORT (tcp :$CH_TCP_PORT)" ;;
+  esac
+}
+
+report_line() { # report_line SERVICE PID STATE [NOTE]
+  local svc=$1 pid=$2 state=$3 note=${4:-} version=-
+  [[ $state == healthy ]] && version=${VERSION[$svc]:-$(svc_version "$svc")}
+  printf '%-10s %-8s %-38s pid %-8s %s%s\n' "$svc" "${version:--}" "$(svc_address "$svc")" "${pid:--}" "$state" \
+    "${note:+ ($note)}"
+}
+
+stop_service() { # stop_service SERVICE : graceful, then SIGKILL of the process and its children
+  local svc=$1 pid sig t0 deadline kids
+  t0=$(now_ms)
+  pid=$(svc_pid "$svc")
+  [[ -n $pid ]] || return 0
+  # PostgreSQL: SIGINT is its "fast" shutdown (what pg_ctl stop -m fast sends); the others stop on SIGTERM.
+  sig=TERM
+  [[ $svc == postgres ]] && sig=INT
+  kill "-$sig" "$pid" 2>/dev/null || true
+  deadline=$((SECONDS + STOP_TIMEOUT))
+  while alive "$pid" && ((SECONDS < deadline)); do sleep 0.2; done
+  if alive "$pid" && is_ours "$svc" "$pid"; then
+    warn "$svc (pid $pid) still running after ${STOP_TIMEOUT}s: SIGKILL"
+    kids=$(descendants "$pid")
+    # shellcheck disable=SC2086 # word splitting of the pid list is intended
+    kill -KILL "$pid" $kids 2>/dev/null || true
+    while alive "$pid"; do sleep 0.1; done
+  fi
+  rm -f "$RUN/$svc.pid"
+  printf '%-10s stopped (pid %s, %s)\n' "$svc" "$pid" "$(secs_since "$t0")"
+}
+
+# --- commands -------------------------------------------------------------------------------------------------
+
+cmd_libs() {
+  check_state_path
+  ensure_dirs
+  lock_state
+  ensure_kafka_libs
+}
+
+cmd_up() {
+  check_state_path
+  ensure_dirs
+  lock_state
+  local svc pid t0 total
+  local -A running=() started=() note=()
+  total=$(now_ms)
+  for svc in "${SERVICES[@]}"; do
+    pid=$(svc_pid "$svc")
+    if [[ -n $pid ]]; then running[$svc]=$pid; else check_ports_free "$svc"; fi
+  done
+  ensure_traversable
+
+  if [[ -z ${running[kafka]:-} ]]; then
+    ensure_kafka_libs
+    started[kafka]=$(now_ms)
+    kafka_launch # the JVM boots while PostgreSQL and ClickHouse start
+  fi
+  if [[ -z ${running[postgres]:-} ]]; then
+    t0=$(now_ms)
+    pg_start
+    note[postgres]="started in $(secs_since "$t0")"
+  fi
+  if [[ -z ${running[clickhouse]:-} ]]; then
+    t0=$(now_ms)
+    ch_launch
+    wait_healthy clickhouse
+    note[clickhouse]="started in $(secs_since "$t0")"
+  fi
+  for svc in "${SERVICES[@]}"; do
+    wait_healthy "$svc" # also covers an already-running service that is still starting or unwell
+  done
+  [[ -n ${started[kafka]:-} ]] && note[kafka]="started in $(secs_since "${started[kafka]}")"
+  pg_ensure_dbs
+  ch_ensure_dbs
+
+  for svc in "${SERVICES[@]}"; do
+    report_line "$svc" "$(svc_pid "$svc")" healthy "${note[$svc]:-already running}"
+  done
+  say "stack up in $(secs_since "$total"); state in $STATE, logs in $LOGS"
+}
+
+cmd_status() {
+  local svc pid rc=0 state
+  for svc in "${SERVICES[@]}"; do
+    pid=$(svc_pid "$svc")
+    if [[ -z $pid ]]; then
+      state=stopped
+      rc=1
+    elif svc_healthy "$svc" "$pid"; then
+      state=healthy
+    else
+      state=unhealthy
+      rc=1
+    fi
+    report_line "$svc" "$pid" "$state"
+  done
+  return "$rc"
+}
+
+cmd_down() {
+  check_state_path
+  [[ -d $STATE ]] || {
+    say "nothing to stop: no state folder $STATE"
+    return 0
+  }
+  mkdir -p "$RUN"
+  lock_state
+  local svc pids=()
+  # Signal all three at once and wait for them together: shutdown takes as long as the slowest, not the sum.
+  for svc in "${SERVICES[@]}"; do
+    if [[ -n $(svc_pid "$svc") ]]; then
+      stop_service "$svc" &
+      pids+=("$!")
+    else
+      printf '%-10s not running\n' "$svc"
+    fi
+  done
+  local i rc=0
+  for i in "${!pids[@]}"; do wait "${pids[$i]}" || rc=1; done
+  # Whatever happened above, nothing of ours may be left.
+  for svc in "${SERVICES[@]}"; do
+    [[ -z $(svc_pid "$svc") ]] || {
+      warn "$svc is still running"
+      rc=1
+    }
+  done
+  return "$rc"
+}
+
+cmd_reset() {
+  check_state_path
+  cmd_down
+  [[ -d $STATE ]] || return 0
+  [[ -f $MARKER ]] || die "$STATE has no $(basename "$MARKER"): not deleting a folder this script did not make"
+  local entry
+  # Everything but the Kafka jars (fetching them again takes Maven time); the lock file goes with run/.
+  for entry in "$STATE"/* "$STATE"/.[!.]*; do
+    [[ -e $entry ]] || continue
+    case $entry in
+      "$MARKER") ;;
+      "$KAFKA_DIR") find "$KAFKA_DIR" -mindepth 1 -maxdepth 1 ! -name libs -exec rm -rf {} + ;;
+      *) rm -rf "$entry" ;;
+    esac
+  done
+  [[ $PG_SOCKDIR == /tmp/jobstream-pg-* ]] && rm -rf "$PG_SOCKDIR"
+  say "state deleted (kept $KAFKA_LIBS)"
+}
+
+cmd_env() {
+  cat <<EOF
+export JOBSTREAM_KAFKA_BROKERS=$HOST:$KAFKA_PORT
+export JOBSTREAM_PG_URL=postgres://$DB_USER:$DB_PASSWORD@$HOST:$PG_PORT/$DB_NAME
+export JOBSTREAM_PG_TEST_URL=postgres://$DB_USER:$DB_PASSWORD@$HOST:$PG_PORT/$DB_TEST_NAME
+export JOBSTREAM_CLICKHOUSE_URL=http://$HOST:$CH_HTTP_PORT
+export JOBSTREAM_CLICKHOUSE_DB=$DB_NAME
+export JOBSTREAM_CLICKHOUSE_TEST_DB=$DB_TEST_NAME
+EOF
+}
+
+case ${1:-} in
+  up) cmd_up ;;
+  down) cmd_down ;;
+  status) cmd_status ;;
+  reset) cmd_reset ;;
+  env) cmd_env ;;
+  libs) cmd_libs ;;
+  *)
+    sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    exit 2
+    ;;
+esac
