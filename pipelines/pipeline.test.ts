@@ -32,18 +32,21 @@ const crawl = () =>
     }).pipe(Effect.tap(() => drained("60 seconds")))
   )
 
-/** Every message on a topic, read by kcat: an independent client, not ours. */
+/** Every message on a topic, read by kcat (an independent client, not ours) as JSON lines. */
 const kcat = async (topic: string) => {
   const brokers = await runtime.runPromise(Effect.map(Kafka, (k) => k.settings.brokers))
-  const { stdout } = await run("kcat", ["-C", "-b", brokers, "-t", config.namespace + topic, "-e", "-q", "-f", "%k\\t%h\\t%s\\n"], {
+  const { stdout } = await run("kcat", ["-C", "-b", brokers, "-t", config.namespace + topic, "-e", "-q", "-J"], {
     maxBuffer: 64 * 1024 * 1024
   })
   return stdout
     .split("\n")
     .filter((line) => line.length > 0)
     .map((line) => {
-      const [key, headers, ...value] = line.split("\t")
-      return { key, headers, value: value.join("\t") }
+      const m = JSON.parse(line) as { key: string | null; payload: string | null; headers?: Array<string> }
+      const pairs = m.headers ?? []
+      const headers: Record<string, string> = {}
+      for (let i = 0; i + 1 < pairs.length; i += 2) headers[pairs[i]!] = pairs[i + 1]!
+      return { key: m.key, headers, value: m.payload ?? "" }
     })
 }
 
@@ -87,7 +90,7 @@ describe("the first slice, end to end on the real stack", () => {
 
     const message = rawAfterFirst.find((m) => m.key === `demo-careers:${externalId}`)
     expect(message).toBeDefined()
-    expect(message!.headers).toContain("schema-name=jobstream.RawPosting")
+    expect(message!.headers["schema-name"]).toBe("jobstream.RawPosting")
     const raw = JSON.parse(message!.value)
     expect(raw.externalId).toBe(externalId)
 
@@ -128,9 +131,16 @@ describe("the first slice, end to end on the real stack", () => {
   it("sends malformed pages and unusable postings to jobs.dlq with the reason and the original bytes", async () => {
     const dead = await kcat("jobs.dlq")
     expect(dead).toHaveLength(catalog.malformedPaths.length + catalog.invalidIds.length)
-    expect(dead.filter((d) => d.headers?.includes("dlq-stage=normalize"))).toHaveLength(catalog.invalidIds.length)
-    expect(dead.filter((d) => d.headers?.includes("dlq-stage=connector:demo-careers"))).toHaveLength(catalog.malformedPaths.length)
-    expect(dead.every((d) => /dlq-reason=\S/.test(d.headers ?? ""))).toBe(true)
+    const byStage = (stage: string) => dead.filter((d) => d.headers["dlq-stage"] === stage)
+    expect(byStage("normalize")).toHaveLength(catalog.invalidIds.length)
+    expect(byStage("normalize")[0]!.headers["dlq-reason"]).toMatch(/title/)
+    // The original bytes: the raw posting exactly as it was on jobs.raw.
+    expect(JSON.parse(byStage("normalize")[0]!.value).externalId).toBe(catalog.invalidIds[0])
+    const malformed = byStage("connector:demo-careers")
+    expect(malformed).toHaveLength(catalog.malformedPaths.length)
+    expect(malformed[0]!.headers["dlq-source-url"]).toContain(catalog.malformedPaths[0])
+    expect(malformed[0]!.headers["dlq-reason"]).toMatch(/JSON/)
+    expect(malformed[0]!.value).toMatch(/application\/ld\+json/i)
   })
 
   it("adds nothing anywhere when the same site is crawled again", async () => {

@@ -149,9 +149,36 @@ export const htmlToText = (input: string): string => {
   if (!/<[a-z!/]/i.test(html) && ESCAPED_TAG.test(html)) html = decodeEntities(html)
   if (!KNOWN_TAG.test(html)) return tidy(fixCharacters(decodeEntities(html)))
   if (!STRUCTURAL_TAG.test(html)) html = html.replace(/\r\n?|\n/g, "<br>")
+  if (nestingExceeds(html, MAX_NESTING)) return tidy(fixCharacters(decodeEntities(stripTags(html))))
   const root: DomNode | undefined = load(html, null, false).root()[0]
   return root === undefined ? "" : tidy(fixCharacters(renderText(root)))
 }
+
+/** Real HTML nests a few dozen levels; the parser's cost grows with the square of the depth. */
+const MAX_NESTING = 1_000
+const VOID_TAGS = new Set(["br", "img", "hr", "meta", "link", "input", "wbr", "col", "area", "base", "source", "track", "embed", "param"])
+
+const nestingExceeds = (html: string, max: number): boolean => {
+  let depth = 0
+  for (const m of html.matchAll(/<(\/?)([a-z][a-z0-9]*)\b[^>]*?(\/?)>/gi)) {
+    if (m[3] === "/" || VOID_TAGS.has(m[2]!.toLowerCase())) continue
+    depth = m[1] === "/" ? Math.max(0, depth - 1) : depth + 1
+    if (depth > max) return true
+  }
+  return false
+}
+
+/** The linear fallback for pathological markup: line structure from the common tags, every other tag removed. */
+const stripTags = (html: string): string =>
+  html
+    .replace(/\s+/g, " ")
+    .replace(/<(script|style|noscript|template)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, "")
+    .replace(/<!--[\s\S]*?-->/g, "")
+    .replace(/<br\b[^>]*>/gi, "\n")
+    .replace(/<li\b[^>]*>/gi, "\n• ")
+    .replace(/<\/?(?:p|h[1-6]|ul|ol|table|blockquote|pre)\b[^>]*>/gi, "\n\n")
+    .replace(/<\/?(?:div|section|article|header|footer|tr|dt|dd)\b[^>]*>/gi, "\n")
+    .replace(/<[^>]*>/g, "")
 
 /** One line of text: markup removed, entities decoded, all whitespace collapsed. `undefined` gives `""`. */
 export const cleanText = (input: string | undefined): string => {
@@ -180,6 +207,7 @@ const decodeEntities = (text: string): string =>
 const fixCharacters = (text: string): string =>
   text
     .replace(/\r\n?|[\u2028\u2029]/g, "\n")
+    .replace(/<!\[CDATA\[|\]\]>/g, "")
     // "Â" + no-break space: UTF-8 for U+00A0 read as Latin-1 somewhere upstream (in the Glassdoor data).
     .replace(/\u00c2(?=[\u00a0 ])/g, "")
     .replace(/[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000\t\f\v]/g, " ")
@@ -230,11 +258,13 @@ const LINE = new Set([
   "figcaption", "fieldset", "details", "summary", "center", "legend"
 ])
 
-type Step = DomNode | { readonly emit: string } | { readonly leavePre: true }
+/** Text, or a block boundary: 1 = line break, 2 = blank line. Adjacent boundaries merge; `<br>`s add up. */
+type Piece = string | 1 | 2
+type Step = DomNode | { readonly emit: Piece } | { readonly leavePre: true }
 
 /** Depth-first text rendering with an explicit stack, so deeply nested input cannot overflow the call stack. */
 const renderText = (root: DomNode): string => {
-  const out: Array<string> = []
+  const out: Array<Piece> = []
   const stack: Array<Step> = [root]
   let pre = 0
   while (stack.length > 0) {
@@ -259,13 +289,11 @@ const renderText = (root: DomNode): string => {
       out.push("\n")
       continue
     }
-    let before = ""
-    let after = ""
-    if (PARAGRAPH.has(name)) [before, after] = ["\n\n", "\n\n"]
-    else if (LINE.has(name)) [before, after] = ["\n", "\n"]
-    else if (name === "li") [before, after] = ["\n• ", "\n"]
-    else if (name === "td" || name === "th") [before, after] = [" ", " "]
-    out.push(before)
+    let after: Piece = ""
+    if (PARAGRAPH.has(name)) out.push((after = 2))
+    else if (LINE.has(name)) out.push((after = 1))
+    else if (name === "li") out.push((after = 1), "• ")
+    else if (name === "td" || name === "th") out.push((after = " "))
     if (name === "pre") {
       pre++
       stack.push({ leavePre: true })
@@ -274,7 +302,17 @@ const renderText = (root: DomNode): string => {
     const children = step.children ?? []
     for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!)
   }
-  return out.join("")
+  let text = ""
+  let pending = 0
+  for (const piece of out) {
+    if (typeof piece === "number") pending = Math.max(pending, piece)
+    else if (pending === 0) text += piece
+    else if (/\S|\n/.test(piece)) {
+      text += "\n".repeat(pending) + piece
+      pending = 0
+    }
+  }
+  return text
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -553,7 +591,9 @@ export const cleanLocations = (locations: ReadonlyArray<string> | undefined): Ar
   const seen = new Set<string>()
   for (const raw of Array.isArray(locations) ? locations : []) {
     if (out.length >= MAX_LOCATIONS) break
-    let s = cleanText(typeof raw === "string" ? raw : undefined)
+    const cleaned = cleanText(typeof raw === "string" ? raw : undefined)
+    if (PLACEHOLDER_LOCATION.test(cleaned)) continue
+    let s = cleaned
       .replace(/\s*,\s*(?:,\s*)*/g, ", ")
       .replace(/^[\s,;|/-]+|[\s,;|/-]+$/g, "")
       .replace(/^remote\b/i, "Remote")
@@ -584,7 +624,7 @@ export const toCalendarDate = (input: string | undefined, now?: Date): string | 
   if (s === "" || s.length > 64) return null
   let m = /^(\d{4})-(\d{1,2})-(\d{1,2})(.*)$/.exec(s)
   if (m) {
-    const time = /^(?:[t ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:z|utc|gmt|[+-]\d{2}(?::?\d{2})?)?)?$/
+    const time = /^(?:[t ](?:[01]?\d|2[0-4]):[0-5]\d(?::(?:[0-5]\d|60)(?:[.,]\d+)?)?\s*(?:z|utc|gmt|[+-](?:0\d|1[0-4])(?::?[0-5]\d)?)?)?$/
     return time.test(m[4]!) ? ymd(+m[1]!, +m[2]!, +m[3]!) : null
   }
   if ((m = /^(\d{4})\/(\d{1,2})\/(\d{1,2})$/.exec(s))) return ymd(+m[1]!, +m[2]!, +m[3]!)

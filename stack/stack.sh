@@ -65,7 +65,6 @@ CH_LOGS=$LOGS/clickhouse
 DB_NAME=jobstream
 DB_TEST_NAME=jobstream_test
 DB_USER=jobstream
-DB_PASSWORD=jobstream
 
 SERVICES=(kafka postgres clickhouse)
 declare -A VERSION=() # filled by the health checks
@@ -206,7 +205,8 @@ descendants() { # all descendant pids of $1
 # Running, and not a zombie (a server launched by this very script that died is one until the script exits).
 alive() {
   local stat
-  { stat=$(<"/proc/$1/stat"); } 2>/dev/null || return 1
+  # (read, not $(<file): under set -e, bash 5.2 exits on a $(<file) whose file is gone, even after ||)
+  read -r stat 2>/dev/null <"/proc/$1/stat" || return 1
   stat=${stat##*) }
   [[ ${stat:0:1} != Z ]]
 }
@@ -261,13 +261,26 @@ listens_on() { # listens_on PID PORT: is PORT held by PID?
   [[ ${holder%% *} == "$1" ]]
 }
 
+# Logs are appended to across runs: remember where they ended before a start, to show only what that start wrote.
+declare -A LOG_START=()
+mark_logs() { # mark_logs SERVICE
+  local f
+  while IFS= read -r f; do LOG_START[$f]=$(stat -c %s "$f" 2>/dev/null || echo 0); done < <(svc_logs "$1")
+}
+
 show_log_tail() { # show_log_tail SERVICE LOGFILE...
-  local svc=$1 f
+  local svc=$1 f from
   shift
   for f in "$@"; do
     [[ -s $f ]] || continue
-    printf -- '----- last lines of %s -----\n' "$f" >&2
-    tail -n 30 "$f" >&2
+    from=${LOG_START[$f]:-0}
+    (($(stat -c %s "$f") > from)) || continue
+    if ((from > 0)); then
+      printf -- '----- last lines written to %s by this start -----\n' "$f" >&2
+    else
+      printf -- '----- last lines of %s -----\n' "$f" >&2
+    fi
+    tail -c "+$((from + 1))" "$f" | tail -n 30 >&2
   done
   printf -- '-----\n' >&2
   printf 'stack: %s did not become healthy. Full logs are in %s.\n' "$svc" "$LOGS" >&2
@@ -401,6 +414,7 @@ kafka_launch() {
   local java pid heap
   java=$(java_bin)
   read -r -a heap <<<"$KAFKA_HEAP"
+  mark_logs kafka
   # The flags kafka-run-class.sh uses, with a smaller heap; setsid puts the JVM in its own session so that it
   # outlives this script and the terminal or npm process that ran it.
   # 9>&-: the server must not inherit the lock of this script, or the next `up` would wait for it forever.
@@ -436,10 +450,11 @@ pg_init_if_needed() {
   own postgres "$PG_DIR" "$PG_SOCKDIR" "$LOGS/postgres.log"
   if [[ ! -f $PGDATA/PG_VERSION ]]; then
     rm -rf "$PGDATA"
-    # trust on the Unix socket (only this machine's users reach it), passwords over TCP (the app's URL has one).
+    # trust on the Unix socket and on loopback TCP (the only address it listens on): a local development cluster
+    # with no secret to keep; a deployment points JOBSTREAM_PG_URL, password included, at its own server.
     # --no-sync: an empty new cluster has nothing to lose, and it saves seconds.
     if ! as_postgres "$PG_BIN/initdb" -D "$PGDATA" -U postgres -E UTF8 --locale=C.UTF-8 \
-      --auth-local=trust --auth-host=scram-sha-256 --no-sync >"$LOGS/postgres-initdb.log" 2>&1; then
+      --auth-local=trust --auth-host=trust --no-sync >"$LOGS/postgres-initdb.log" 2>&1; then
       cat "$LOGS/postgres-initdb.log" >&2
       die "initdb failed (log: $LOGS/postgres-initdb.log)"
     fi
@@ -459,6 +474,7 @@ EOF
 
 pg_start() {
   pg_init_if_needed
+  mark_logs postgres
   # pg_ctl detaches the postmaster (its own session) and -w waits until it accepts connections.
   # 9>&-: the postmaster must not inherit this script's lock. pg_ctl's own complaints go to the same log.
   # shellcheck disable=SC2094 # pg_ctl -l only names the file; nothing here reads it
@@ -472,7 +488,7 @@ pg_start() {
 
 pg_ensure_dbs() {
   pg_psql <<EOF
-SELECT format('CREATE ROLE %I LOGIN CREATEDB PASSWORD %L', '$DB_USER', '$DB_PASSWORD')
+SELECT format('CREATE ROLE %I LOGIN CREATEDB', '$DB_USER')
   WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$DB_USER') \gexec
 SELECT format('CREATE DATABASE %I OWNER %I', '$DB_NAME', '$DB_USER')
   WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$DB_NAME') \gexec
@@ -536,6 +552,7 @@ ch_configure() {
 
 ch_launch() {
   ch_configure
+  mark_logs clickhouse
   local bin=/usr/sbin/clickhouse-server
   [[ -x $bin ]] || bin=/usr/bin/clickhouse-server
   # setpriv switches user and execs (runuser would stay as a parent process): the pid we record is the server's.
@@ -768,11 +785,11 @@ cmd_reset() {
 cmd_env() {
   cat <<EOF
 export JOBSTREAM_KAFKA_BROKERS=$HOST:$KAFKA_PORT
-export JOBSTREAM_PG_URL=postgres://$DB_USER:$DB_PASSWORD@$HOST:$PG_PORT/$DB_NAME
-export JOBSTREAM_PG_TEST_URL=postgres://$DB_USER:$DB_PASSWORD@$HOST:$PG_PORT/$DB_TEST_NAME
+export JOBSTREAM_PG_URL=postgres://$DB_USER@$HOST:$PG_PORT/$DB_NAME
+export JOBSTREAM_TEST_PG_URL=postgres://$DB_USER@$HOST:$PG_PORT/$DB_TEST_NAME
 export JOBSTREAM_CLICKHOUSE_URL=http://$HOST:$CH_HTTP_PORT
-export JOBSTREAM_CLICKHOUSE_DB=$DB_NAME
-export JOBSTREAM_CLICKHOUSE_TEST_DB=$DB_TEST_NAME
+export JOBSTREAM_CLICKHOUSE_DATABASE=$DB_NAME
+export JOBSTREAM_TEST_CLICKHOUSE_DATABASE=$DB_TEST_NAME
 EOF
 }
 
@@ -784,7 +801,7 @@ case ${1:-} in
   env) cmd_env ;;
   libs) cmd_libs ;;
   *)
-    sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     exit 2
     ;;
 esac
