@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance } from "fastify"
-import { Data, Effect, Either, JSONSchema, ParseResult, Runtime, Schema } from "effect"
+import { Cause, Data, Effect, Either, Exit, JSONSchema, ParseResult, Runtime, Schema } from "effect"
 import { Health, JobsPage, JobsQuery, type JobsQuery as JobsQueryType } from "../schemas/Api.js"
 import { ClickHouse } from "../sinks/ClickHouse.js"
 import { Postgres } from "../sinks/Postgres.js"
@@ -17,7 +17,12 @@ export type ApiServices = Kafka | Postgres | ClickHouse
  */
 export const makeApi = (runtime: Runtime.Runtime<ApiServices>): FastifyInstance => {
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 })
-  const run = <A, E>(effect: Effect.Effect<A, E, ApiServices>) => Runtime.runPromise(runtime)(effect)
+  // Rejects with the typed failure itself (not a FiberFailure) so the error handler can read its tag.
+  const run = async <A, E>(effect: Effect.Effect<A, E, ApiServices>): Promise<A> => {
+    const exit = await Runtime.runPromiseExit(runtime)(effect)
+    if (Exit.isSuccess(exit)) return exit.value
+    throw Cause.squash(exit.cause)
+  }
 
   app.setErrorHandler((error: unknown, _request, reply) => {
     const tag = typeof error === "object" && error !== null && "_tag" in error ? String(error._tag) : undefined
@@ -47,7 +52,7 @@ export const makeApi = (runtime: Runtime.Runtime<ApiServices>): FastifyInstance 
 export const listJobs = (rawQuery: unknown) =>
   Effect.gen(function* () {
     const query = yield* Schema.decodeUnknown(JobsQuery)(rawQuery).pipe(
-      Effect.mapError((e) => new BadRequest({ message: ParseResult.TreeFormatter.formatErrorSync(e) }))
+      Effect.mapError((e) => new BadRequest({ message: describeIssues(e) }))
     )
     const limit = query.limit ?? 20
     const { where, params } = yield* filters(query)
@@ -128,5 +133,11 @@ const encodeCursor = (date: string, id: string) =>
 
 const decodeCursor = (cursor: string) =>
   Schema.decodeUnknownEither(CursorJson)(Buffer.from(cursor, "base64url").toString("utf8"))
+
+/** One line per invalid field: `limit: Expected a number between 1 and 100, actual 500`. */
+const describeIssues = (error: ParseResult.ParseError) =>
+  ParseResult.ArrayFormatter.formatErrorSync(error)
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "query"}: ${issue.message}`)
+    .join("; ")
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`)

@@ -13,7 +13,7 @@ import { Postgres } from "../sinks/Postgres.js"
 import { makeApi } from "./api.js"
 import { drained, prepare, runPipeline } from "./ingest.js"
 import { Kafka } from "./Kafka.js"
-import { resetStores, testConfig } from "./testing.js"
+import { dropNamespace, resetStores, testConfig } from "./testing.js"
 
 const run = promisify(execFile)
 const postings = 30
@@ -74,6 +74,7 @@ describe("the first slice, end to end on the real stack", () => {
   afterAll(async () => {
     await site?.close()
     if (pipeline) await runtime.runPromise(Fiber.interrupt(pipeline))
+    await runtime.runPromise(dropNamespace)
     await runtime.dispose()
   })
 

@@ -11,7 +11,7 @@ import { ClickHouse } from "../sinks/ClickHouse.js"
 import { Postgres } from "../sinks/Postgres.js"
 import { drained, prepare } from "./ingest.js"
 import { Kafka } from "./Kafka.js"
-import { resetStores, testConfig } from "./testing.js"
+import { dropNamespace, resetStores, testConfig } from "./testing.js"
 
 const total = 4000
 const config = testConfig()
@@ -76,6 +76,7 @@ describe("a pipeline process killed with SIGKILL mid-stream", () => {
 
   afterAll(async () => {
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
+    await runtime.runPromise(dropNamespace)
     await runtime.dispose()
   })
 

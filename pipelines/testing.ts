@@ -1,8 +1,10 @@
 import { randomBytes } from "node:crypto"
+import ckjs from "@confluentinc/kafka-javascript"
 import { ConfigProvider, Effect, Layer } from "effect"
 import * as ClickHouse from "../sinks/ClickHouse.js"
 import * as Postgres from "../sinks/Postgres.js"
 import { InfraLive } from "./ingest.js"
+import { Kafka } from "./Kafka.js"
 
 /**
  * Test wiring over the real stack: the test databases (`jobstream_test` in PostgreSQL and ClickHouse) and a
@@ -36,4 +38,23 @@ export const resetStores = Effect.gen(function* () {
   const ch = yield* ClickHouse.ClickHouse
   yield* ch.command("DROP TABLE IF EXISTS pipeline_events")
   yield* ClickHouse.migrate
+})
+
+/** Deletes a test run's topics and consumer groups, so test runs leave no trace on the broker. */
+export const dropNamespace = Effect.gen(function* () {
+  const { settings } = yield* Kafka
+  if (settings.namespace === "") return yield* Effect.dieMessage("refusing to drop the empty namespace")
+  const admin = new ckjs.KafkaJS.Kafka({ kafkaJS: { brokers: settings.brokers.split(","), logLevel: ckjs.KafkaJS.logLevel.NOTHING } }).admin()
+  yield* Effect.promise(async () => {
+    await admin.connect()
+    try {
+      const { groups } = await admin.listGroups()
+      const ours = groups.map((g) => g.groupId).filter((id) => id.startsWith(settings.namespace))
+      if (ours.length > 0) await admin.deleteGroups(ours)
+      const topics = (await admin.listTopics()).filter((t) => t.startsWith(settings.namespace))
+      if (topics.length > 0) await admin.deleteTopics({ topics })
+    } finally {
+      await admin.disconnect()
+    }
+  })
 })

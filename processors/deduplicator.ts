@@ -17,16 +17,12 @@ export const deduplicator: Stage<PostgresError, Postgres> = {
   handle: (batch) =>
     Effect.gen(function* () {
       const db = yield* Postgres
-      const out: Array<Envelope> = []
-      for (const record of batch) {
-        const decoded = decode(Topics.normalized, record)
-        if (Either.isLeft(decoded)) {
-          out.push(deadLetter("dedup", `DecodeError: ${decoded.left.reason}`, record))
-          continue
-        }
-        out.push(yield* classify(db, decoded.right))
-      }
-      return out
+      const decoded = batch.map((record) => ({ record, job: decode(Topics.normalized, record) }))
+      const jobs = decoded.flatMap(({ job }) => (Either.isRight(job) ? [job.right] : []))
+      const owner = yield* claim(db, jobs)
+      return decoded.map(({ record, job }) =>
+        Either.isLeft(job) ? deadLetter("dedup", `DecodeError: ${job.left.reason}`, record) : classify(job.right, owner)
+      )
     })
 }
 
@@ -38,28 +34,43 @@ export const identityKeys = (job: Job): ReadonlyArray<readonly [IdentityKind, st
   ...(job.requisitionId ? [["requisition-id", `req:${job.companyKey}:${job.requisitionId}`] as const] : [])
 ]
 
-const classify = (db: Sql, job: Job) =>
+/**
+ * Claims every identity key of the batch in one statement, in batch order (so within a batch, as across
+ * batches, the earlier posting wins), and returns each key's owner.
+ */
+const claim = (db: Sql, jobs: ReadonlyArray<Job>) =>
   Effect.gen(function* () {
-    const keys = identityKeys(job)
-    const values = keys.map(([, key]) => key)
+    if (jobs.length === 0) return new Map<string, string>()
+    const keys: Array<string> = []
+    const owners: Array<string> = []
+    for (const job of jobs)
+      for (const [, key] of identityKeys(job)) {
+        keys.push(key)
+        owners.push(job.jobId)
+      }
     yield* db.query(
-      "INSERT INTO dedup_keys (key, job_id) SELECT k, $2 FROM unnest($1::text[]) AS k ON CONFLICT (key) DO NOTHING",
-      [values, job.jobId]
+      `INSERT INTO dedup_keys (key, job_id)
+       SELECT key, job_id FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS c(key, job_id, n) ORDER BY n
+       ON CONFLICT (key) DO NOTHING`,
+      [keys, owners]
     )
-    const owners = yield* db.query<{ key: string; job_id: string }>(
+    const rows = yield* db.query<{ key: string; job_id: string }>(
       "SELECT key, job_id FROM dedup_keys WHERE key = ANY($1::text[])",
-      [values]
+      [keys]
     )
-    const owner = new Map(owners.map((r) => [r.key, r.job_id]))
-    const clash = keys.find(([, key]) => owner.get(key) !== job.jobId)
-    if (!clash) return encode(Topics.unique, job)
-    const [reason, key] = clash
-    return encode(Topics.duplicates, {
-      jobId: job.jobId,
-      duplicateOf: owner.get(key) ?? job.jobId,
-      source: job.source,
-      reason,
-      similarity: 1,
-      detectedAt: new Date().toISOString()
-    })
+    return new Map(rows.map((r) => [r.key, r.job_id]))
   })
+
+const classify = (job: Job, owner: ReadonlyMap<string, string>): Envelope => {
+  const clash = identityKeys(job).find(([, key]) => owner.get(key) !== job.jobId)
+  if (!clash) return encode(Topics.unique, job)
+  const [reason, key] = clash
+  return encode(Topics.duplicates, {
+    jobId: job.jobId,
+    duplicateOf: owner.get(key) ?? job.jobId,
+    source: job.source,
+    reason,
+    similarity: 1,
+    detectedAt: new Date().toISOString()
+  })
+}

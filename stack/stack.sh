@@ -769,11 +769,12 @@ cmd_reset() {
   [[ -d $STATE ]] || return 0
   [[ -f $MARKER ]] || die "$STATE has no $(basename "$MARKER"): not deleting a folder this script did not make"
   local entry
-  # Everything but the Kafka jars (fetching them again takes Maven time); the lock file goes with run/.
+  # Everything but what was downloaded (the Kafka jars, the embedding models): fetching them again takes Maven
+  # time and holds no state. The lock file goes with run/.
   for entry in "$STATE"/* "$STATE"/.[!.]*; do
     [[ -e $entry ]] || continue
     case $entry in
-      "$MARKER") ;;
+      "$MARKER" | "$STATE/models") ;;
       "$KAFKA_DIR") find "$KAFKA_DIR" -mindepth 1 -maxdepth 1 ! -name libs -exec rm -rf {} + ;;
       *) rm -rf "$entry" ;;
     esac

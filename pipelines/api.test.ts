@@ -1,0 +1,65 @@
+import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
+import { afterAll, describe, expect, it } from "vitest"
+import * as ClickHouse from "../sinks/ClickHouse.js"
+import * as Postgres from "../sinks/Postgres.js"
+import { makeApi } from "./api.js"
+import { Kafka, KafkaError } from "./Kafka.js"
+
+const down = new KafkaError({ operation: "metadata", cause: new Error("broker unreachable") })
+
+// Nothing listens on these ports (and the broker is a stand-in that is down): the API must say what is down.
+const unreachable = Layer.mergeAll(
+  Layer.succeed(
+    Kafka,
+    Kafka.of({
+      settings: { brokers: "127.0.0.1:1", clientId: "api-test", namespace: "" },
+      ensureTopics: () => Effect.fail(down),
+      send: () => Effect.fail(down),
+      consumer: () => Effect.fail(down),
+      lag: () => Effect.fail(down),
+      ping: Effect.fail(down)
+    })
+  ),
+  Postgres.layer({ url: Redacted.make("postgres://nobody@127.0.0.1:1/none"), maxConnections: 1 }),
+  ClickHouse.layer({ url: "http://127.0.0.1:1", database: "none", username: "default", password: Redacted.make("") })
+)
+
+describe("the API's contract, without a stack", () => {
+  const runtime = ManagedRuntime.make(unreachable)
+  afterAll(() => runtime.dispose())
+
+  it.each([
+    ["limit=abc", /limit/],
+    ["limit=500", /limit/],
+    ["remote=maybe", /remote/],
+    ["employmentType=SOMETIMES", /employmentType/],
+    ["postedSince=yesterday", /postedSince/],
+    ["cursor=bm90LWEtY3Vyc29y", /cursor/]
+  ])("refuses GET /jobs?%s with 400 and says which field", async (query, field) => {
+    const api = makeApi(await runtime.runtime())
+    const response = await api.inject({ method: "GET", url: `/jobs?${query}` })
+    expect(response.statusCode).toBe(400)
+    expect(response.json().message).toMatch(field)
+    await api.close()
+  })
+
+  it("answers /healthz with 503 and each dependency's failure", async () => {
+    const api = makeApi(await runtime.runtime())
+    const response = await api.inject({ method: "GET", url: "/healthz" })
+    expect(response.statusCode).toBe(503)
+    const body = response.json()
+    expect(body.status).toBe("degraded")
+    expect(body.checks.kafka).toMatchObject({ ok: false, detail: expect.stringMatching(/broker unreachable/) })
+    expect(body.checks.postgres.ok).toBe(false)
+    expect(body.checks.clickhouse.ok).toBe(false)
+    await api.close()
+  })
+
+  it("answers 503 for /jobs when PostgreSQL is down, and says so", async () => {
+    const api = makeApi(await runtime.runtime())
+    const response = await api.inject({ method: "GET", url: "/jobs" })
+    expect(response.statusCode).toBe(503)
+    expect(response.json().error).toBe("unavailable")
+    await api.close()
+  })
+})
