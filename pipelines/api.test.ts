@@ -4,6 +4,7 @@ import * as ClickHouse from "../sinks/ClickHouse.js"
 import * as Postgres from "../sinks/Postgres.js"
 import { makeApi } from "./api.js"
 import { Kafka, KafkaError } from "./Kafka.js"
+import * as Seekers from "./Seekers.js"
 
 const down = new KafkaError({ operation: "metadata", cause: new Error("broker unreachable") })
 
@@ -25,7 +26,7 @@ const unreachable = Layer.mergeAll(
 )
 
 describe("the API's contract, without a stack", () => {
-  const runtime = ManagedRuntime.make(unreachable)
+  const runtime = ManagedRuntime.make(Layer.provideMerge(Seekers.layer, unreachable))
   afterAll(() => runtime.dispose())
 
   it.each([

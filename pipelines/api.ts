@@ -1,15 +1,15 @@
 import Fastify, { type FastifyInstance } from "fastify"
-import { Cause, Data, Effect, Either, Exit, JSONSchema, ParseResult, Runtime, Schema } from "effect"
+import { Cause, Effect, Either, Exit, JSONSchema, Runtime, Schema } from "effect"
 import { Health, JobsPage, JobsQuery, type JobsQuery as JobsQueryType } from "../schemas/Api.js"
 import { ClickHouse } from "../sinks/ClickHouse.js"
 import { Postgres } from "../sinks/Postgres.js"
 import { jobSelectList, rowToJob } from "../sinks/postgresJobs.js"
+import { BadRequest, decodeOr400, statusOf } from "./httpErrors.js"
 import { Kafka } from "./Kafka.js"
+import { seekerRoutes } from "./seekerRoutes.js"
+import { Seekers } from "./Seekers.js"
 
-/** A request the API refuses as it stands: the message says what to change. */
-export class BadRequest extends Data.TaggedError("BadRequest")<{ readonly message: string }> {}
-
-export type ApiServices = Kafka | Postgres | ClickHouse
+export type ApiServices = Kafka | Postgres | ClickHouse | Seekers
 
 /**
  * The query API. Routes declare their schemas (derived from `schemas/`); handlers run one Effect each through
@@ -25,15 +25,16 @@ export const makeApi = (runtime: Runtime.Runtime<ApiServices>): FastifyInstance 
   }
 
   app.setErrorHandler((error: unknown, _request, reply) => {
-    const tag = typeof error === "object" && error !== null && "_tag" in error ? String(error._tag) : undefined
+    const fields = typeof error === "object" && error !== null ? (error as Record<string, unknown>) : {}
     const message = error instanceof Error ? error.message : String(error)
-    const validation = typeof error === "object" && error !== null && "validation" in error
-    if (tag === "BadRequest" || validation) return reply.status(400).send({ error: "bad_request", message })
-    if (tag === "PostgresError" || tag === "ClickHouseError" || tag === "KafkaError")
-      return reply.status(503).send({ error: "unavailable", message })
-    const status = typeof error === "object" && error !== null && "statusCode" in error ? Number(error.statusCode) : 500
-    return reply.status(status >= 400 && status < 600 ? status : 500).send({ error: "internal", message })
+    const status =
+      (typeof fields._tag === "string" ? statusOf[fields._tag] : undefined) ??
+      ("validation" in fields ? 400 : typeof fields.statusCode === "number" ? fields.statusCode : 500)
+    const code = status === 503 ? "unavailable" : status >= 500 ? "internal" : String(fields._tag ?? fields.code ?? "bad_request")
+    return reply.status(status).send({ error: code, message })
   })
+
+  seekerRoutes(app, run)
 
   app.get(
     "/jobs",
@@ -51,9 +52,7 @@ export const makeApi = (runtime: Runtime.Runtime<ApiServices>): FastifyInstance 
 
 export const listJobs = (rawQuery: unknown) =>
   Effect.gen(function* () {
-    const query = yield* Schema.decodeUnknown(JobsQuery)(rawQuery).pipe(
-      Effect.mapError((e) => new BadRequest({ message: describeIssues(e) }))
-    )
+    const query = yield* decodeOr400(JobsQuery, rawQuery)
     const limit = query.limit ?? 20
     const { where, params } = yield* filters(query)
     const db = yield* Postgres
@@ -133,11 +132,5 @@ const encodeCursor = (date: string, id: string) =>
 
 const decodeCursor = (cursor: string) =>
   Schema.decodeUnknownEither(CursorJson)(Buffer.from(cursor, "base64url").toString("utf8"))
-
-/** One line per invalid field: `limit: Expected a number between 1 and 100, actual 500`. */
-const describeIssues = (error: ParseResult.ParseError) =>
-  ParseResult.ArrayFormatter.formatErrorSync(error)
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "query"}: ${issue.message}`)
-    .join("; ")
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`)

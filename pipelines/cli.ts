@@ -1,12 +1,11 @@
 import { NodeRuntime } from "@effect/platform-node"
-import { Config, Effect, Layer } from "effect"
+import { Config, Effect } from "effect"
 import { startDemoSite } from "../connectors/demo-site/server.js"
 import { crawlJsonLd } from "../connectors/jsonld/main.js"
-import * as Publisher from "../connectors/Publisher.js"
 import { ClickHouse } from "../sinks/ClickHouse.js"
 import { Postgres } from "../sinks/Postgres.js"
 import { makeApi, type ApiServices } from "./api.js"
-import { drained, InfraLive, prepare, runPipeline } from "./ingest.js"
+import { drained, InfraLive, prepare, runPipeline, withServices } from "./ingest.js"
 import { StageStats } from "./stage.js"
 
 /**
@@ -102,6 +101,6 @@ const program = command === "start" ? start : command === "process" ? process_ :
 
 program.pipe(
   Effect.scoped,
-  Effect.provide(Layer.provideMerge(Publisher.layer, InfraLive)),
+  Effect.provide(withServices(InfraLive)),
   NodeRuntime.runMain
 )

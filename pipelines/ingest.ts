@@ -1,5 +1,6 @@
 import { Duration, Effect, Layer, Schedule } from "effect"
 import { allTopics } from "../schemas/Envelope.js"
+import * as Publisher from "../connectors/Publisher.js"
 import { deduplicator } from "../processors/deduplicator.js"
 import { normalizer } from "../processors/normalizer.js"
 import * as ClickHouse from "../sinks/ClickHouse.js"
@@ -7,10 +8,15 @@ import { clickhouseEvents } from "../sinks/clickhouseEvents.js"
 import * as Postgres from "../sinks/Postgres.js"
 import { postgresJobs } from "../sinks/postgresJobs.js"
 import * as Kafka from "./Kafka.js"
+import * as Seekers from "./Seekers.js"
 import { runStage, StageStats } from "./stage.js"
 
 /** The clients every part of the pipeline shares, configured from the environment. */
 export const InfraLive = Layer.mergeAll(Kafka.layerConfig, Postgres.layerConfig, ClickHouse.layerConfig, StageStats.layer)
+
+/** The domain services (publishing postings, seekers) over given clients: production's or a test's. */
+export const withServices = <E, R>(infra: Layer.Layer<Layer.Layer.Success<typeof InfraLive>, E, R>) =>
+  Layer.provideMerge(Layer.mergeAll(Publisher.layer, Seekers.layer), infra)
 
 export const stages = [normalizer, deduplicator, postgresJobs, clickhouseEvents] as const
 

@@ -1,24 +1,23 @@
 import { execFile } from "node:child_process"
 import { promisify } from "node:util"
-import { Effect, Fiber, Layer, ManagedRuntime } from "effect"
+import { Effect, Fiber, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { demoCatalog } from "../connectors/demo-site/catalog.js"
 import { startDemoSite } from "../connectors/demo-site/server.js"
 import { crawlJsonLd, type CrawlSummary } from "../connectors/jsonld/main.js"
-import * as Publisher from "../connectors/Publisher.js"
 import { jobIdOf } from "../processors/normalize.js"
 import { Topics } from "../schemas/Envelope.js"
 import { ClickHouse } from "../sinks/ClickHouse.js"
 import { Postgres } from "../sinks/Postgres.js"
 import { makeApi } from "./api.js"
-import { drained, prepare, runPipeline } from "./ingest.js"
+import { drained, prepare, runPipeline, withServices } from "./ingest.js"
 import { Kafka } from "./Kafka.js"
 import { dropNamespace, resetStores, testConfig } from "./testing.js"
 
 const run = promisify(execFile)
 const postings = 30
 const config = testConfig()
-const runtime = ManagedRuntime.make(Layer.provideMerge(Publisher.layer, config.layer))
+const runtime = ManagedRuntime.make(withServices(config.layer))
 const catalog = demoCatalog(postings)
 let site: Awaited<ReturnType<typeof startDemoSite>>
 let pipeline: Fiber.RuntimeFiber<void, unknown>

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto"
 import { Data, Either, ParseResult, Schema } from "effect"
 import { Duplicate, Job } from "./Job.js"
 import { RawPosting } from "./RawPosting.js"
+import { Match, SeekerEvent } from "./Seeker.js"
 
 /**
  * The Kafka wire format. Every message is JSON of one schema; its headers say which:
@@ -93,6 +94,25 @@ export const Topics = {
     schemaVersion: 1,
     key: (d) => d.duplicateOf,
     eventId: (d) => hashId("duplicate", d.jobId, d.duplicateOf)
+  }),
+  seekerEvents: topic({
+    name: "seekers.events",
+    partitions: 3,
+    schema: SeekerEvent,
+    schemaName: "jobstream.SeekerEvent",
+    schemaVersion: 1,
+    key: (e) => e.seekerId,
+    eventId: (e) => e.eventId
+  }),
+  scored: topic({
+    name: "jobs.scored",
+    partitions: 3,
+    schema: Match,
+    schemaName: "jobstream.Match",
+    schemaVersion: 1,
+    key: (m) => m.jobId,
+    // A re-score that changes nothing carries the same id; one that changes the score or decision, a new one.
+    eventId: (m) => hashId("scored", m.jobId, m.seekerId, m.resumeId, m.model, String(m.score), m.decision)
   })
 } as const
 

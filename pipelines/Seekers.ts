@@ -1,0 +1,251 @@
+import { createHash, randomBytes, randomUUID } from "node:crypto"
+import { Context, Effect, Layer, Schema } from "effect"
+import { extractText, getDocumentProxy } from "unpdf"
+import { encode, Topics } from "../schemas/Envelope.js"
+import { Preferences, type Match, type SeekerEvent } from "../schemas/Seeker.js"
+import { Postgres, type PostgresError } from "../sinks/Postgres.js"
+import { BadRequest, Unauthorized } from "./httpErrors.js"
+import { Kafka, type KafkaError } from "./Kafka.js"
+
+export const maxResumeCharacters = 200_000
+
+export interface ResumeUpload {
+  readonly body: Buffer | string
+  readonly contentType: string
+  readonly filename: string | null
+  readonly primary: boolean
+}
+
+export interface MatchesQuery {
+  readonly decision?: Match["decision"] | undefined
+  readonly minScore?: number | undefined
+  readonly limit: number
+  readonly offset: number
+}
+
+type Failure = PostgresError | KafkaError
+
+/**
+ * Seekers, their resumes and preferences. Every change is written and published on `seekers.events` in one
+ * step: the event is sent (and acknowledged) inside the PostgreSQL transaction, so a failed send rolls the change
+ * back and a committed change always has its event. A send whose commit then fails leaves an event for an
+ * unchanged seeker, which only makes the scorer re-read the same state.
+ */
+export class Seekers extends Context.Tag("jobstream/Seekers")<
+  Seekers,
+  {
+    readonly create: (input: { name: string; email?: string | undefined }) => Effect.Effect<{ seekerId: string; apiKey: string }, Failure>
+    readonly authenticate: (apiKey: string | undefined) => Effect.Effect<string, Unauthorized | PostgresError>
+    readonly profile: (seekerId: string) => Effect.Effect<SeekerProfileView, PostgresError>
+    readonly addResume: (
+      seekerId: string,
+      upload: ResumeUpload
+    ) => Effect.Effect<{ resumeId: string; characters: number; primary: boolean }, BadRequest | Failure>
+    readonly setPreferences: (seekerId: string, preferences: Preferences) => Effect.Effect<Preferences, Failure>
+    readonly matches: (seekerId: string, query: MatchesQuery) => Effect.Effect<Array<MatchView>, PostgresError>
+  }
+>() {}
+
+export interface SeekerProfileView {
+  readonly seekerId: string
+  readonly name: string
+  readonly email: string | null
+  readonly preferences: Preferences
+  readonly resumes: ReadonlyArray<{ resumeId: string; filename: string | null; contentType: string; characters: number; primary: boolean; createdAt: string }>
+}
+
+export interface MatchView {
+  readonly jobId: string
+  readonly title: string
+  readonly company: string
+  readonly url: string
+  readonly locations: ReadonlyArray<string>
+  readonly remote: boolean
+  readonly score: number
+  readonly decision: string
+  readonly components: Record<string, number>
+  readonly explanation: Match["explanation"]
+  readonly scoredAt: string
+}
+
+export const make = Effect.gen(function* () {
+  const db = yield* Postgres
+  const kafka = yield* Kafka
+
+  const publish = (seekerId: string, type: SeekerEvent["type"], resumeId: string | null) => {
+    const event: SeekerEvent = { eventId: randomUUID(), seekerId, type, resumeId, at: new Date().toISOString() }
+    return kafka.send([encode(Topics.seekerEvents, event)])
+  }
+
+  return Seekers.of({
+    create: ({ name, email }) =>
+      Effect.gen(function* () {
+        const seekerId = randomUUID()
+        const apiKey = `jsk_${randomBytes(32).toString("base64url")}`
+        yield* db.transaction((tx) =>
+          tx
+            .query("INSERT INTO seekers (seeker_id, name, email, api_key_hash) VALUES ($1, $2, $3, $4)", [
+              seekerId,
+              name,
+              email ?? null,
+              hashKey(apiKey)
+            ])
+            .pipe(Effect.zipRight(publish(seekerId, "seeker_created", null)))
+        )
+        return { seekerId, apiKey }
+      }),
+
+    authenticate: (apiKey) =>
+      Effect.gen(function* () {
+        if (!apiKey) return yield* new Unauthorized({ message: "send your API key as `Authorization: Bearer <key>`" })
+        const [row] = yield* db.query<{ seeker_id: string }>("SELECT seeker_id FROM seekers WHERE api_key_hash = $1", [
+          hashKey(apiKey)
+        ])
+        if (!row) return yield* new Unauthorized({ message: "this API key belongs to no seeker" })
+        return row.seeker_id
+      }),
+
+    profile: (seekerId) =>
+      Effect.gen(function* () {
+        const [seeker] = yield* db.query<{ name: string; email: string | null; preferences: unknown }>(
+          "SELECT name, email, preferences FROM seekers WHERE seeker_id = $1",
+          [seekerId]
+        )
+        const resumes = yield* db.query<{
+          resume_id: string
+          filename: string | null
+          content_type: string
+          characters: number
+          is_primary: boolean
+          created_at: Date
+        }>(
+          `SELECT resume_id, filename, content_type, length(body) AS characters, is_primary, created_at
+           FROM resumes WHERE seeker_id = $1 ORDER BY created_at DESC`,
+          [seekerId]
+        )
+        return {
+          seekerId,
+          name: seeker?.name ?? "",
+          email: seeker?.email ?? null,
+          preferences: Schema.decodeUnknownSync(Preferences)(seeker?.preferences ?? {}),
+          resumes: resumes.map((r) => ({
+            resumeId: r.resume_id,
+            filename: r.filename,
+            contentType: r.content_type,
+            characters: Number(r.characters),
+            primary: r.is_primary,
+            createdAt: r.created_at.toISOString()
+          }))
+        }
+      }),
+
+    addResume: (seekerId, upload) =>
+      Effect.gen(function* () {
+        const text = yield* resumeText(upload)
+        const resumeId = randomUUID()
+        const primary = yield* db.transaction((tx) =>
+          Effect.gen(function* () {
+            const [existing] = yield* tx.query<{ n: string }>(
+              "SELECT count(*) AS n FROM resumes WHERE seeker_id = $1 AND is_primary",
+              [seekerId]
+            )
+            // The first resume is primary whatever was asked; a later one only when asked.
+            const primary = upload.primary || Number(existing?.n ?? 0) === 0
+            if (primary) yield* tx.query("UPDATE resumes SET is_primary = false WHERE seeker_id = $1 AND is_primary", [seekerId])
+            yield* tx.query(
+              `INSERT INTO resumes (resume_id, seeker_id, filename, content_type, body, text_hash, is_primary)
+               VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+              [resumeId, seekerId, upload.filename, upload.contentType, text, hashKey(text), primary]
+            )
+            if (primary) yield* publish(seekerId, "resume_uploaded", resumeId)
+            return primary
+          })
+        )
+        return { resumeId, characters: text.length, primary }
+      }),
+
+    setPreferences: (seekerId, preferences) =>
+      db
+        .transaction((tx) =>
+          tx
+            .query("UPDATE seekers SET preferences = $2, updated_at = now() WHERE seeker_id = $1", [
+              seekerId,
+              JSON.stringify(Schema.encodeSync(Preferences)(preferences))
+            ])
+            .pipe(Effect.zipRight(publish(seekerId, "preferences_updated", null)))
+        )
+        .pipe(Effect.as(preferences)),
+
+    matches: (seekerId, query) =>
+      Effect.gen(function* () {
+        const params: Array<unknown> = [seekerId]
+        const bind = (value: unknown) => `$${params.push(value)}`
+        const where = ["m.seeker_id = $1"]
+        if (query.decision) where.push(`m.decision = ${bind(query.decision)}`)
+        if (query.minScore !== undefined) where.push(`m.score >= ${bind(query.minScore)}`)
+        const rows = yield* db.query<{
+          job_id: string
+          title: string
+          company: string
+          url: string
+          locations: Array<string>
+          remote: boolean
+          score: number
+          decision: string
+          components: Record<string, number>
+          explanation: Match["explanation"]
+          scored_at: Date
+        }>(
+          `SELECT m.job_id, j.title, j.company, j.url, j.locations, j.remote, m.score, m.decision, m.components,
+                  m.explanation, m.scored_at
+           FROM matches m JOIN jobs j USING (job_id)
+           WHERE ${where.join(" AND ")}
+           ORDER BY m.score DESC, m.job_id
+           LIMIT ${bind(query.limit)} OFFSET ${bind(query.offset)}`,
+          params
+        )
+        return rows.map((r) => ({
+          jobId: r.job_id,
+          title: r.title,
+          company: r.company,
+          url: r.url,
+          locations: r.locations,
+          remote: r.remote,
+          score: r.score,
+          decision: r.decision,
+          components: r.components,
+          explanation: r.explanation,
+          scoredAt: r.scored_at.toISOString()
+        }))
+      })
+  })
+})
+
+export const layer = Layer.effect(Seekers, make)
+
+export const hashKey = (value: string) => createHash("sha256").update(value).digest("hex")
+
+/** The resume's text: plain text as sent, or the text layer of a PDF. */
+const resumeText = (upload: ResumeUpload) =>
+  Effect.gen(function* () {
+    const type = upload.contentType.split(";")[0]!.trim().toLowerCase()
+    let text: string
+    if (type === "application/pdf") {
+      const bytes = typeof upload.body === "string" ? Buffer.from(upload.body, "latin1") : upload.body
+      text = yield* Effect.tryPromise({
+        try: async () => (await extractText(await getDocumentProxy(new Uint8Array(bytes)), { mergePages: true })).text,
+        catch: (cause) =>
+          new BadRequest({ message: `the PDF could not be read: ${cause instanceof Error ? cause.message : String(cause)}` })
+      })
+    } else if (type === "text/plain") {
+      text = typeof upload.body === "string" ? upload.body : upload.body.toString("utf8")
+    } else {
+      return yield* new BadRequest({ message: `send the resume as text/plain or application/pdf, not ${type}` })
+    }
+    text = text.replace(/\u0000/g, "").trim()
+    if (text.length === 0)
+      return yield* new BadRequest({ message: "the resume has no text (a scanned PDF without a text layer?)" })
+    if (text.length > maxResumeCharacters)
+      return yield* new BadRequest({ message: `the resume has ${text.length} characters; at most ${maxResumeCharacters}` })
+    return text
+  })

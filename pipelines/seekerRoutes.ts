@@ -1,0 +1,110 @@
+import type { FastifyInstance, FastifyRequest } from "fastify"
+import { Effect, JSONSchema, Schema } from "effect"
+import { Decision, NewSeeker, Preferences, SeekerCreated } from "../schemas/Seeker.js"
+import { decodeOr400, Forbidden } from "./httpErrors.js"
+import { Seekers } from "./Seekers.js"
+
+/** Resumes are small documents; a PDF may carry fonts and images, so it gets more room than the text it holds. */
+export const maxResumeBytes = 5 * 1024 * 1024
+
+const MatchesQuery = Schema.Struct({
+  decision: Schema.optional(Decision),
+  minScore: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(0, 100))),
+  limit: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 100))),
+  offset: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(0, 100_000)))
+})
+
+const ResumeQuery = Schema.Struct({
+  primary: Schema.optional(Schema.Literal("true", "false")),
+  filename: Schema.optional(Schema.String.pipe(Schema.maxLength(255)))
+})
+
+type Run = <A, E>(effect: Effect.Effect<A, E, Seekers>) => Promise<A>
+
+/**
+ * The seekers' API. A seeker is addressed as `me` or by id; either way the API key decides whose data it is,
+ * and a key used on another seeker's id gets 403, never their data.
+ */
+export const seekerRoutes = (app: FastifyInstance, run: Run) => {
+  app.addContentTypeParser("application/pdf", { parseAs: "buffer", bodyLimit: maxResumeBytes }, (_request, body, done) =>
+    done(null, body)
+  )
+
+  /** The seeker the request's key belongs to, when that is the seeker the path names. */
+  const owner = (request: FastifyRequest) =>
+    Effect.gen(function* () {
+      const seekers = yield* Seekers
+      const seekerId = yield* seekers.authenticate(apiKeyOf(request))
+      const asked = (request.params as { seekerId: string }).seekerId
+      if (asked !== "me" && asked !== seekerId)
+        return yield* new Forbidden({ message: "this API key may only read and change its own seeker" })
+      return seekerId
+    })
+
+  app.post(
+    "/seekers",
+    { schema: { body: JSONSchema.make(NewSeeker), response: { 201: JSONSchema.make(SeekerCreated) } } },
+    async (request, reply) => {
+      const created = await run(
+        Effect.flatMap(decodeOr400(NewSeeker, request.body), (input) => Effect.flatMap(Seekers, (s) => s.create(input)))
+      )
+      return reply.status(201).send(created)
+    }
+  )
+
+  app.get("/seekers/:seekerId", (request) =>
+    run(Effect.flatMap(owner(request), (id) => Effect.flatMap(Seekers, (s) => s.profile(id))))
+  )
+
+  app.post(
+    "/seekers/:seekerId/resumes",
+    { bodyLimit: maxResumeBytes },
+    async (request, reply) => {
+      const created = await run(
+        Effect.gen(function* () {
+          const seekerId = yield* owner(request)
+          const query = yield* decodeOr400(ResumeQuery, request.query)
+          const seekers = yield* Seekers
+          return yield* seekers.addResume(seekerId, {
+            body: request.body as Buffer | string,
+            contentType: request.headers["content-type"] ?? "",
+            filename: query.filename ?? null,
+            primary: query.primary === "true"
+          })
+        })
+      )
+      return reply.status(201).send(created)
+    }
+  )
+
+  app.put("/seekers/:seekerId/preferences", { schema: { body: JSONSchema.make(Preferences) } }, (request) =>
+    run(
+      Effect.gen(function* () {
+        const seekerId = yield* owner(request)
+        const preferences = yield* decodeOr400(Preferences, request.body)
+        return yield* Effect.flatMap(Seekers, (s) => s.setPreferences(seekerId, preferences))
+      })
+    )
+  )
+
+  app.get("/seekers/:seekerId/matches", (request) =>
+    run(
+      Effect.gen(function* () {
+        const seekerId = yield* owner(request)
+        const query = yield* decodeOr400(MatchesQuery, request.query)
+        const seekers = yield* Seekers
+        const limit = query.limit ?? 20
+        const offset = query.offset ?? 0
+        const items = yield* seekers.matches(seekerId, { ...query, limit: limit + 1, offset })
+        return { items: items.slice(0, limit), nextOffset: items.length > limit ? offset + limit : null }
+      })
+    )
+  )
+}
+
+const apiKeyOf = (request: FastifyRequest): string | undefined => {
+  const auth = request.headers.authorization
+  if (auth?.toLowerCase().startsWith("bearer ")) return auth.slice(7).trim()
+  const header = request.headers["x-api-key"]
+  return typeof header === "string" ? header : undefined
+}

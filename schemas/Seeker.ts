@@ -1,0 +1,92 @@
+import { Schema } from "effect"
+import { SalaryPeriod, Timestamp } from "./common.js"
+
+export const SeniorityLevel = Schema.Literal("intern", "junior", "mid", "senior", "staff", "manager").annotations({
+  identifier: "SeniorityLevel"
+})
+export type SeniorityLevel = typeof SeniorityLevel.Type
+
+export const Decision = Schema.Literal("auto_approve", "manual_review", "reject").annotations({ identifier: "Decision" })
+export type Decision = typeof Decision.Type
+
+const Text = (max: number) => Schema.String.pipe(Schema.minLength(1), Schema.maxLength(max))
+const Score = Schema.Number.pipe(Schema.int(), Schema.between(0, 100))
+
+export const Thresholds = Schema.Struct({
+  /** A score at or above this is approved without a person looking. */
+  autoApprove: Score,
+  /** A score at or above this (and below `autoApprove`) goes to manual review; below it is rejected. */
+  review: Score
+}).pipe(
+  Schema.filter((t) => t.review <= t.autoApprove || "review must not be above autoApprove"),
+  Schema.annotations({ identifier: "Thresholds" })
+)
+
+/** What a seeker wants; every field optional on input, defaults applied by `withDefaults`. */
+export const Preferences = Schema.Struct({
+  targetTitles: Schema.optional(Schema.Array(Text(200)).pipe(Schema.maxItems(20))),
+  locations: Schema.optional(Schema.Array(Text(200)).pipe(Schema.maxItems(20))),
+  remote: Schema.optional(Schema.Literal("remote_only", "remote_ok", "onsite_only")),
+  salaryFloor: Schema.optional(
+    Schema.NullOr(
+      Schema.Struct({
+        amount: Schema.Number.pipe(Schema.positive()),
+        currency: Schema.String.pipe(Schema.pattern(/^[A-Z]{3}$/)),
+        period: SalaryPeriod
+      })
+    )
+  ),
+  seniority: Schema.optional(Schema.Array(SeniorityLevel).pipe(Schema.maxItems(6))),
+  mustHaveSkills: Schema.optional(Schema.Array(Text(100)).pipe(Schema.maxItems(50))),
+  excludedSkills: Schema.optional(Schema.Array(Text(100)).pipe(Schema.maxItems(50))),
+  thresholds: Schema.optional(Thresholds)
+}).annotations({ identifier: "Preferences" })
+export type Preferences = typeof Preferences.Type
+
+export const NewSeeker = Schema.Struct({
+  name: Text(200),
+  email: Schema.optional(Schema.String.pipe(Schema.pattern(/^[^\s@]{1,64}@[^\s@]{1,255}$/)))
+}).annotations({ identifier: "NewSeeker" })
+
+export const SeekerCreated = Schema.Struct({
+  seekerId: Schema.String,
+  /** Shown once: only its hash is stored. Send it as `Authorization: Bearer <apiKey>`. */
+  apiKey: Schema.String
+}).annotations({ identifier: "SeekerCreated" })
+
+/** On `seekers.events`, keyed by seeker id: every change that can change the seeker's scores. */
+export const SeekerEvent = Schema.Struct({
+  eventId: Schema.String,
+  seekerId: Schema.String,
+  type: Schema.Literal("seeker_created", "resume_uploaded", "preferences_updated"),
+  /** The resume that is primary after the change, when there is one. */
+  resumeId: Schema.NullOr(Schema.String),
+  at: Timestamp
+}).annotations({ identifier: "SeekerEvent", description: "A change to a seeker's resume or preferences" })
+export type SeekerEvent = typeof SeekerEvent.Type
+
+export const ConstraintNote = Schema.Struct({
+  name: Schema.String,
+  effect: Schema.Literal("filter", "penalty", "ok"),
+  detail: Schema.String
+})
+
+/** On `jobs.scored`, keyed by job id: one job scored for one seeker, with the reasons. */
+export const Match = Schema.Struct({
+  jobId: Schema.String,
+  seekerId: Schema.String,
+  score: Score,
+  decision: Decision,
+  components: Schema.Record({ key: Schema.String, value: Schema.Number }),
+  explanation: Schema.Struct({
+    matchedSkills: Schema.Array(Schema.String),
+    missingMustHaves: Schema.Array(Schema.String),
+    missingSkills: Schema.Array(Schema.String),
+    constraints: Schema.Array(ConstraintNote)
+  }),
+  /** The resume and embedding model the score was computed with. */
+  resumeId: Schema.String,
+  model: Schema.String,
+  scoredAt: Timestamp
+}).annotations({ identifier: "Match", description: "A job scored against a seeker's resume, with the decision" })
+export type Match = typeof Match.Type
