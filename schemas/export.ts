@@ -5,12 +5,18 @@ import { Health, JobsPage, JobsQuery } from "./Api.js"
 import { Topics } from "./Envelope.js"
 import { Duplicate, Job } from "./Job.js"
 import { RawPosting } from "./RawPosting.js"
+import { Match, NewSeeker, Preferences, SeekerCreated, SeekerEvent } from "./Seeker.js"
 
 /** Every exported schema, by file name. Topic payloads carry their schema name and version in the title. */
 export const exported: Record<string, { readonly schema: Schema.Schema.Any; readonly topics: ReadonlyArray<string> }> = {
   "RawPosting.v1": { schema: RawPosting, topics: [Topics.raw.name] },
   "Job.v1": { schema: Job, topics: [Topics.normalized.name, Topics.unique.name] },
   "Duplicate.v1": { schema: Duplicate, topics: [Topics.duplicates.name] },
+  "SeekerEvent.v1": { schema: SeekerEvent, topics: [Topics.seekerEvents.name] },
+  "Match.v1": { schema: Match, topics: [Topics.scored.name] },
+  "NewSeeker.v1": { schema: NewSeeker, topics: [] },
+  "SeekerCreated.v1": { schema: SeekerCreated, topics: [] },
+  "Preferences.v1": { schema: Preferences, topics: [] },
   "JobsQuery.v1": { schema: JobsQuery, topics: [] },
   "JobsPage.v1": { schema: JobsPage, topics: [] },
   "Health.v1": { schema: Health, topics: [] }
