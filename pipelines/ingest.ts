@@ -2,23 +2,37 @@ import { Duration, Effect, Layer, Schedule } from "effect"
 import { allTopics } from "../schemas/Envelope.js"
 import * as Publisher from "../connectors/Publisher.js"
 import { deduplicator } from "../processors/deduplicator.js"
+import * as Embedder from "../processors/Embedder.js"
 import { normalizer } from "../processors/normalizer.js"
+import { makeScorer, scorerGroup } from "../processors/scorer.js"
 import * as ClickHouse from "../sinks/ClickHouse.js"
 import { clickhouseEvents } from "../sinks/clickhouseEvents.js"
+import * as EmbeddingCache from "../sinks/embeddingCache.js"
 import * as Postgres from "../sinks/Postgres.js"
 import { postgresJobs } from "../sinks/postgresJobs.js"
+import { postgresMatches } from "../sinks/postgresMatches.js"
 import * as Kafka from "./Kafka.js"
 import * as Seekers from "./Seekers.js"
 import { runStage, StageStats } from "./stage.js"
 
+const ClientsLive = Layer.mergeAll(Kafka.layerConfig, Postgres.layerConfig, ClickHouse.layerConfig, StageStats.layer)
+
+/** The local embedder, remembering vectors in PostgreSQL. */
+const EmbedderLive = Layer.unwrapEffect(Effect.map(Embedder.settingsConfig, Embedder.layerWithCache)).pipe(
+  Layer.provide(EmbeddingCache.layer())
+)
+
 /** The clients every part of the pipeline shares, configured from the environment. */
-export const InfraLive = Layer.mergeAll(Kafka.layerConfig, Postgres.layerConfig, ClickHouse.layerConfig, StageStats.layer)
+export const InfraLive = Layer.provideMerge(EmbedderLive, ClientsLive)
 
 /** The domain services (publishing postings, seekers) over given clients: production's or a test's. */
 export const withServices = <E, R>(infra: Layer.Layer<Layer.Layer.Success<typeof InfraLive>, E, R>) =>
   Layer.provideMerge(Layer.mergeAll(Publisher.layer, Seekers.layer), infra)
 
-export const stages = [normalizer, deduplicator, postgresJobs, clickhouseEvents] as const
+const fixedStages = [normalizer, deduplicator, postgresJobs, postgresMatches, clickhouseEvents] as const
+
+/** Every stage's consumer group and topics, for lag readings. */
+export const stageGroups = [...fixedStages, scorerGroup]
 
 /** Topics, PostgreSQL and ClickHouse schemas: created or migrated, idempotently, before anything runs. */
 export const prepare = Effect.gen(function* () {
@@ -29,15 +43,20 @@ export const prepare = Effect.gen(function* () {
 }).pipe(Effect.withSpan("Ingest.prepare"))
 
 /** Every stage, each its own consumer group, concurrently, until interrupted. */
-export const runPipeline = Effect.all(
-  stages.map((stage) => runStage<unknown, Kafka.Kafka | Postgres.Postgres | ClickHouse.ClickHouse>(stage)),
-  { concurrency: "unbounded", discard: true }
-)
+export const runPipeline = Effect.gen(function* () {
+  const scorer = yield* makeScorer
+  yield* Effect.all(
+    [...fixedStages, scorer].map((stage) =>
+      runStage<unknown, Kafka.Kafka | Postgres.Postgres | ClickHouse.ClickHouse>(stage)
+    ),
+    { concurrency: "unbounded", discard: true }
+  )
+})
 
 /** Records published but not yet handled, summed over every stage's consumer group. */
 export const pipelineLag = Effect.gen(function* () {
   const kafka = yield* Kafka.Kafka
-  const lags = yield* Effect.all(stages.map((s) => kafka.lag(s.groupId, s.topics)))
+  const lags = yield* Effect.all(stageGroups.map((s) => kafka.lag(s.groupId, s.topics)))
   return lags.reduce((a, b) => a + b, 0)
 })
 

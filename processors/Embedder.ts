@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto"
 import { existsSync, readFileSync } from "node:fs"
-import { join } from "node:path"
+import { join, resolve } from "node:path"
 import {
   AutoModel,
   AutoTokenizer,
@@ -33,7 +33,8 @@ export class EmbedderError extends Data.TaggedError("EmbedderError")<{
   readonly cause: unknown
 }> {
   override get message() {
-    return `Embedder ${this.operation} (${this.model}) failed: ${this.cause instanceof Error ? this.cause.message : String(this.cause)}`
+    const reason = this.cause instanceof Error ? this.cause.message : String(this.cause)
+    return `Embedder ${this.operation} (${this.model}) failed: ${reason}`
   }
 }
 
@@ -118,8 +119,10 @@ export interface EmbedderSettings {
   readonly allowRemote: boolean
   /** `undefined`: the model folder's `1_Pooling/config.json`, else CLS for bge models and mean for others. */
   readonly pooling: Pooling | undefined
-  /** Windows per ONNX Runtime call. */
+  /** At most this many windows per ONNX Runtime call... */
   readonly batchSize: number
+  /** ...and at most this many tokens, padding included: long windows gain nothing from being batched. */
+  readonly batchTokens: number
   /** Tokens that consecutive windows of a long text share, so no sentence is only ever seen cut in two. */
   readonly chunkOverlap: number
   readonly cacheEntries: number
@@ -131,8 +134,10 @@ export const defaultModel = "Xenova/bge-small-en-v1.5"
 export const make = (settings: EmbedderSettings) =>
   Effect.gen(function* () {
     const cache = yield* EmbeddingCache
-    const { model: name, modelsDir } = settings
-    const fail = (operation: "load" | "embed") => (cause: unknown) => new EmbedderError({ operation, model: name, cause })
+    const name = settings.model
+    const modelsDir = resolve(settings.modelsDir)
+    const fail = (operation: "load" | "embed") => (cause: unknown) =>
+      new EmbedderError({ operation, model: name, cause })
 
     const localDir = join(modelsDir, name)
     if (!settings.allowRemote) {
@@ -166,8 +171,12 @@ export const make = (settings: EmbedderSettings) =>
 
     const pooling = settings.pooling ?? (yield* poolingOfFolder(localDir)) ?? (/bge/i.test(name) ? "cls" : "mean")
     const frame = yield* Effect.try({ try: () => specialTokens(tokenizer), catch: fail("load") })
-    const positions = typeof model.config.max_position_embeddings === "number" ? model.config.max_position_embeddings : 512
-    const maxTokens = Math.min(Number.isFinite(tokenizer.model_max_length) ? tokenizer.model_max_length : 512, positions)
+    // The tokenizer's limit, bounded by the position table (a hub tokenizer may say Infinity).
+    const { max_position_embeddings: positions } = model.config as { max_position_embeddings?: unknown }
+    const maxTokens = Math.min(
+      Number.isFinite(tokenizer.model_max_length) ? tokenizer.model_max_length : 512,
+      typeof positions === "number" ? positions : 512
+    )
     const window = maxTokens - frame.prefix.length - frame.suffix.length
     if (settings.chunkOverlap < 0 || settings.chunkOverlap >= window / 2) {
       return yield* new EmbedderError({
@@ -176,14 +185,13 @@ export const make = (settings: EmbedderSettings) =>
         cause: new Error(`chunk overlap ${settings.chunkOverlap} must be in [0, ${Math.floor(window / 2)}) tokens`)
       })
     }
-    const batchSize = Math.max(1, settings.batchSize)
     const spec = `${name}|${pooling}|${maxTokens}|${settings.chunkOverlap}`
     const keyOf = (text: string) => createHash("sha256").update(spec).update("\u0000").update(text).digest("hex")
 
     const counts = { texts: 0, cacheHits: 0, sequences: 0, modelCalls: 0 }
     const permit = yield* Effect.makeSemaphore(1)
 
-    /** The windows of `texts`, each framed by the special tokens, with their text and weight. */
+    /** The windows of `texts`, each framed by the special tokens, with the index of its text and its weight. */
     const plan = (texts: ReadonlyArray<string>) =>
       Effect.try({
         try: () =>
@@ -228,14 +236,12 @@ export const make = (settings: EmbedderSettings) =>
         )
       )
 
-    /** Runs the model over `texts`: windows sorted by length so each batch pads little, then per-text means. */
+    /** Runs the model over `texts` (one window at least each), then averages each text's windows. */
     const compute = (texts: ReadonlyArray<string>) =>
       Effect.gen(function* () {
         const seqs = yield* plan(texts)
-        const order = seqs.map((_, i) => i).sort((a, b) => seqs[b]!.ids.length - seqs[a]!.ids.length)
         const pooled = new Array<Float32Array>(seqs.length)
-        for (let i = 0; i < order.length; i += batchSize) {
-          const batch = order.slice(i, i + batchSize)
+        for (const batch of batches(seqs.map((s) => s.ids.length), settings.batchSize, settings.batchTokens)) {
           const vectors = yield* runBatch(seqs, batch)
           batch.forEach((s, j) => (pooled[s] = vectors[j]!))
         }
@@ -285,7 +291,7 @@ export const make = (settings: EmbedderSettings) =>
       }).pipe(Effect.withSpan("Embedder.embed", { attributes: { texts: texts.length, model: name } }))
 
     // One window through the model: ONNX Runtime's first run is slow, and it tells the vector's width.
-    const probe = yield* compute(["warm-up"]).pipe(Effect.mapError((e) => new EmbedderError({ operation: "load", model: name, cause: e.cause })))
+    const probe = yield* compute(["warm-up"]).pipe(Effect.mapError((e) => fail("load")(e.cause)))
     counts.modelCalls = 0
     counts.sequences = 0
     yield* Effect.logDebug(`embedder ready: ${name}, ${pooling} pooling, ${maxTokens} tokens, ${probe[0]!.length} dims`)
@@ -323,9 +329,11 @@ export const settingsConfig: Config.Config<EmbedderSettings> = Config.all({
     Config.option,
     Config.map(Option.getOrUndefined)
   ),
-  // Measured on 2 cores with 512-token job descriptions: batches beyond a few windows only add padding and
-  // memory traffic. See the figures in the embedder's notes.
-  batchSize: Config.integer("JOBSTREAM_EMBEDDING_BATCH_SIZE").pipe(Config.withDefault(8)),
+  // Measured on 2 cores (bge-small int8): a ~480-token job description costs ~90 ms of CPU alone and 10-20% more
+  // in a batch of 8-32; 27-token texts cost 4.7 ms alone and 3.5 ms in batches of 8 or more. 32 windows within
+  // 512 tokens gets both: long windows run alone, short ones together.
+  batchSize: Config.integer("JOBSTREAM_EMBEDDING_BATCH_SIZE").pipe(Config.withDefault(32)),
+  batchTokens: Config.integer("JOBSTREAM_EMBEDDING_BATCH_TOKENS").pipe(Config.withDefault(512)),
   chunkOverlap: Config.integer("JOBSTREAM_EMBEDDING_CHUNK_OVERLAP").pipe(Config.withDefault(64)),
   cacheEntries: Config.integer("JOBSTREAM_EMBEDDING_CACHE_ENTRIES").pipe(Config.withDefault(20_000))
 })
@@ -367,6 +375,22 @@ const specialTokens = (tokenizer: PreTrainedTokenizer) => {
   const at = framed.findIndex((_, i) => bare.every((id, j) => framed[i + j] === id))
   if (bare.length === 0 || at < 0) throw new Error("cannot tell the tokenizer's special tokens from the text")
   return { prefix: framed.slice(0, at), suffix: framed.slice(at + bare.length) }
+}
+
+/**
+ * Indexes of sequences of the given lengths grouped for the model: longest first, so each group pads little, and
+ * each at most `size` sequences and `tokens` padded tokens (one sequence at least).
+ */
+export const batches = (lengths: ReadonlyArray<number>, size: number, tokens: number): Array<Array<number>> => {
+  const order = lengths.map((_, i) => i).sort((a, b) => lengths[b]! - lengths[a]!)
+  const out: Array<Array<number>> = []
+  for (const i of order) {
+    const current = out.at(-1)
+    // The first sequence of a group is its longest, so it sets the padded width.
+    if (current && current.length < size && (current.length + 1) * lengths[current[0]!]! <= tokens) current.push(i)
+    else out.push([i])
+  }
+  return out
 }
 
 /** `ids` cut into windows of at most `size` tokens, consecutive ones sharing `overlap`; one window at least. */

@@ -23,7 +23,14 @@ export interface PipelineEvent {
 export const clickhouseEvents: Stage<ClickHouseError, ClickHouse> = {
   name: "clickhouse",
   groupId: "jobstream.sink.clickhouse",
-  topics: [Topics.raw.name, Topics.normalized.name, Topics.unique.name, Topics.duplicates.name, DeadLetterTopic.name],
+  topics: [
+    Topics.raw.name,
+    Topics.normalized.name,
+    Topics.unique.name,
+    Topics.duplicates.name,
+    Topics.scored.name,
+    DeadLetterTopic.name
+  ],
   maxBatch: 5000,
   handle: (batch) =>
     Effect.gen(function* () {
@@ -73,6 +80,16 @@ export const toEvent = (record: InRecord): PipelineEvent => {
           source: d.source,
           job_id: d.jobId,
           detail: JSON.stringify({ duplicateOf: d.duplicateOf, reason: d.reason, similarity: d.similarity })
+        })
+      })
+    case Topics.scored.name:
+      return Either.match(decode(Topics.scored, record), {
+        onLeft: () => ({ ...base, event_type: "scored" }),
+        onRight: (m) => ({
+          ...base,
+          event_type: "scored",
+          job_id: m.jobId,
+          detail: JSON.stringify({ seekerId: m.seekerId, score: m.score, decision: m.decision })
         })
       })
     default:

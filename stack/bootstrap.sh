@@ -89,6 +89,7 @@ fi
 
 # --- 3. the stack ---------------------------------------------------------------------------------------------
 bash stack/stack.sh libs # the Kafka broker's jars, via Maven; silent no-op while stack/kafka/pom.xml is unchanged
+bash stack/model.sh >/dev/null # the local embedding model, via Maven; a no-op once its folder is current
 if [[ -z ${JOBSTREAM_SKIP_STACK:-} ]]; then
   bash stack/stack.sh up
 fi

@@ -87,7 +87,8 @@ fi
 if [[ $MODELS == "$STATE"/* ]]; then
   [[ $STATE != / ]] || die "JOBSTREAM_HOME must not be /"
   if [[ -d $STATE && ! -f $MARKER ]] && [[ -n $(ls -A "$STATE" 2>/dev/null) ]]; then
-    die "$STATE exists, is not empty and was not made by jobstream (no $(basename "$MARKER")); choose another JOBSTREAM_HOME"
+    die "$STATE exists, is not empty and was not made by jobstream (no $(basename "$MARKER"));" \
+      "choose another JOBSTREAM_HOME"
   fi
   mkdir -p "$STATE"
   [[ -f $MARKER ]] || printf 'state folder of jobstream (stack/stack.sh); "stack.sh reset" deletes it\n' >"$MARKER"

@@ -37,10 +37,9 @@ CREATE TABLE matches (
 );
 CREATE INDEX matches_rank_idx ON matches (seeker_id, score DESC, job_id);
 
--- Embeddings by model and text hash (jobs and resumes alike): no text is embedded twice, across restarts too.
+-- Embeddings by key = sha256(model, text) (jobs and resumes alike): no text is embedded twice, across restarts
+-- and processes too.
 CREATE TABLE embeddings (
-  model     text   NOT NULL,
-  text_hash text   NOT NULL,
-  vector    real[] NOT NULL,
-  PRIMARY KEY (model, text_hash)
+  key    text   PRIMARY KEY,
+  vector real[] NOT NULL
 );

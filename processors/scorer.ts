@@ -1,0 +1,162 @@
+import { Config, Effect, Either, Schema } from "effect"
+import { deadLetter, decode, encode, Topics, type Envelope } from "../schemas/Envelope.js"
+import type { Job } from "../schemas/Job.js"
+import { Preferences, type Match, type SeekerEvent } from "../schemas/Seeker.js"
+import type { InRecord } from "../pipelines/Kafka.js"
+import type { Stage } from "../pipelines/stage.js"
+import { Postgres, type PostgresError } from "../sinks/Postgres.js"
+import { rowToJob, jobSelectList } from "../sinks/postgresJobs.js"
+import { Embedder, type EmbedderError } from "./Embedder.js"
+import { makeLexicalIndex } from "./matching/lexical.js"
+import {
+  buildSeekerMatrix,
+  explain,
+  jobFeatures,
+  jobText,
+  scoreBatch,
+  seekerProfile,
+  type JobFeatures,
+  type SeekerMatrix,
+  type SeekerProfile,
+  type SeekerScore
+} from "./matching/scoring.js"
+
+export const scorerGroup = { groupId: "jobstream.score", topics: [Topics.unique.name, Topics.seekerEvents.name] } as const
+
+interface Seeker {
+  readonly profile: SeekerProfile
+  readonly resumeId: string
+  /** What the profile was built from: an event that leaves both unchanged re-scores nothing. */
+  readonly basis: string
+}
+
+/**
+ * Scores every unique job against every seeker (`jobs.unique` x seekers -> `jobs.scored`), and re-scores the
+ * recent jobs of a seeker whose resume or preferences changed (`seekers.events`). State: the seekers as one
+ * matrix (rebuilt from PostgreSQL at start and on each change) and a BM25 index of the jobs seen (rebuilt from
+ * PostgreSQL at start). Only pairs scoring at least the floor are published, plus every pair a re-score lowers
+ * below it, so the stored match is corrected rather than left stale.
+ */
+export const makeScorer = Effect.gen(function* () {
+  const db = yield* Postgres
+  const embedder = yield* Embedder
+  const settings = yield* Config.all({
+    floor: Config.integer("JOBSTREAM_SCORE_FLOOR").pipe(Config.withDefault(40)),
+    rescoreJobs: Config.integer("JOBSTREAM_RESCORE_JOBS").pipe(Config.withDefault(2000))
+  })
+  const lexical = makeLexicalIndex()
+  for (const job of yield* recentJobs(db, 20_000)) lexical.add(job.jobId, jobText(job))
+
+  const seekers = new Map<string, Seeker>()
+  for (const id of yield* seekerIds(db)) {
+    const seeker = yield* loadSeeker(db, embedder, id)
+    if (seeker) seekers.set(id, seeker)
+  }
+  let matrix = buildSeekerMatrix([...seekers.values()].map((s) => s.profile))
+  yield* Effect.logInfo(`scorer ready: ${seekers.size} seekers, ${lexical.size} jobs indexed`)
+
+  const features = (jobs: ReadonlyArray<Job>) =>
+    Effect.map(embedder.embed(jobs.map(jobText)), (vectors) => jobs.map((job, i) => jobFeatures(job, vectors[i]!, lexical)))
+
+  const toMatch = (score: SeekerScore): Match => ({
+    ...score,
+    components: score.components as Record<string, number>,
+    resumeId: seekers.get(score.seekerId)?.resumeId ?? "",
+    model: embedder.model,
+    scoredAt: new Date().toISOString()
+  })
+
+  /** Every seeker of `m` at or above the floor for each job; `keep` adds rows to publish whatever their score. */
+  const score = (jobs: ReadonlyArray<JobFeatures>, m: SeekerMatrix, keep: (jobId: string) => boolean = () => false) =>
+    jobs.flatMap((job) => {
+      const batch = scoreBatch(job, m)
+      const out: Array<Envelope> = []
+      for (let i = 0; i < m.size; i++)
+        if (batch.scores[i]! >= settings.floor || keep(job.jobId))
+          out.push(encode(Topics.scored, toMatch(explain(job, m, batch, i))))
+      return out
+    })
+
+  const rescore = (seekerId: string) =>
+    Effect.gen(function* () {
+      const seeker = seekers.get(seekerId)
+      if (!seeker) return []
+      const jobs = yield* recentJobs(db, settings.rescoreJobs)
+      const known = new Set(
+        (yield* db.query<{ job_id: string }>("SELECT job_id FROM matches WHERE seeker_id = $1", [seekerId])).map((r) => r.job_id)
+      )
+      return score(yield* features(jobs), buildSeekerMatrix([seeker.profile]), (jobId) => known.has(jobId))
+    })
+
+  const stage: Stage<PostgresError | EmbedderError, never> = {
+    name: "score",
+    ...scorerGroup,
+    maxBatch: 64,
+    handle: (batch) =>
+      Effect.gen(function* () {
+        const out: Array<Envelope> = []
+        const changed = new Set<string>()
+        const jobs: Array<Job> = []
+        for (const record of batch) {
+          const read = readRecord(record)
+          if (Either.isLeft(read)) out.push(deadLetter("score", read.left, record))
+          else if ("type" in read.right) changed.add(read.right.seekerId)
+          else jobs.push(read.right)
+        }
+        // Seekers first, so the jobs of this batch are scored against their new profiles.
+        const rescored: Array<string> = []
+        for (const seekerId of changed) {
+          const before = seekers.get(seekerId)
+          const after = yield* loadSeeker(db, embedder, seekerId)
+          if (after) seekers.set(seekerId, after)
+          else seekers.delete(seekerId)
+          if (after && after.basis !== before?.basis) rescored.push(seekerId)
+        }
+        if (changed.size > 0) matrix = buildSeekerMatrix([...seekers.values()].map((s) => s.profile))
+        if (jobs.length > 0 && matrix.size > 0) out.push(...score(yield* features(jobs), matrix))
+        else for (const job of jobs) lexical.add(job.jobId, jobText(job))
+        for (const seekerId of rescored) out.push(...(yield* rescore(seekerId)))
+        return out
+      })
+  }
+  return stage
+})
+
+const readRecord = (record: InRecord): Either.Either<Job | SeekerEvent, string> => {
+  const decoded: Either.Either<Job | SeekerEvent, { reason: string }> =
+    record.topic === Topics.seekerEvents.name ? decode(Topics.seekerEvents, record) : decode(Topics.unique, record)
+  return Either.mapLeft(decoded, (e) => `DecodeError: ${e.reason}`)
+}
+
+const recentJobs = (db: Postgres["Type"], limit: number) =>
+  Effect.map(
+    db.query(`SELECT ${jobSelectList} FROM jobs ORDER BY first_seen_at DESC, job_id LIMIT $1`, [limit]),
+    (rows) => rows.map(rowToJob)
+  )
+
+const seekerIds = (db: Postgres["Type"]) =>
+  Effect.map(db.query<{ seeker_id: string }>("SELECT DISTINCT seeker_id FROM resumes WHERE is_primary"), (rows) =>
+    rows.map((r) => r.seeker_id)
+  )
+
+/** A seeker's profile from their primary resume and preferences; `undefined` without a primary resume. */
+const loadSeeker = (db: Postgres["Type"], embedder: Embedder["Type"], seekerId: string) =>
+  Effect.gen(function* () {
+    const [row] = yield* db.query<{ resume_id: string; body: string; text_hash: string; preferences: unknown }>(
+      `SELECT r.resume_id, r.body, r.text_hash, s.preferences
+       FROM seekers s JOIN resumes r ON r.seeker_id = s.seeker_id AND r.is_primary
+       WHERE s.seeker_id = $1`,
+      [seekerId]
+    )
+    if (!row) return undefined
+    const preferences = Schema.decodeUnknownEither(Preferences)(row.preferences)
+    const [vector] = yield* embedder.embed([row.body])
+    const profile = seekerProfile({
+      seekerId,
+      resumeText: row.body,
+      vector: vector!,
+      preferences: Either.getOrElse(preferences, () => ({}))
+    })
+    return { profile, resumeId: row.resume_id, basis: `${row.text_hash}:${JSON.stringify(row.preferences)}` } satisfies Seeker
+  })
+
