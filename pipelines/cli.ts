@@ -1,6 +1,6 @@
 import { NodeRuntime } from "@effect/platform-node"
 import { Config, Effect } from "effect"
-import { startDemoSite } from "../connectors/demo-site/server.js"
+import { demoSource, startDemoSite } from "../connectors/demo-site/server.js"
 import { crawlJsonLd } from "../connectors/jsonld/main.js"
 import { ClickHouse } from "../sinks/ClickHouse.js"
 import { Postgres } from "../sinks/Postgres.js"
@@ -41,11 +41,7 @@ const start = Effect.gen(function* () {
     Effect.promise(() => startDemoSite({ port: settings.demoPort, count: settings.demoCount })),
     (site) => Effect.promise(() => site.close())
   )
-  const crawl = yield* crawlJsonLd({
-    source: "demo-careers",
-    startUrls: [`${demo.url}/careers`],
-    follow: [`${demo.url}/careers?page=*`, `${demo.url}/careers/jobs/*`]
-  })
+  const crawl = yield* crawlJsonLd(demoSource(demo.url))
   yield* drained("120 seconds")
 
   const stats = yield* StageStats

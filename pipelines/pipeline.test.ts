@@ -3,7 +3,7 @@ import { promisify } from "node:util"
 import { Effect, Fiber, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { demoCatalog } from "../connectors/demo-site/catalog.js"
-import { startDemoSite } from "../connectors/demo-site/server.js"
+import { demoSource, startDemoSite } from "../connectors/demo-site/server.js"
 import { crawlJsonLd, type CrawlSummary } from "../connectors/jsonld/main.js"
 import { jobIdOf } from "../processors/normalize.js"
 import { Topics } from "../schemas/Envelope.js"
@@ -24,11 +24,7 @@ let pipeline: Fiber.RuntimeFiber<void, unknown>
 
 const crawl = () =>
   runtime.runPromise(
-    crawlJsonLd({
-      source: "demo-careers",
-      startUrls: [`${site.url}/careers`],
-      follow: [`${site.url}/careers?page=*`, `${site.url}/careers/jobs/*`]
-    }).pipe(Effect.tap(() => drained("60 seconds")))
+    crawlJsonLd(demoSource(site.url)).pipe(Effect.tap(() => drained("60 seconds")))
   )
 
 /** Every message on a topic, read by kcat (an independent client, not ours) as JSON lines. */

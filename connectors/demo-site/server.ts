@@ -220,3 +220,10 @@ const sitemap = (state: State): string => {
     .join("\n")
   return `<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n${urls}\n</urlset>\n`
 }
+
+/** The demo site as a JSON-LD source: its listing, followed page by page into every job page. */
+export const demoSource = (siteUrl: string) => ({
+  source: "demo-careers",
+  startUrls: [`${siteUrl}/careers`],
+  follow: [`${siteUrl}/careers?page=*`, `${siteUrl}/careers/jobs/*`]
+})
