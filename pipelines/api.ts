@@ -5,11 +5,17 @@ import { ClickHouse } from "../sinks/ClickHouse.js"
 import { Postgres } from "../sinks/Postgres.js"
 import { jobSelectList, rowToJob } from "../sinks/postgresJobs.js"
 import { BadRequest, decodeOr400, statusOf } from "./httpErrors.js"
+import { JobSearch } from "./JobSearch.js"
 import { Kafka } from "./Kafka.js"
 import { seekerRoutes } from "./seekerRoutes.js"
 import { Seekers } from "./Seekers.js"
 
-export type ApiServices = Kafka | Postgres | ClickHouse | Seekers
+export type ApiServices = Kafka | Postgres | ClickHouse | Seekers | JobSearch
+
+const SearchQuery = Schema.Struct({
+  q: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200)),
+  limit: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 50)))
+})
 
 /**
  * The query API. Routes declare their schemas (derived from `schemas/`); handlers run one Effect each through
@@ -40,6 +46,16 @@ export const makeApi = (runtime: Runtime.Runtime<ApiServices>): FastifyInstance 
     "/jobs",
     { schema: { querystring: JSONSchema.make(JobsQuery), response: { 200: JSONSchema.make(JobsPage) } } },
     (request) => run(listJobs(request.query))
+  )
+
+  app.get("/jobs/search", { schema: { querystring: JSONSchema.make(SearchQuery) } }, (request) =>
+    run(
+      Effect.gen(function* () {
+        const query = yield* decodeOr400(SearchQuery, request.query)
+        const search = yield* JobSearch
+        return { items: yield* search.search(query.q, query.limit ?? 10) }
+      })
+    )
   )
 
   app.get("/healthz", { schema: { response: { 200: JSONSchema.make(Health), 503: JSONSchema.make(Health) } } }, async (_request, reply) => {

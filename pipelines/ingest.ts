@@ -12,6 +12,7 @@ import * as Postgres from "../sinks/Postgres.js"
 import { postgresJobs } from "../sinks/postgresJobs.js"
 import { postgresMatches } from "../sinks/postgresMatches.js"
 import * as Kafka from "./Kafka.js"
+import * as JobSearch from "./JobSearch.js"
 import * as Seekers from "./Seekers.js"
 import { runStage, StageStats } from "./stage.js"
 
@@ -27,7 +28,7 @@ export const InfraLive = Layer.provideMerge(EmbedderLive, ClientsLive)
 
 /** The domain services (publishing postings, seekers) over given clients: production's or a test's. */
 export const withServices = <E, R>(infra: Layer.Layer<Layer.Layer.Success<typeof InfraLive>, E, R>) =>
-  Layer.provideMerge(Layer.mergeAll(Publisher.layer, Seekers.layer), infra)
+  Layer.provideMerge(Layer.mergeAll(Publisher.layer, Seekers.layer, JobSearch.layer), infra)
 
 const fixedStages = [normalizer, deduplicator, postgresJobs, postgresMatches, clickhouseEvents] as const
 

@@ -163,6 +163,16 @@ describe("matching jobs to seekers, end to end on the real stack", () => {
     expect((profile.json() as { resumes: Array<unknown> }).resumes).toHaveLength(1)
   })
 
+  it("finds postings by meaning and by words with GET /jobs/search", async () => {
+    const response = await api.inject({ method: "GET", url: "/jobs/search?q=predictive%20models%20in%20python&limit=5" })
+    expect(response.statusCode).toBe(200)
+    const { items } = response.json() as { items: Array<{ job: { title: string }; score: number; semantic: number | null }> }
+    expect(items).toHaveLength(5)
+    expect(items[0]!.semantic).not.toBeNull()
+    expect(items.map((i) => i.score)).toEqual([...items.map((i) => i.score)].sort((a, b) => b - a))
+    expect(items.filter((i) => /data|scien|analy|machine/i.test(i.job.title)).length).toBeGreaterThanOrEqual(4)
+  })
+
   it("reads the text of a PDF resume", async () => {
     const pdf = minimalPdf(["Luis Romero, Pastry Chef", "Viennoiserie and plated desserts"])
     const uploaded = await post("/seekers/me/resumes?filename=cv.pdf", pdf, { ...luis.auth, "content-type": "application/pdf" })
