@@ -242,7 +242,7 @@ const resumeText = (upload: ResumeUpload) =>
     } else {
       return yield* new BadRequest({ message: `send the resume as text/plain or application/pdf, not ${type}` })
     }
-    text = text.replace(/\u0000/g, "").trim()
+    text = text.replaceAll("\u0000", "").trim()
     if (text.length === 0)
       return yield* new BadRequest({ message: "the resume has no text (a scanned PDF without a text layer?)" })
     if (text.length > maxResumeCharacters)
