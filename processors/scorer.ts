@@ -58,6 +58,29 @@ export const makeScorer = Effect.gen(function* () {
   const features = (jobs: ReadonlyArray<Job>) =>
     Effect.map(embedder.embed(jobs.map(jobText)), (vectors) => jobs.map((job, i) => jobFeatures(job, vectors[i]!, lexical)))
 
+  /**
+   * Features of a batch's jobs. A text the model cannot take fails again on retry, so when the batch fails the
+   * jobs are embedded one by one and the ones that fail go to the dead-letter topic; a model that cannot run at
+   * all (a load failure) still fails the batch, to be retried.
+   */
+  const featuresOrDeadLetters = (jobs: ReadonlyArray<{ job: Job; record: InRecord }>) =>
+    features(jobs.map((j) => j.job)).pipe(
+      Effect.map((scored) => ({ scored, rejected: [] as Array<Envelope> })),
+      Effect.catchIf(
+        (e) => e.operation === "embed",
+        () =>
+          Effect.reduce(jobs, { scored: [] as Array<JobFeatures>, rejected: [] as Array<Envelope> }, (acc, { job, record }) =>
+            features([job]).pipe(
+              Effect.map(([f]) => ({ ...acc, scored: [...acc.scored, f!] })),
+              Effect.catchIf(
+                (e) => e.operation === "embed",
+                (e) => Effect.succeed({ ...acc, rejected: [...acc.rejected, deadLetter("score", e.message, record)] })
+              )
+            )
+          )
+      )
+    )
+
   const toMatch = (score: SeekerScore): Match => ({
     ...score,
     components: score.components as Record<string, number>,
@@ -96,12 +119,12 @@ export const makeScorer = Effect.gen(function* () {
       Effect.gen(function* () {
         const out: Array<Envelope> = []
         const changed = new Set<string>()
-        const jobs: Array<Job> = []
+        const jobs: Array<{ job: Job; record: InRecord }> = []
         for (const record of batch) {
           const read = readRecord(record)
           if (Either.isLeft(read)) out.push(deadLetter("score", read.left, record))
           else if ("type" in read.right) changed.add(read.right.seekerId)
-          else jobs.push(read.right)
+          else jobs.push({ job: read.right, record })
         }
         // Seekers first, so the jobs of this batch are scored against their new profiles.
         const rescored: Array<string> = []
@@ -113,8 +136,10 @@ export const makeScorer = Effect.gen(function* () {
           if (after && after.basis !== before?.basis) rescored.push(seekerId)
         }
         if (changed.size > 0) matrix = buildSeekerMatrix([...seekers.values()].map((s) => s.profile))
-        if (jobs.length > 0 && matrix.size > 0) out.push(...score(yield* features(jobs), matrix))
-        else for (const job of jobs) lexical.add(job.jobId, jobText(job))
+        if (jobs.length > 0 && matrix.size > 0) {
+          const { scored, rejected } = yield* featuresOrDeadLetters(jobs)
+          out.push(...rejected, ...score(scored, matrix))
+        } else for (const { job } of jobs) lexical.add(job.jobId, jobText(job))
         for (const seekerId of rescored) out.push(...(yield* rescore(seekerId)))
         return out
       })
