@@ -5,6 +5,8 @@ import * as Postgres from "../sinks/Postgres.js"
 import { makeApi } from "./api.js"
 import { Kafka, KafkaError } from "./Kafka.js"
 import { JobSearch } from "./JobSearch.js"
+import * as Followups from "../processors/followups.js"
+import * as Applications from "./Applications.js"
 import * as Seekers from "./Seekers.js"
 
 const down = new KafkaError({ operation: "metadata", cause: new Error("broker unreachable") })
@@ -28,7 +30,13 @@ const unreachable = Layer.mergeAll(
 
 describe("the API's contract, without a stack", () => {
   const search = Layer.succeed(JobSearch, JobSearch.of({ search: () => Effect.die("not used by these tests") }))
-  const runtime = ManagedRuntime.make(Layer.mergeAll(Layer.provideMerge(Seekers.layer, unreachable), search))
+  const runtime = ManagedRuntime.make(
+    Layer.mergeAll(
+      Layer.provideMerge(Layer.mergeAll(Seekers.layer, Applications.layer), unreachable),
+      search,
+      Followups.layerTemplate
+    )
+  )
   afterAll(() => runtime.dispose())
 
   it.each([

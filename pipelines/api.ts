@@ -5,12 +5,15 @@ import { ClickHouse } from "../sinks/ClickHouse.js"
 import { Postgres } from "../sinks/Postgres.js"
 import { jobSelectList, rowToJob } from "../sinks/postgresJobs.js"
 import { BadRequest, decodeOr400, statusOf } from "./httpErrors.js"
+import type { FollowupWriter } from "../processors/followups.js"
+import { applicationRoutes } from "./applicationRoutes.js"
+import type { Applications } from "./Applications.js"
 import { JobSearch } from "./JobSearch.js"
 import { Kafka } from "./Kafka.js"
 import { seekerRoutes } from "./seekerRoutes.js"
 import { Seekers } from "./Seekers.js"
 
-export type ApiServices = Kafka | Postgres | ClickHouse | Seekers | JobSearch
+export type ApiServices = Kafka | Postgres | ClickHouse | Seekers | JobSearch | Applications | FollowupWriter
 
 const SearchQuery = Schema.Struct({
   q: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200)),
@@ -41,6 +44,7 @@ export const makeApi = (runtime: Runtime.Runtime<ApiServices>): FastifyInstance 
   })
 
   seekerRoutes(app, run)
+  applicationRoutes(app, run)
 
   app.get(
     "/jobs",

@@ -3,6 +3,7 @@ import { allTopics } from "../schemas/Envelope.js"
 import * as Publisher from "../connectors/Publisher.js"
 import { deduplicator } from "../processors/deduplicator.js"
 import * as Embedder from "../processors/Embedder.js"
+import * as Followups from "../processors/followups.js"
 import { normalizer } from "../processors/normalizer.js"
 import { makeScorer, scorerGroup } from "../processors/scorer.js"
 import * as ClickHouse from "../sinks/ClickHouse.js"
@@ -12,6 +13,7 @@ import * as Postgres from "../sinks/Postgres.js"
 import { postgresJobs } from "../sinks/postgresJobs.js"
 import { postgresMatches } from "../sinks/postgresMatches.js"
 import * as Kafka from "./Kafka.js"
+import * as Applications from "./Applications.js"
 import * as JobSearch from "./JobSearch.js"
 import * as Seekers from "./Seekers.js"
 import { runStage, StageStats } from "./stage.js"
@@ -28,7 +30,10 @@ export const InfraLive = Layer.provideMerge(EmbedderLive, ClientsLive)
 
 /** The domain services (publishing postings, seekers) over given clients: production's or a test's. */
 export const withServices = <E, R>(infra: Layer.Layer<Layer.Layer.Success<typeof InfraLive>, E, R>) =>
-  Layer.provideMerge(Layer.mergeAll(Publisher.layer, Seekers.layer, JobSearch.layer), infra)
+  Layer.provideMerge(
+    Layer.mergeAll(Publisher.layer, Seekers.layer, JobSearch.layer, Applications.layer, Followups.layerConfig),
+    infra
+  )
 
 const fixedStages = [normalizer, deduplicator, postgresJobs, postgresMatches, clickhouseEvents] as const
 

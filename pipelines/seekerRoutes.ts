@@ -30,17 +30,6 @@ export const seekerRoutes = (app: FastifyInstance, run: Run) => {
     done(null, body)
   )
 
-  /** The seeker the request's key belongs to, when that is the seeker the path names. */
-  const owner = (request: FastifyRequest) =>
-    Effect.gen(function* () {
-      const seekers = yield* Seekers
-      const seekerId = yield* seekers.authenticate(apiKeyOf(request))
-      const asked = (request.params as { seekerId: string }).seekerId
-      if (asked !== "me" && asked !== seekerId)
-        return yield* new Forbidden({ message: "this API key may only read and change its own seeker" })
-      return seekerId
-    })
-
   app.post(
     "/seekers",
     { schema: { body: JSONSchema.make(NewSeeker), response: { 201: JSONSchema.make(SeekerCreated) } } },
@@ -101,6 +90,20 @@ export const seekerRoutes = (app: FastifyInstance, run: Run) => {
     )
   )
 }
+
+/**
+ * The seeker the request's key belongs to, when that is the seeker the path's `:seekerId` names (`me` or their
+ * own id): every seeker route starts here.
+ */
+export const owner = (request: FastifyRequest) =>
+  Effect.gen(function* () {
+    const seekers = yield* Seekers
+    const seekerId = yield* seekers.authenticate(apiKeyOf(request))
+    const asked = (request.params as { seekerId: string }).seekerId
+    if (asked !== "me" && asked !== seekerId)
+      return yield* new Forbidden({ message: "this API key may only read and change its own seeker" })
+    return seekerId
+  })
 
 const apiKeyOf = (request: FastifyRequest): string | undefined => {
   const auth = request.headers.authorization

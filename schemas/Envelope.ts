@@ -2,6 +2,7 @@ import { createHash } from "node:crypto"
 import { Data, Either, ParseResult, Schema } from "effect"
 import { Duplicate, Job } from "./Job.js"
 import { RawPosting } from "./RawPosting.js"
+import { ApplicationEventsTopic } from "./Application.js"
 import { Match, SeekerEvent } from "./Seeker.js"
 
 /**
@@ -113,7 +114,8 @@ export const Topics = {
     key: (m) => m.jobId,
     // A re-score that changes nothing carries the same id; one that changes the score or decision, a new one.
     eventId: (m) => hashId("scored", m.jobId, m.seekerId, m.resumeId, m.model, String(m.score), m.decision)
-  })
+  }),
+  applicationEvents: ApplicationEventsTopic
 } as const
 
 /** Dead letters keep the original bytes as the value and say why in headers (the Kafka Connect convention). */

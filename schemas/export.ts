@@ -2,6 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { JSONSchema, type Schema } from "effect"
 import { Health, JobsPage, JobsQuery } from "./Api.js"
+import { ApplicationEvent } from "./Application.js"
 import { Topics } from "./Envelope.js"
 import { Duplicate, Job } from "./Job.js"
 import { RawPosting } from "./RawPosting.js"
@@ -14,6 +15,7 @@ export const exported: Record<string, { readonly schema: Schema.Schema.Any; read
   "Duplicate.v1": { schema: Duplicate, topics: [Topics.duplicates.name] },
   "SeekerEvent.v1": { schema: SeekerEvent, topics: [Topics.seekerEvents.name] },
   "Match.v1": { schema: Match, topics: [Topics.scored.name] },
+  "ApplicationEvent.v1": { schema: ApplicationEvent, topics: [Topics.applicationEvents.name] },
   "NewSeeker.v1": { schema: NewSeeker, topics: [] },
   "SeekerCreated.v1": { schema: SeekerCreated, topics: [] },
   "Preferences.v1": { schema: Preferences, topics: [] },
