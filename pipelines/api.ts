@@ -9,6 +9,7 @@ import type { FollowupWriter } from "../processors/followups.js"
 import { applicationRoutes } from "./applicationRoutes.js"
 import type { Applications } from "./Applications.js"
 import { JobSearch } from "./JobSearch.js"
+import { kpiRoutes } from "./kpiRoutes.js"
 import { Kafka } from "./Kafka.js"
 import { seekerRoutes } from "./seekerRoutes.js"
 import { Seekers } from "./Seekers.js"
@@ -45,6 +46,7 @@ export const makeApi = (runtime: Runtime.Runtime<ApiServices>): FastifyInstance 
 
   seekerRoutes(app, run)
   applicationRoutes(app, run)
+  kpiRoutes(app, run)
 
   app.get(
     "/jobs",

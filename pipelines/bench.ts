@@ -9,6 +9,7 @@
  *    sides do the same model work.
  * 2. Scoring: one job against 10,000 seekers in one vectorized pass, against a bare matrix-vector product over
  *    the same matrix (the least any semantic scorer must do).
+ * 3. KPIs: each KPI query over more than 1M generated events in ClickHouse (sinks/kpis.bench.ts).
  */
 import { randomBytes } from "node:crypto"
 import { AutoTokenizer, env, pipeline } from "@huggingface/transformers"
@@ -22,6 +23,7 @@ import { makeScorer, scorerGroup } from "../processors/scorer.js"
 import { encode, Topics } from "../schemas/Envelope.js"
 import type { Job } from "../schemas/Job.js"
 import type { RawPosting } from "../schemas/RawPosting.js"
+import { benchKpis } from "../sinks/kpis.bench.js"
 import { Postgres } from "../sinks/Postgres.js"
 import { Kafka } from "./Kafka.js"
 import { prepare, withServices } from "./ingest.js"
@@ -173,6 +175,9 @@ const main = async () => {
   line("hybrid scoreBatch, jobs/s", (1000 / scoredMs).toFixed(0))
   line("hybrid scoreBatch, job x seeker pairs/s", ((1000 / scoredMs) * seekersForScoring).toExponential(2))
   line("ratio hybrid / bare product time", (scoredMs / dotMs).toFixed(2))
+
+  console.log("KPI queries")
+  await benchKpis()
 }
 
 await main()

@@ -11,6 +11,7 @@ export const statusOf: Record<string, number> = {
   BadRequest: 400,
   Unauthorized: 401,
   Forbidden: 403,
+  KpiNotFound: 404,
   PostgresError: 503,
   ClickHouseError: 503,
   KafkaError: 503,

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto"
 import ckjs from "@confluentinc/kafka-javascript"
 import { ConfigProvider, Effect, Layer } from "effect"
 import * as ClickHouse from "../sinks/ClickHouse.js"
+import { kpiTables } from "../sinks/kpis.js"
 import * as Postgres from "../sinks/Postgres.js"
 import { InfraLive } from "./ingest.js"
 import { Kafka } from "./Kafka.js"
@@ -36,7 +37,7 @@ export const resetStores = Effect.gen(function* () {
   yield* db.query("CREATE SCHEMA public")
   yield* Postgres.migrate
   const ch = yield* ClickHouse.ClickHouse
-  yield* ch.command("DROP TABLE IF EXISTS pipeline_events")
+  for (const table of [...kpiTables, "pipeline_events"]) yield* ch.command(`DROP TABLE IF EXISTS ${table}`)
   yield* ClickHouse.migrate
 })
 

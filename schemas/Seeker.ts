@@ -75,6 +75,8 @@ export const ConstraintNote = Schema.Struct({
 export const Match = Schema.Struct({
   jobId: Schema.String,
   seekerId: Schema.String,
+  /** The job's source (connector), for analytics by source. */
+  source: Schema.String,
   score: Score,
   decision: Decision,
   components: Schema.Record({ key: Schema.String, value: Schema.Number }),

@@ -1,6 +1,7 @@
 import { Effect, Either } from "effect"
 import { DeadLetterTopic, decode, DlqHeaders, hashId, Headers, Topics } from "../schemas/Envelope.js"
 import type { InRecord } from "../pipelines/Kafka.js"
+import { jobIdOf } from "../processors/normalize.js"
 import type { Stage } from "../pipelines/stage.js"
 import { ClickHouse, toDateTime, type ClickHouseError } from "./ClickHouse.js"
 
@@ -29,6 +30,7 @@ export const clickhouseEvents: Stage<ClickHouseError, ClickHouse> = {
     Topics.unique.name,
     Topics.duplicates.name,
     Topics.scored.name,
+    Topics.applicationEvents.name,
     DeadLetterTopic.name
   ],
   maxBatch: 5000,
@@ -54,7 +56,13 @@ export const toEvent = (record: InRecord): PipelineEvent => {
     case Topics.raw.name:
       return Either.match(decode(Topics.raw, record), {
         onLeft: () => ({ ...base, event_type: "discovered", source: (record.key ?? "").split(":")[0] ?? "" }),
-        onRight: (p) => ({ ...base, event_type: "discovered", source: p.source, title: p.fields.title ?? "" })
+        onRight: (p) => ({
+          ...base,
+          event_type: "discovered",
+          source: p.source,
+          job_id: jobIdOf(p.source, p.externalId),
+          title: p.fields.title ?? ""
+        })
       })
     case Topics.normalized.name:
     case Topics.unique.name: {
@@ -88,8 +96,22 @@ export const toEvent = (record: InRecord): PipelineEvent => {
         onRight: (m) => ({
           ...base,
           event_type: "scored",
+          source: m.source,
           job_id: m.jobId,
           detail: JSON.stringify({ seekerId: m.seekerId, score: m.score, decision: m.decision })
+        })
+      })
+    case Topics.applicationEvents.name:
+      return Either.match(decode(Topics.applicationEvents, record), {
+        onLeft: () => ({ ...base, event_type: "application.invalid" }),
+        onRight: (a) => ({
+          ...base,
+          event_type: `application.${a.to}`,
+          occurred_at: toDateTime(a.at),
+          source: a.source,
+          job_id: a.jobId,
+          // Compact JSON with these exact keys: ClickHouse 18.16 reads them with visitParamExtract*.
+          detail: JSON.stringify({ applicationId: a.applicationId, seekerId: a.seekerId, from: a.from })
         })
       })
     default:
