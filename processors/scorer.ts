@@ -23,6 +23,11 @@ import {
 
 export const scorerGroup = { groupId: "jobstream.score", topics: [Topics.unique.name, Topics.seekerEvents.name] } as const
 
+interface Scorable {
+  readonly features: JobFeatures
+  readonly source: string
+}
+
 interface Seeker {
   readonly profile: SeekerProfile
   readonly resumeId: string
@@ -56,7 +61,9 @@ export const makeScorer = Effect.gen(function* () {
   yield* Effect.logInfo(`scorer ready: ${seekers.size} seekers, ${lexical.size} jobs indexed`)
 
   const features = (jobs: ReadonlyArray<Job>) =>
-    Effect.map(embedder.embed(jobs.map(jobText)), (vectors) => jobs.map((job, i) => jobFeatures(job, vectors[i]!, lexical)))
+    Effect.map(embedder.embed(jobs.map(jobText)), (vectors) =>
+      jobs.map((job, i): Scorable => ({ features: jobFeatures(job, vectors[i]!, lexical), source: job.source }))
+    )
 
   /**
    * Features of a batch's jobs. A text the model cannot take fails again on retry, so when the batch fails the
@@ -69,7 +76,7 @@ export const makeScorer = Effect.gen(function* () {
       Effect.catchIf(
         (e) => e.operation === "embed",
         () =>
-          Effect.reduce(jobs, { scored: [] as Array<JobFeatures>, rejected: [] as Array<Envelope> }, (acc, { job, record }) =>
+          Effect.reduce(jobs, { scored: [] as Array<Scorable>, rejected: [] as Array<Envelope> }, (acc, { job, record }) =>
             features([job]).pipe(
               Effect.map(([f]) => ({ ...acc, scored: [...acc.scored, f!] })),
               Effect.catchIf(
@@ -81,8 +88,9 @@ export const makeScorer = Effect.gen(function* () {
       )
     )
 
-  const toMatch = (score: SeekerScore): Match => ({
+  const toMatch = (score: SeekerScore, source: string): Match => ({
     ...score,
+    source,
     components: score.components as Record<string, number>,
     resumeId: seekers.get(score.seekerId)?.resumeId ?? "",
     model: embedder.model,
@@ -90,13 +98,13 @@ export const makeScorer = Effect.gen(function* () {
   })
 
   /** Every seeker of `m` at or above the floor for each job; `keep` adds rows to publish whatever their score. */
-  const score = (jobs: ReadonlyArray<JobFeatures>, m: SeekerMatrix, keep: (jobId: string) => boolean = () => false) =>
-    jobs.flatMap((job) => {
+  const score = (jobs: ReadonlyArray<Scorable>, m: SeekerMatrix, keep: (jobId: string) => boolean = () => false) =>
+    jobs.flatMap(({ features: job, source }) => {
       const batch = scoreBatch(job, m)
       const out: Array<Envelope> = []
       for (let i = 0; i < m.size; i++)
         if (batch.scores[i]! >= settings.floor || keep(job.jobId))
-          out.push(encode(Topics.scored, toMatch(explain(job, m, batch, i))))
+          out.push(encode(Topics.scored, toMatch(explain(job, m, batch, i), source)))
       return out
     })
 
