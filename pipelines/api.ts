@@ -9,7 +9,9 @@ import type { FollowupWriter } from "../processors/followups.js"
 import { applicationRoutes } from "./applicationRoutes.js"
 import type { Applications } from "./Applications.js"
 import { JobSearch } from "./JobSearch.js"
+import { dashboardRoutes } from "./dashboardRoutes.js"
 import { kpiRoutes } from "./kpiRoutes.js"
+import { reviewRoutes } from "./reviewRoutes.js"
 import { Kafka } from "./Kafka.js"
 import { seekerRoutes } from "./seekerRoutes.js"
 import { Seekers } from "./Seekers.js"
@@ -47,6 +49,8 @@ export const makeApi = (runtime: Runtime.Runtime<ApiServices>): FastifyInstance 
   seekerRoutes(app, run)
   applicationRoutes(app, run)
   kpiRoutes(app, run)
+  reviewRoutes(app, run)
+  dashboardRoutes(app)
 
   app.get(
     "/jobs",

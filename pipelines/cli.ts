@@ -77,6 +77,8 @@ const start = Effect.gen(function* () {
         "Look here:",
         line("jobs", `${api}/jobs?limit=5`),
         line("health", `${api}/healthz`),
+        line("dashboard", `${api}/dashboard`),
+        line("KPIs (JSON or Arrow IPC)", `${api}/kpis`),
         line("demo careers site", `${demo.url}/careers`),
         "Ctrl-C stops the job; `npm run stack:down` stops the stack.",
         ""
