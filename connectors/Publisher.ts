@@ -19,6 +19,17 @@ export class Publisher extends Context.Tag("jobstream/Publisher")<
   Publisher,
   {
     readonly publish: (posting: RawPosting) => Effect.Effect<Change, KafkaError | PostgresError>
+    /** Keeps a finished crawl's counts in `crawl_runs`, for the operators' history of each source. */
+    readonly recordRun: (run: {
+      readonly runId: string
+      readonly source: string
+      readonly startedAt: Date
+      readonly pages: number
+      readonly postings: number
+      readonly new: number
+      readonly changed: number
+      readonly errors: number
+    }) => Effect.Effect<void, PostgresError>
     /**
      * A page or payload the connector could not read: its bytes go to `jobs.dlq` with the reason, once per
      * distinct content (a bad page crawled again unchanged is not dead-lettered again).
@@ -53,6 +64,14 @@ export const make = Effect.gen(function* () {
         )
         return change
       }).pipe(Effect.withSpan("Publisher.publish")),
+    recordRun: (run) =>
+      db
+        .query(
+          `INSERT INTO crawl_runs (run_id, source, started_at, finished_at, pages, postings, new, changed, errors)
+           VALUES ($1, $2, $3, now(), $4, $5, $6, $7, $8) ON CONFLICT (run_id) DO NOTHING`,
+          [run.runId, run.source, run.startedAt, run.pages, run.postings, run.new, run.changed, run.errors]
+        )
+        .pipe(Effect.asVoid),
     reject: ({ source, url, reason, bytes }) =>
       Effect.gen(function* () {
         const value = Buffer.from(bytes).subarray(0, maxDeadLetterBytes)

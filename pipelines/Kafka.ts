@@ -178,9 +178,6 @@ export const layerConfig = Layer.scoped(
   )
 )
 
-/** Reads a header as text; header values arrive as Buffers from librdkafka. */
-export const header = (record: InRecord, name: string): string | undefined => record.headers[name]
-
 const attempt = <A>(operation: string, f: () => Promise<A>) =>
   Effect.tryPromise({ try: f, catch: (cause) => new KafkaError({ operation, cause }) })
 

@@ -73,11 +73,19 @@ describe("the first slice, end to end on the real stack", () => {
     await runtime.dispose()
   })
 
-  it("crawls every page of the demo site and publishes each valid posting once", () => {
+  it("crawls every page of the demo site, publishes each valid posting once and records the run", async () => {
     expect(first.postings).toBe(catalog.validIds.length + catalog.duplicateIds.length + catalog.invalidIds.length)
     expect(first.new).toBe(first.postings)
     expect(first.errors).toBe(catalog.malformedPaths.length)
     expect(rawAfterFirst).toHaveLength(first.postings)
+    const [run] = await runtime.runPromise(
+      Effect.flatMap(Postgres, (db) =>
+        db.query<{ pages: number; new: number; errors: number }>("SELECT pages, new, errors FROM crawl_runs WHERE run_id = $1", [
+          first.runId
+        ])
+      )
+    )
+    expect(run).toEqual({ pages: first.pages, new: first.new, errors: first.errors })
   })
 
   it("carries one posting from the site to jobs.raw (read back by kcat), PostgreSQL, ClickHouse and GET /jobs", async () => {
@@ -98,7 +106,7 @@ describe("the first slice, end to end on the real stack", () => {
     const events = await chRows<{ event_type: string }>(
       `SELECT event_type FROM pipeline_events WHERE job_id = '${jobId}' ORDER BY event_type`
     )
-    expect(events.map((e) => e.event_type)).toEqual(["normalized", "unique"])
+    expect(events.map((e) => e.event_type)).toEqual(["discovered", "normalized", "unique"])
 
     const api = makeApi(await runtime.runtime())
     const found: Array<{ jobId: string; title: string }> = []

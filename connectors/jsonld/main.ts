@@ -43,6 +43,7 @@ export const crawlJsonLd = (config: JsonLdSource) =>
     const runtime = yield* Effect.runtime<never>()
     const run = <A, E>(effect: Effect.Effect<A, E>) => Runtime.runPromise(runtime)(effect)
     const runId = randomUUID()
+    const startedAt = new Date()
     const counts = { pages: 0, postings: 0, new: 0, changed: 0, unchanged: 0, errors: 0 }
     const count = (change: Change) => void (counts[change] += 1)
 
@@ -93,7 +94,9 @@ export const crawlJsonLd = (config: JsonLdSource) =>
       },
       catch: (cause) => new CrawlError({ source: config.source, cause })
     })
-    return { runId, source: config.source, ...counts } satisfies CrawlSummary
+    const summary = { runId, source: config.source, ...counts } satisfies CrawlSummary
+    yield* publisher.recordRun({ ...summary, startedAt })
+    return summary
   }).pipe(Effect.withSpan("JsonLdConnector.crawl"), Effect.annotateLogs("connector", config.source))
 
 // Crawlee's own INFO lines would drown the pipeline's summary.
