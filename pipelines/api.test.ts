@@ -3,27 +3,15 @@ import { afterAll, describe, expect, it } from "vitest"
 import * as ClickHouse from "../sinks/ClickHouse.js"
 import * as Postgres from "../sinks/Postgres.js"
 import { makeApi } from "./api.js"
-import { Kafka, KafkaError } from "./Kafka.js"
+import { unreachableKafka } from "./testing.js"
 import { JobSearch } from "./JobSearch.js"
 import * as Followups from "../processors/followups.js"
 import * as Applications from "./Applications.js"
 import * as Seekers from "./Seekers.js"
 
-const down = new KafkaError({ operation: "metadata", cause: new Error("broker unreachable") })
-
 // Nothing listens on these ports (and the broker is a stand-in that is down): the API must say what is down.
 const unreachable = Layer.mergeAll(
-  Layer.succeed(
-    Kafka,
-    Kafka.of({
-      settings: { brokers: "127.0.0.1:1", clientId: "api-test", namespace: "" },
-      ensureTopics: () => Effect.fail(down),
-      send: () => Effect.fail(down),
-      consumer: () => Effect.fail(down),
-      lag: () => Effect.fail(down),
-      ping: Effect.fail(down)
-    })
-  ),
+  unreachableKafka(),
   Postgres.layer({ url: Redacted.make("postgres://nobody@127.0.0.1:1/none"), maxConnections: 1 }),
   ClickHouse.layer({ url: "http://127.0.0.1:1", database: "none", username: "default", password: Redacted.make("") })
 )

@@ -11,10 +11,9 @@ import * as Postgres from "../sinks/Postgres.js"
 import { makeApi } from "./api.js"
 import * as Applications from "./Applications.js"
 import { JobSearch } from "./JobSearch.js"
-import { Kafka, KafkaError } from "./Kafka.js"
 import { arrowStream } from "./kpiRoutes.js"
 import * as Seekers from "./Seekers.js"
-import { testConfig } from "./testing.js"
+import { testConfig, unreachableKafka } from "./testing.js"
 
 /**
  * The KPI routes inside the real API (its error handler, its way of running Effects) over the test database of
@@ -26,19 +25,8 @@ const config = testConfig()
 const provider = ConfigProvider.fromMap(
   new Map(Object.entries(config.env).filter((e): e is [string, string] => e[1] !== undefined))
 )
-const down = new KafkaError({ operation: "metadata", cause: new Error("not used by the KPI routes") })
 const services = Layer.mergeAll(
-  Layer.succeed(
-    Kafka,
-    Kafka.of({
-      settings: { brokers: "127.0.0.1:1", clientId: "kpi-test", namespace: "" },
-      ensureTopics: () => Effect.fail(down),
-      send: () => Effect.fail(down),
-      consumer: () => Effect.fail(down),
-      lag: () => Effect.fail(down),
-      ping: Effect.fail(down)
-    })
-  ),
+  unreachableKafka("not used by the KPI routes"),
   Postgres.layer({ url: Redacted.make("postgres://nobody@127.0.0.1:1/none"), maxConnections: 1 }),
   ClickHouse.layerConfig.pipe(Layer.provide(Layer.setConfigProvider(provider)))
 )

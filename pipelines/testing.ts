@@ -5,7 +5,7 @@ import * as ClickHouse from "../sinks/ClickHouse.js"
 import { kpiTables } from "../sinks/kpis.js"
 import * as Postgres from "../sinks/Postgres.js"
 import { InfraLive } from "./ingest.js"
-import { Kafka } from "./Kafka.js"
+import { Kafka, KafkaError } from "./Kafka.js"
 
 /**
  * Test wiring over the real stack: the test databases (`jobstream_test` in PostgreSQL and ClickHouse) and a
@@ -59,3 +59,19 @@ export const dropNamespace = Effect.gen(function* () {
     }
   })
 })
+
+/** An in-memory Kafka whose broker is down: every call fails as an unreachable broker would. */
+export const unreachableKafka = (reason = "broker unreachable") => {
+  const down = new KafkaError({ operation: "metadata", cause: new Error(reason) })
+  return Layer.succeed(
+    Kafka,
+    Kafka.of({
+      settings: { brokers: "127.0.0.1:1", clientId: "test", namespace: "" },
+      ensureTopics: () => Effect.fail(down),
+      send: () => Effect.fail(down),
+      consumer: () => Effect.fail(down),
+      lag: () => Effect.fail(down),
+      ping: Effect.fail(down)
+    })
+  )
+}
