@@ -21,6 +21,7 @@ export const Thresholds = Schema.Struct({
   Schema.filter((t) => t.review <= t.autoApprove || "review must not be above autoApprove"),
   Schema.annotations({ identifier: "Thresholds" })
 )
+export type Thresholds = typeof Thresholds.Type
 
 /** What a seeker wants; every field optional on input, defaults applied by `withDefaults`. */
 export const Preferences = Schema.Struct({
@@ -66,10 +67,11 @@ export const SeekerEvent = Schema.Struct({
 export type SeekerEvent = typeof SeekerEvent.Type
 
 export const ConstraintNote = Schema.Struct({
-  name: Schema.String,
+  name: Schema.Literal("excluded_skills", "remote", "location", "salary", "seniority", "experience", "must_have_skills"),
   effect: Schema.Literal("filter", "penalty", "ok"),
   detail: Schema.String
-})
+}).annotations({ identifier: "ConstraintNote" })
+export type ConstraintNote = typeof ConstraintNote.Type
 
 /** On `jobs.scored`, keyed by job id: one job scored for one seeker, with the reasons. */
 export const Match = Schema.Struct({

@@ -50,9 +50,7 @@ export const make = (settings: ClickHouseSettings) =>
           database: settings.database,
           username: settings.username,
           password: Redacted.value(settings.password),
-          request_timeout: 60_000,
-          // 18.16 predates the settings the client sends by default for progress headers.
-          clickhouse_settings: {}
+          request_timeout: 60_000
         })
       ),
       (c) => Effect.promise(() => c.close())

@@ -1,6 +1,6 @@
 import type { SalaryPeriod } from "../../schemas/common.js"
 import type { Job } from "../../schemas/Job.js"
-import type { Decision, Preferences, SeniorityLevel } from "../../schemas/Seeker.js"
+import type { ConstraintNote, Decision, Preferences, SeniorityLevel, Thresholds } from "../../schemas/Seeker.js"
 import { type JobTerms, type LexicalIndex, tokenize } from "./lexical.js"
 import {
   levelIndex,
@@ -84,17 +84,6 @@ export const DEFAULT_THRESHOLDS: Thresholds = { autoApprove: 90, review: 60 }
 
 /** How much a skill weighs in the coverage of a posting's skills, by how the posting asks for it. */
 const SKILL_WEIGHT = { required: 2, other: 1, preferred: 0.5 } as const
-
-export interface Thresholds {
-  readonly autoApprove: number
-  readonly review: number
-}
-
-export interface ConstraintNote {
-  readonly name: "excluded_skills" | "remote" | "location" | "salary" | "seniority" | "experience" | "must_have_skills"
-  readonly effect: "filter" | "penalty" | "ok"
-  readonly detail: string
-}
 
 /** One job scored for one seeker: the `Match` of schemas/Seeker.ts without resume id, model and time. */
 export interface SeekerScore {
