@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance } from "fastify"
 import { Cause, Effect, Either, Exit, JSONSchema, Runtime, Schema } from "effect"
-import { Health, JobsPage, JobsQuery, type JobsQuery as JobsQueryType } from "../schemas/Api.js"
+import { Health, JobCluster, JobsPage, JobsQuery, type JobsQuery as JobsQueryType } from "../schemas/Api.js"
 import { ClickHouse } from "../sinks/ClickHouse.js"
 import { Postgres } from "../sinks/Postgres.js"
 import { jobSelectList, rowToJob } from "../sinks/postgresJobs.js"
@@ -8,6 +8,7 @@ import { BadRequest, decodeOr400, statusOf } from "./httpErrors.js"
 import type { FollowupWriter } from "../processors/followups.js"
 import { applicationRoutes } from "./applicationRoutes.js"
 import type { Applications } from "./Applications.js"
+import { clusterOf, listingsOf } from "./JobClusters.js"
 import { JobSearch } from "./JobSearch.js"
 import { dashboardRoutes } from "./dashboardRoutes.js"
 import { kpiRoutes } from "./kpiRoutes.js"
@@ -68,6 +69,17 @@ export const makeApi = (runtime: Runtime.Runtime<ApiServices>): FastifyInstance 
     )
   )
 
+  app.get(
+    "/jobs/:jobId",
+    {
+      schema: {
+        params: { type: "object", properties: { jobId: { type: "string", pattern: "^[0-9a-f]{32}$" } }, required: ["jobId"] },
+        response: { 200: JSONSchema.make(JobCluster) }
+      }
+    },
+    (request) => run(clusterOf((request.params as { jobId: string }).jobId))
+  )
+
   app.get("/healthz", { schema: { response: { 200: JSONSchema.make(Health), 503: JSONSchema.make(Health) } } }, async (_request, reply) => {
     const health = await run(checkHealth)
     return reply.status(health.status === "ok" ? 200 : 503).send(health)
@@ -92,7 +104,7 @@ export const listJobs = (rawQuery: unknown) =>
     const page = rows.slice(0, limit)
     const last = page[page.length - 1]
     const nextCursor = rows.length > limit && last ? encodeCursor(String(last.sort_date), String(last.job_id)) : null
-    return { items: page.map(rowToJob), nextCursor } satisfies JobsPage
+    return { items: yield* listingsOf(page.map(rowToJob)), nextCursor } satisfies JobsPage
   })
 
 /** SQL conditions for the query; every user value is a bound parameter. */
@@ -108,7 +120,10 @@ const filters = (query: JobsQueryType) =>
     if (query.company) where.push(`company ILIKE ${bind(`%${escapeLike(query.company)}%`)}`)
     if (query.location)
       where.push(`EXISTS (SELECT 1 FROM unnest(locations) AS l WHERE l ILIKE ${bind(`%${escapeLike(query.location)}%`)})`)
-    if (query.source) where.push(`source = ${bind(query.source)}`)
+    if (query.source) {
+      const source = bind(query.source)
+      where.push(`(source = ${source} OR EXISTS (SELECT 1 FROM job_duplicates d WHERE d.duplicate_of = jobs.job_id AND d.source = ${source}))`)
+    }
     if (query.remote !== undefined) where.push(`remote = ${bind(query.remote)}`)
     if (query.employmentType) where.push(`employment_type = ${bind(query.employmentType)}`)
     if (query.postedSince) where.push(`posted_at >= ${bind(query.postedSince)}::date`)

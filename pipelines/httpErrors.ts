@@ -12,6 +12,7 @@ export const statusOf: Record<string, number> = {
   Unauthorized: 401,
   Forbidden: 403,
   KpiNotFound: 404,
+  JobNotFound: 404,
   PostgresError: 503,
   ClickHouseError: 503,
   KafkaError: 503,

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from "node:fs"
 import { Either, Schema } from "effect"
 import { describe, expect, it } from "vitest"
 import { Job } from "../schemas/Job.js"
+import { GLASSDOOR, parseCsv, SIMPLIFY, simplifyListings } from "./sampleData.js"
 import type { RawFields, RawPosting } from "../schemas/RawPosting.js"
 import {
   canonicalUrl,
@@ -22,8 +23,6 @@ import {
 } from "./normalize.js"
 
 // Real data lives beside the project in development; a fresh clone may not have it, and those tests then skip.
-const GLASSDOOR = new URL("../../shared/data/glassdoor_jobs.csv", import.meta.url)
-const SIMPLIFY = new URL("../../shared/data/simplify_listings.json", import.meta.url)
 
 const NOW = new Date("2024-06-10T12:00:00.000Z")
 
@@ -616,15 +615,7 @@ describe.skipIf(!existsSync(GLASSDOOR))("on all 956 rows of glassdoor_jobs.csv",
 })
 
 describe.skipIf(!existsSync(SIMPLIFY))("on all 1288 SimplifyJobs listings", () => {
-  const Listing = Schema.Struct({
-    id: Schema.String,
-    company_name: Schema.String,
-    title: Schema.String,
-    url: Schema.String,
-    locations: Schema.Array(Schema.String),
-    date_posted: Schema.Number
-  })
-  const listings = Schema.decodeUnknownSync(Schema.parseJson(Schema.Array(Listing)))(readFileSync(SIMPLIFY, "utf8"))
+  const listings = simplifyListings()
 
   it("normalizes every listing and keeps canonical URLs idempotent", () => {
     expect(listings).toHaveLength(1288)
@@ -644,34 +635,3 @@ describe.skipIf(!existsSync(SIMPLIFY))("on all 1288 SimplifyJobs listings", () =
     expect(remote).toBeGreaterThan(300)
   })
 })
-
-/** RFC 4180 CSV: quoted fields may hold commas, quotes ("") and newlines. */
-function parseCsv(text: string): Array<Array<string>> {
-  const rows: Array<Array<string>> = []
-  let row: Array<string> = []
-  let field = ""
-  let quoted = false
-  const endField = () => {
-    row.push(field)
-    field = ""
-  }
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!
-    if (quoted) {
-      if (c !== '"') field += c
-      else if (text[i + 1] === '"') field += text[++i]
-      else quoted = false
-    } else if (c === '"') quoted = true
-    else if (c === ",") endField()
-    else if (c === "\n") {
-      endField()
-      rows.push(row)
-      row = []
-    } else if (c !== "\r") field += c
-  }
-  if (field !== "" || row.length > 0) {
-    endField()
-    rows.push(row)
-  }
-  return rows
-}

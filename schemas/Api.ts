@@ -1,6 +1,6 @@
 import { Schema } from "effect"
-import { CalendarDate, EmploymentType } from "./common.js"
-import { Job } from "./Job.js"
+import { CalendarDate, EmploymentType, HttpUrl, Timestamp } from "./common.js"
+import { Duplicate, Job } from "./Job.js"
 
 const BooleanFromText = Schema.transform(Schema.Literal("true", "false", "1", "0"), Schema.Boolean, {
   strict: true,
@@ -24,8 +24,42 @@ export const JobsQuery = Schema.Struct({
 }).annotations({ identifier: "JobsQuery" })
 export type JobsQuery = typeof JobsQuery.Type
 
+/** One place a job appears: its canonical posting, or a posting found to duplicate it. */
+export const Appearance = Schema.Struct({
+  jobId: Schema.String,
+  source: Schema.String,
+  url: HttpUrl,
+  /** `canonical` for the job's own posting, else the dedup layer that matched the copy. */
+  reason: Schema.Union(Schema.Literal("canonical"), Duplicate.fields.reason),
+  similarity: Schema.Number
+}).annotations({ identifier: "Appearance" })
+
+/** A canonical job with every posting of it, across sources. */
+export const JobListing = Schema.extend(
+  Job,
+  Schema.Struct({
+    appearsAt: Schema.Array(Appearance),
+    /** When a board stopped listing it; null while open. */
+    closedAt: Schema.NullOr(Timestamp)
+  })
+).annotations({ identifier: "JobListing" })
+export type JobListing = typeof JobListing.Type
+
+/** `GET /jobs/:jobId`: the job (any of its postings' ids leads to it), its reposts and its open review flags. */
+export const JobCluster = Schema.Struct({
+  job: JobListing,
+  /** The closed job this one reposts, and the later jobs that repost this one. */
+  repostOf: Schema.NullOr(Schema.String),
+  repostedAs: Schema.Array(Schema.String),
+  /** Postings similar to this job but below the merge threshold, waiting for a person. */
+  reviews: Schema.Array(
+    Schema.Struct({ jobId: Schema.String, candidateId: Schema.String, similarity: Schema.Number, status: Schema.String })
+  )
+}).annotations({ identifier: "JobCluster" })
+export type JobCluster = typeof JobCluster.Type
+
 export const JobsPage = Schema.Struct({
-  items: Schema.Array(Job),
+  items: Schema.Array(JobListing),
   nextCursor: Schema.NullOr(Schema.String)
 }).annotations({ identifier: "JobsPage" })
 export type JobsPage = typeof JobsPage.Type

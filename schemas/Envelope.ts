@@ -92,7 +92,7 @@ export const Topics = {
     partitions: 3,
     schema: Duplicate,
     schemaName: "jobstream.Duplicate",
-    schemaVersion: 1,
+    schemaVersion: 2,
     key: (d) => d.duplicateOf,
     eventId: (d) => hashId("duplicate", d.jobId, d.duplicateOf)
   }),

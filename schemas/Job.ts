@@ -36,8 +36,14 @@ export const Duplicate = Schema.Struct({
   jobId: Schema.String,
   duplicateOf: Schema.String,
   source: Schema.String,
-  /** Which layer matched: `source-id`, `canonical-url`, ... */
-  reason: Schema.String,
+  /** The duplicate posting's own URL: one of the places the canonical job appears. */
+  url: HttpUrl,
+  /**
+   * Which layer matched: `requisition-id`, `canonical-url`, `url-variant` (another URL of the same ATS posting),
+   * `title-company-location` or `near-duplicate` (MinHash-LSH over the description).
+   */
+  reason: Schema.Literal("requisition-id", "canonical-url", "url-variant", "title-company-location", "near-duplicate"),
+  /** 1 for the identity layers; the estimated description similarity for the others (1 when none to compare). */
   similarity: Schema.Number,
   detectedAt: Timestamp
 }).annotations({ identifier: "Duplicate", description: "A posting found to duplicate an earlier job" })

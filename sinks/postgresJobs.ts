@@ -125,13 +125,14 @@ const duplicateRow = (d: Duplicate) => ({
   job_id: d.jobId,
   duplicate_of: d.duplicateOf,
   source: d.source,
+  url: d.url,
   reason: d.reason,
   similarity: d.similarity,
   detected_at: d.detectedAt
 })
 
 const upsertDuplicates = `
-INSERT INTO job_duplicates (job_id, duplicate_of, source, reason, similarity, detected_at)
-SELECT job_id, duplicate_of, source, reason, similarity, detected_at
+INSERT INTO job_duplicates (job_id, duplicate_of, source, url, reason, similarity, detected_at)
+SELECT job_id, duplicate_of, source, url, reason, similarity, detected_at
 FROM jsonb_populate_recordset(NULL::job_duplicates, $1::jsonb)
 ON CONFLICT (job_id) DO NOTHING`

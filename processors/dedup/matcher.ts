@@ -1,0 +1,249 @@
+import type { Duplicate, Job } from "../../schemas/Job.js"
+import { bandKeys, containment, jaccard, sketch, type Sketch } from "./minhash.js"
+import { locationKeys, locationsCompatible, postingRefs, refsConflict, titleKey, titleLevels, titleSimilarity } from "./keys.js"
+
+/**
+ * The layered near-duplicate decision, cheapest layer first, over an index of the postings seen so far. Pure:
+ * the deduplicator stage loads the part of the index a batch can touch from PostgreSQL, the evaluation and the
+ * bench keep the whole index in memory; both run this same code.
+ *
+ * Layers, in order, each ending the search when it matches:
+ * 1. `requisition-id`: the same requisition id within the company;
+ * 2. `canonical-url`: the same URL once tracking parameters and formatting are removed;
+ * 3. `url-variant`: the same applicant-tracking-system posting behind different URLs (see `postingRefs`);
+ * 4. `title-company-location`: the same title key, company and place within the time window;
+ * 5. `near-duplicate`: MinHash-LSH over the description's shingles within the company block and time window,
+ *    confirmed by the estimated similarity (Jaccard, or containment for truncated and wrapped copies).
+ * Layers 4 and 5 never merge postings whose requisition ids or posting references differ, whose places or work
+ * modes (remote or not) differ or whose title levels differ; layer 5 merges only titles that mostly agree. A match whose job has closed makes a new job that records the old one (`repostOf`).
+ * A near-duplicate whose similarity lies between REVIEW and MERGE is kept as its own job and flagged for review.
+ */
+
+export type Layer = Duplicate["reason"]
+export const layers: ReadonlyArray<Layer> = ["requisition-id", "canonical-url", "url-variant", "title-company-location", "near-duplicate"]
+
+export interface Thresholds {
+  /** Similarity at or above which a near-duplicate is merged. */
+  readonly merge: number
+  /** Similarity at or above which a near-duplicate below `merge` is flagged for review. */
+  readonly review: number
+  /** Postings further apart than this many days are never compared by layers 4 and 5. */
+  readonly windowDays: number
+  /** Layers to use (all by default): the evaluation switches them on one by one. */
+  readonly layers: ReadonlyArray<Layer>
+}
+
+export const defaultThresholds: Thresholds = { merge: 0.8, review: 0.55, windowDays: 60, layers }
+
+/** What the index keeps of each posting: enough to decide, never the text itself. */
+export interface Entry {
+  readonly jobId: string
+  readonly clusterId: string
+  readonly companyKey: string
+  readonly titleKey: string
+  readonly levels: string
+  readonly locations: ReadonlyArray<string>
+  readonly remote: boolean
+  /** Identity keys: requisition, canonical URL, posting references, each scoped as `identityKeys` says. */
+  readonly keys: ReadonlyArray<string>
+  /** Posting references, for `refsConflict`. */
+  readonly refs: ReadonlyArray<string>
+  readonly requisition: string | null
+  /** Days since 1970-01-01 of the posting date (else the fetch date). */
+  readonly day: number
+  /** Days since 1970-01-01 of the last day it is valid, when known. */
+  readonly validUntil: number | null
+  readonly closed: boolean
+  readonly sketch: Sketch | null
+  readonly bands: ReadonlyArray<number>
+}
+
+export type Decision =
+  | { readonly kind: "known"; readonly entry: Entry }
+  | { readonly kind: "duplicate"; readonly of: Entry; readonly reason: Layer; readonly similarity: number }
+  | {
+      readonly kind: "unique"
+      /** A near-duplicate below the merge threshold: a person decides. */
+      readonly review: { readonly of: Entry; readonly similarity: number } | null
+      /** The job this one reposts after it closed. */
+      readonly repostOf: Entry | null
+    }
+
+/** Where the matcher looks things up. `InMemoryIndex` implements it; the stage fills one per batch. */
+export interface Index {
+  readonly entry: (jobId: string) => Entry | undefined
+  readonly owner: (key: string) => string | undefined
+  readonly sameTitle: (companyKey: string, titleKey: string) => ReadonlyArray<string>
+  readonly sameBand: (band: number) => ReadonlyArray<string>
+  readonly add: (entry: Entry) => void
+}
+
+/** The entry a job would get as the first of its cluster. */
+export const entryOf = (job: Job): Entry => {
+  const refs = postingRefs(job.url)
+  for (const r of postingRefs(job.canonicalUrl)) if (!refs.includes(r)) refs.push(r)
+  const requisition = job.requisitionId === null ? null : job.requisitionId.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, "")
+  const title = titleKey(job.title)
+  const s = sketch(job.description)
+  return {
+    jobId: job.jobId,
+    clusterId: job.jobId,
+    companyKey: job.companyKey,
+    titleKey: title,
+    levels: titleLevels(title),
+    locations: locationKeys(job.locations),
+    remote: job.remote,
+    keys: identityKeys(job.companyKey, job.canonicalUrl, refs, requisition),
+    refs,
+    requisition: requisition === "" ? null : requisition,
+    day: dayOf(job.postedAt ?? job.fetchedAt),
+    validUntil: job.validThrough === null ? null : dayOf(job.validThrough),
+    closed: false,
+    sketch: s,
+    bands: s === null ? [] : bandKeys(s.signature, job.companyKey)
+  }
+}
+
+/**
+ * Identity keys in layer order. ATS references are global (a Greenhouse id names one posting anywhere); loose
+ * numeric ids and requisition ids only mean something within one company.
+ */
+export const identityKeys = (
+  companyKey: string,
+  canonicalUrl: string,
+  refs: ReadonlyArray<string>,
+  requisition: string | null
+): Array<string> => [
+  ...(requisition ? [`req:${companyKey}:${requisition}`] : []),
+  `url:${canonicalUrl}`,
+  ...refs.flatMap((r) => (r.startsWith("site:") ? [] : r.startsWith("num:") ? [`ref:${companyKey}:${r}`] : [`ref:${r}`]))
+]
+
+const layerOfKey = (key: string): Layer =>
+  key.startsWith("req:") ? "requisition-id" : key.startsWith("url:") ? "canonical-url" : "url-variant"
+
+/** Decides about one posting against the index, then adds it (as a member of the cluster it joined). */
+export const decide = (index: Index, job: Job, thresholds: Thresholds = defaultThresholds): { decision: Decision; entry: Entry } => {
+  const known = index.entry(job.jobId)
+  if (known) return { decision: { kind: "known", entry: known }, entry: known }
+  const fresh = entryOf(job)
+  const decision = match(index, fresh, thresholds)
+  const entry: Entry =
+    decision.kind === "duplicate" ? { ...fresh, clusterId: decision.of.clusterId } : fresh
+  index.add(entry)
+  return { decision, entry }
+}
+
+const match = (index: Index, e: Entry, t: Thresholds): Decision => {
+  const on = new Set(t.layers)
+  const found = (of: Entry, reason: Layer, similarity: number): Decision =>
+    isClosed(of, e.day)
+      ? { kind: "unique", review: null, repostOf: of }
+      : { kind: "duplicate", of, reason, similarity }
+
+  for (const key of e.keys) {
+    const layer = layerOfKey(key)
+    if (!on.has(layer)) continue
+    const owner = index.owner(key)
+    const of = owner === undefined || owner === e.jobId ? undefined : index.entry(owner)
+    if (of === undefined) continue
+    if (key.includes(":num:") && refsConflict(e.refs, of.refs)) continue
+    return found(of, layer, 1)
+  }
+
+  // A copy that names no place stands for the job it copies, and takes that job's place.
+  const placeOf = (of: Entry) =>
+    of.locations.length > 0 || of.clusterId === of.jobId ? of.locations : (index.entry(of.clusterId)?.locations ?? [])
+  const comparable = (of: Entry) =>
+    of.jobId !== e.jobId &&
+    Math.abs(of.day - e.day) <= t.windowDays &&
+    locationsCompatible(e.locations, placeOf(of)) &&
+    of.remote === e.remote &&
+    !refsConflict(e.refs, of.refs) &&
+    !(e.requisition && of.requisition && e.requisition !== of.requisition) &&
+    of.levels === e.levels
+
+  if (on.has("title-company-location")) {
+    for (const id of index.sameTitle(e.companyKey, e.titleKey)) {
+      const of = index.entry(id)
+      if (!of || !comparable(of)) continue
+      // Same title and place but a clearly different description: another opening, not a copy.
+      const s = e.sketch && of.sketch ? similarity(e.sketch, of.sketch) : 1
+      if (s < t.review) continue
+      return found(of, "title-company-location", round(s))
+    }
+  }
+
+  let best: { of: Entry; similarity: number } | null = null
+  if (on.has("near-duplicate") && e.sketch) {
+    const seen = new Set<string>()
+    for (const band of e.bands)
+      for (const id of index.sameBand(band)) {
+        if (seen.has(id)) continue
+        seen.add(id)
+        const of = index.entry(id)
+        if (!of?.sketch || of.companyKey !== e.companyKey || !comparable(of)) continue
+        const s = similarity(e.sketch, of.sketch)
+        if (s >= t.review && (best === null || s > best.similarity)) best = { of, similarity: s }
+      }
+  }
+  if (best === null) return { kind: "unique", review: null, repostOf: null }
+  // Templated descriptions are common within a company: titles that differ by a specialisation ("NLP lead",
+  // "Image Analytics lead") under one text are different jobs, so such pairs go to review at most.
+  const titlesAgree = titleSimilarity(e.titleKey, best.of.titleKey) >= 0.8
+  if (best.similarity >= t.merge && titlesAgree) return found(best.of, "near-duplicate", round(best.similarity))
+  if (isClosed(best.of, e.day)) return { kind: "unique", review: null, repostOf: best.of }
+  return { kind: "unique", review: { of: best.of, similarity: round(best.similarity) }, repostOf: null }
+}
+
+/**
+ * Jaccard of the shingle sets, or, when the smaller description is long enough to be telling, how much of it the
+ * other holds: a copy cut short or wrapped in an agency's own paragraphs keeps the posting's whole text.
+ */
+export const similarity = (a: Sketch, b: Sketch): number => {
+  const j = jaccard(a.signature, b.signature)
+  return Math.min(a.shingles, b.shingles) >= 60 ? Math.max(j, containment(j, a.shingles, b.shingles)) : j
+}
+
+const isClosed = (of: Entry, day: number) => of.closed || (of.validUntil !== null && of.validUntil < day)
+
+export const dayOf = (date: string): number => Math.floor(Date.parse(date.slice(0, 10)) / 86_400_000)
+
+const round = (x: number) => Math.round(x * 1000) / 1000
+
+/** The index kept wholly in memory: the evaluation, the bench, and the stage's per-batch view. */
+export class InMemoryIndex implements Index {
+  private readonly entries = new Map<string, Entry>()
+  private readonly owners = new Map<string, string>()
+  private readonly titles = new Map<string, Array<string>>()
+  private readonly bands = new Map<number, Array<string>>()
+
+  entry = (jobId: string) => this.entries.get(jobId)
+  owner = (key: string) => this.owners.get(key)
+  sameTitle = (companyKey: string, title: string) => this.titles.get(`${companyKey}|${title}`) ?? []
+  sameBand = (band: number) => this.bands.get(band) ?? []
+
+  /** Records an owner found elsewhere (PostgreSQL) without its entry being new. */
+  claim = (key: string, jobId: string) => {
+    if (!this.owners.has(key)) this.owners.set(key, jobId)
+  }
+
+  /** Adds an entry and indexes its keys (first owner wins), title and bands. */
+  add = (entry: Entry) => {
+    if (this.entries.has(entry.jobId)) return
+    this.entries.set(entry.jobId, entry)
+    for (const key of entry.keys) this.claim(key, entry.jobId)
+    push(this.titles, `${entry.companyKey}|${entry.titleKey}`, entry.jobId)
+    for (const band of entry.bands) push(this.bands, band, entry.jobId)
+  }
+
+  get size() {
+    return this.entries.size
+  }
+}
+
+const push = <K>(map: Map<K, Array<string>>, key: K, id: string) => {
+  const list = map.get(key)
+  if (list) list.push(id)
+  else map.set(key, [id])
+}
