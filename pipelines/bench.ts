@@ -10,12 +10,15 @@
  * 2. Scoring: one job against 10,000 seekers in one vectorized pass, against a bare matrix-vector product over
  *    the same matrix (the least any semantic scorer must do).
  * 3. KPIs: each KPI query over more than 1M generated events in ClickHouse (sinks/kpis.bench.ts).
+ * 4. Near-duplicate dedup of 1M generated postings on one core, against the identity layers alone
+ *    (processors/dedup/dedup.bench.ts).
  */
 import { randomBytes } from "node:crypto"
 import { AutoTokenizer, env, pipeline } from "@huggingface/transformers"
 import { Effect, Fiber, ManagedRuntime } from "effect"
 import { demoPostings } from "../connectors/demo-site/catalog.js"
 import * as Embedder from "../processors/Embedder.js"
+import { benchDedup } from "../processors/dedup/dedup.bench.js"
 import { normalizePosting } from "../processors/normalize.js"
 import { buildSeekerMatrix, jobFeatures, scoreBatch, seekerProfile } from "../processors/matching/scoring.js"
 import { makeLexicalIndex } from "../processors/matching/lexical.js"
@@ -178,6 +181,9 @@ const main = async () => {
 
   console.log("KPI queries")
   await benchKpis()
+
+  console.log("Near-duplicate dedup, 1M generated postings, one core")
+  benchDedup()
 }
 
 await main()

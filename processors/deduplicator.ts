@@ -39,7 +39,7 @@ export const deduplicator: Stage<PostgresError, Postgres> = {
 
 const decideBatch = (tx: Sql, jobs: ReadonlyArray<Job>) =>
   Effect.gen(function* () {
-    const fresh = jobs.map(entryOf)
+    const fresh = jobs.map((job) => entryOf(job))
     const keys = fresh.flatMap((e) => e.keys)
     const owners = fresh.flatMap((e) => e.keys.map(() => e.jobId))
     yield* tx.query(

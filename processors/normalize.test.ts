@@ -452,6 +452,9 @@ describe("companyKey", () => {
     expect(companyKey("U.S. Bank")).toBe(companyKey("US Bank"))
     expect(companyKey("Walt Disney Co.")).toBe(companyKey("The Walt Disney Company"))
     expect(companyKey("ACME CORP")).toBe(companyKey("Acme Corporation"))
+    expect(companyKey("NCR Voyix")).toBe(companyKey("NCR"))
+    expect(companyKey("Meta Platforms, Inc.")).toBe(companyKey("Facebook"))
+    expect(companyKey("NCR Atleos")).not.toBe(companyKey("NCR"))
   })
 
   it("cleans company names for display", () => {

@@ -742,5 +742,31 @@ export const companyKey = (name: string): string => {
   const words = tokens.length > 1 ? tokens.filter((t) => t !== "and") : tokens
   if (words.length > 1 && words[0] === "the") words.shift()
   while (words.length > 1 && LEGAL_SUFFIXES.has(words[words.length - 1]!)) words.pop()
-  return words.join("-")
+  const key = words.join("-")
+  return COMPANY_ALIASES[key] ?? key
+}
+
+/**
+ * Known other names of one employer (renames, brand and legal names), folded to one key so their postings meet
+ * in one dedup block and one partition. Keys as `companyKey` makes them.
+ */
+const COMPANY_ALIASES: Record<string, string> = {
+  "ncr-voyix": "ncr",
+  "meta-platforms": "meta",
+  facebook: "meta",
+  "alphabet": "google",
+  "google-llc": "google",
+  "amazon-web-services": "amazon",
+  aws: "amazon",
+  "amazoncom": "amazon",
+  "amazoncom-services": "amazon",
+  "jpmorgan-chase": "jpmorgan",
+  "jp-morgan": "jpmorgan",
+  "jp-morgan-chase": "jpmorgan",
+  "jpmorganchase": "jpmorgan",
+  "international-business-machines": "ibm",
+  "hewlett-packard-enterprise": "hpe",
+  "twitter": "x",
+  "block-formerly-square": "block",
+  "square": "block"
 }

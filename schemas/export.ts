@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { JSONSchema, type Schema } from "effect"
-import { Health, JobsPage, JobsQuery } from "./Api.js"
+import { Health, JobCluster, JobsPage, JobsQuery } from "./Api.js"
 import { ApplicationEvent } from "./Application.js"
 import { Topics } from "./Envelope.js"
 import { Duplicate, Job } from "./Job.js"
@@ -12,7 +12,7 @@ import { Match, NewSeeker, Preferences, SeekerCreated, SeekerEvent } from "./See
 export const exported: Record<string, { readonly schema: Schema.Schema.Any; readonly topics: ReadonlyArray<string> }> = {
   "RawPosting.v1": { schema: RawPosting, topics: [Topics.raw.name] },
   "Job.v1": { schema: Job, topics: [Topics.normalized.name, Topics.unique.name] },
-  "Duplicate.v1": { schema: Duplicate, topics: [Topics.duplicates.name] },
+  "Duplicate.v2": { schema: Duplicate, topics: [Topics.duplicates.name] },
   "SeekerEvent.v1": { schema: SeekerEvent, topics: [Topics.seekerEvents.name] },
   "Match.v1": { schema: Match, topics: [Topics.scored.name] },
   "ApplicationEvent.v1": { schema: ApplicationEvent, topics: [Topics.applicationEvents.name] },
@@ -21,6 +21,7 @@ export const exported: Record<string, { readonly schema: Schema.Schema.Any; read
   "Preferences.v1": { schema: Preferences, topics: [] },
   "JobsQuery.v1": { schema: JobsQuery, topics: [] },
   "JobsPage.v1": { schema: JobsPage, topics: [] },
+  "JobCluster.v1": { schema: JobCluster, topics: [] },
   "Health.v1": { schema: Health, topics: [] }
 }
 

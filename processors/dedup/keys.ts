@@ -73,6 +73,7 @@ export const postingRefs = (url: string): Array<string> => {
  * different requisitions, however alike.
  */
 export const refsConflict = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): boolean => {
+  if (a.length === 0 || b.length === 0) return false
   const kinds = (refs: ReadonlyArray<string>) => {
     const m = new Map<string, Set<string>>()
     for (const r of refs) {

@@ -78,13 +78,13 @@ export interface Index {
   readonly add: (entry: Entry) => void
 }
 
-/** The entry a job would get as the first of its cluster. */
-export const entryOf = (job: Job): Entry => {
+/** The entry a job would get as the first of its cluster; without `sketch`, none is computed (identity layers only). */
+export const entryOf = (job: Job, withSketch = true): Entry => {
   const refs = postingRefs(job.url)
-  for (const r of postingRefs(job.canonicalUrl)) if (!refs.includes(r)) refs.push(r)
+  if (job.canonicalUrl !== job.url) for (const r of postingRefs(job.canonicalUrl)) if (!refs.includes(r)) refs.push(r)
   const requisition = job.requisitionId === null ? null : job.requisitionId.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, "")
   const title = titleKey(job.title)
-  const s = sketch(job.description)
+  const s = withSketch ? sketch(job.description) : null
   return {
     jobId: job.jobId,
     clusterId: job.jobId,
@@ -126,7 +126,7 @@ const layerOfKey = (key: string): Layer =>
 export const decide = (index: Index, job: Job, thresholds: Thresholds = defaultThresholds): { decision: Decision; entry: Entry } => {
   const known = index.entry(job.jobId)
   if (known) return { decision: { kind: "known", entry: known }, entry: known }
-  const fresh = entryOf(job)
+  const fresh = entryOf(job, thresholds.layers.includes("near-duplicate") || thresholds.layers.includes("title-company-location"))
   const decision = match(index, fresh, thresholds)
   const entry: Entry =
     decision.kind === "duplicate" ? { ...fresh, clusterId: decision.of.clusterId } : fresh

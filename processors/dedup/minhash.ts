@@ -25,7 +25,7 @@ const EMPTY = 0x7fffffff
 
 export interface Sketch {
   readonly signature: Int32Array
-  /** Distinct shingles (estimated only by the hashing, collisions aside): the set size for containment. */
+  /** Shingles in the text (repeats counted: rare in postings, and counting them costs nothing): the set size for containment. */
   readonly shingles: number
 }
 
@@ -38,16 +38,14 @@ export const sketch = (text: string): Sketch | null => {
   const count = words.length - SHINGLE + 1
   if (count < MIN_SHINGLES) return null
   const signature = new Int32Array(K).fill(EMPTY)
-  const seen = new Set<number>()
   for (let i = 0; i < count; i++) {
     const h = fmix(Math.imul(words[i]!, 0x9e3779b1) ^ Math.imul(words[i + 1]!, 0x85ebca77) ^ Math.imul(words[i + 2]!, 0xc2b2ae3d))
-    seen.add(h)
     const bin = h >>> BIN_SHIFT
     const value = h & VALUE_MASK
     if (value < signature[bin]!) signature[bin] = value
   }
   densify(signature)
-  return { signature, shingles: seen.size }
+  return { signature, shingles: count }
 }
 
 /** The share of bins two signatures agree in: the estimated Jaccard similarity of their shingle sets. */
