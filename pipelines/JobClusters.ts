@@ -1,32 +1,31 @@
 import { Data, Effect } from "effect"
 import type { JobCluster, JobListing } from "../schemas/Api.js"
-import type { Job } from "../schemas/Job.js"
 import { Postgres } from "../sinks/Postgres.js"
 import { jobSelectList, rowToJob } from "../sinks/postgresJobs.js"
 
 /** No job, canonical or duplicate, has this id (404). */
 export class JobNotFound extends Data.TaggedError("JobNotFound")<{ readonly message: string }> {}
 
+/** What to select from `jobs` for `listingsOf`. */
+export const listingSelectList = `${jobSelectList}, closed_at`
+
 /**
- * Canonical jobs as the API shows them: each with every place it appears (its own posting first, then the
- * postings found to duplicate it, in the order they were found) and when it closed. One query for a whole page.
+ * Canonical jobs as the API shows them, from rows selected with `listingSelectList`: each with every place it
+ * appears (its own posting first, then the postings found to duplicate it, in the order they were found) and when
+ * it closed. One query for a whole page.
  */
-export const listingsOf = (jobs: ReadonlyArray<Job>) =>
+export const listingsOf = (rows: ReadonlyArray<Record<string, unknown>>) =>
   Effect.gen(function* () {
-    if (jobs.length === 0) return []
+    if (rows.length === 0) return []
     const db = yield* Postgres
+    const jobs = rows.map(rowToJob)
     const ids = jobs.map((j) => j.jobId)
     const copies = yield* db.query<{ duplicate_of: string; job_id: string; source: string; url: string; reason: string; similarity: number }>(
       `SELECT duplicate_of, job_id, source, url, reason, similarity FROM job_duplicates
        WHERE duplicate_of = ANY($1::text[]) AND url IS NOT NULL ORDER BY detected_at, job_id`,
       [ids]
     )
-    const closed = yield* db.query<{ job_id: string; closed_at: Date | null }>(
-      "SELECT job_id, closed_at FROM jobs WHERE job_id = ANY($1::text[])",
-      [ids]
-    )
-    const closedAt = new Map(closed.map((r) => [r.job_id, r.closed_at]))
-    return jobs.map((job): JobListing => ({
+    return jobs.map((job, i): JobListing => ({
       ...job,
       appearsAt: [
         { jobId: job.jobId, source: job.source, url: job.url, reason: "canonical", similarity: 1 },
@@ -34,7 +33,7 @@ export const listingsOf = (jobs: ReadonlyArray<Job>) =>
           .filter((c) => c.duplicate_of === job.jobId)
           .map((c) => ({ jobId: c.job_id, source: c.source, url: c.url, reason: c.reason as JobListing["appearsAt"][number]["reason"], similarity: Number(c.similarity) }))
       ],
-      closedAt: closedAt.get(job.jobId)?.toISOString() ?? null
+      closedAt: rows[i]!.closed_at instanceof Date ? rows[i]!.closed_at.toISOString() : null
     }))
   })
 
@@ -43,12 +42,12 @@ export const clusterOf = (jobId: string) =>
   Effect.gen(function* () {
     const db = yield* Postgres
     const [row] = yield* db.query(
-      `SELECT ${jobSelectList} FROM jobs
+      `SELECT ${listingSelectList} FROM jobs
        WHERE job_id = coalesce((SELECT duplicate_of FROM job_duplicates WHERE job_id = $1), $1)`,
       [jobId]
     )
     if (!row) return yield* Effect.fail(new JobNotFound({ message: `no job or posting has the id ${jobId}` }))
-    const [job] = yield* listingsOf([rowToJob(row)])
+    const [job] = yield* listingsOf([row])
     const links = yield* db.query<{ job_id: string; repost_of: string | null }>(
       "SELECT job_id, repost_of FROM dedup_entries WHERE job_id = $1 OR repost_of = $1 ORDER BY seq",
       [job!.jobId]

@@ -3,12 +3,11 @@ import { Cause, Effect, Either, Exit, JSONSchema, Runtime, Schema } from "effect
 import { Health, JobCluster, JobsPage, JobsQuery, type JobsQuery as JobsQueryType } from "../schemas/Api.js"
 import { ClickHouse } from "../sinks/ClickHouse.js"
 import { Postgres } from "../sinks/Postgres.js"
-import { jobSelectList, rowToJob } from "../sinks/postgresJobs.js"
 import { BadRequest, decodeOr400, statusOf } from "./httpErrors.js"
 import type { FollowupWriter } from "../processors/followups.js"
 import { applicationRoutes } from "./applicationRoutes.js"
 import type { Applications } from "./Applications.js"
-import { clusterOf, listingsOf } from "./JobClusters.js"
+import { clusterOf, listingSelectList, listingsOf } from "./JobClusters.js"
 import { JobSearch } from "./JobSearch.js"
 import { dashboardRoutes } from "./dashboardRoutes.js"
 import { kpiRoutes } from "./kpiRoutes.js"
@@ -95,7 +94,7 @@ export const listJobs = (rawQuery: unknown) =>
     const { where, params } = yield* filters(query)
     const db = yield* Postgres
     const rows = yield* db.query(
-      `SELECT ${jobSelectList}, coalesce(posted_at, '0001-01-01')::text AS sort_date
+      `SELECT ${listingSelectList}, coalesce(posted_at, '0001-01-01')::text AS sort_date
        FROM jobs ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
        ORDER BY coalesce(posted_at, '0001-01-01') DESC, job_id ASC
        LIMIT ${limit + 1}`,
@@ -104,7 +103,7 @@ export const listJobs = (rawQuery: unknown) =>
     const page = rows.slice(0, limit)
     const last = page[page.length - 1]
     const nextCursor = rows.length > limit && last ? encodeCursor(String(last.sort_date), String(last.job_id)) : null
-    return { items: yield* listingsOf(page.map(rowToJob)), nextCursor } satisfies JobsPage
+    return { items: yield* listingsOf(page), nextCursor } satisfies JobsPage
   })
 
 /** SQL conditions for the query; every user value is a bound parameter. */

@@ -3,7 +3,7 @@ import type { Job } from "../schemas/Job.js"
 import { deadLetter, decode, encode, Topics, type Envelope } from "../schemas/Envelope.js"
 import type { Stage } from "../pipelines/stage.js"
 import { Postgres, type PostgresError, type Sql } from "../sinks/Postgres.js"
-import { decide, defaultThresholds, entryOf, InMemoryIndex, type Decision, type Entry } from "./dedup/matcher.js"
+import { decideEntry, defaultThresholds, entryOf, InMemoryIndex, type Decision, type Entry } from "./dedup/matcher.js"
 
 /**
  * Near-duplicate detection, `jobs.normalized` -> `jobs.unique` (canonical jobs) or `jobs.duplicates` (postings
@@ -67,20 +67,14 @@ const decideBatch = (tx: Sql, jobs: ReadonlyArray<Job>) =>
     for (const s of stored) index.add(s.entry)
     const decisions = new Map(stored.map((s) => [s.entry.jobId, s]))
 
-    const decided: Array<{ job: Job; entry: Entry; decision: Decision }> = []
-    const outcomes: Array<Envelope> = []
-    for (const job of jobs) {
-      const { decision, entry } = decide(index, job)
-      if (decision.kind === "known") {
-        // Decided before, in an earlier batch or earlier in this one: the first decision stands.
-        const first = decided.find((d) => d.job.jobId === job.jobId)?.decision
-        outcomes.push(envelopeOf(job, first ?? decision, decisions.get(job.jobId)))
-      } else {
-        decided.push({ job, entry, decision })
-        outcomes.push(envelopeOf(job, decision, undefined))
-      }
-    }
-    yield* saveEntries(tx, decided)
+    const decided = new Map<string, { entry: Entry; decision: Decision }>()
+    const outcomes = jobs.map((job, i) => {
+      const { decision, entry } = decideEntry(index, fresh[i]!)
+      if (decision.kind !== "known") decided.set(job.jobId, { entry, decision })
+      // Decided before, in an earlier batch or earlier in this one: the first decision stands.
+      return envelopeOf(job, decided.get(job.jobId)?.decision ?? decision, decisions.get(job.jobId))
+    })
+    yield* saveEntries(tx, [...decided.values()])
     return outcomes
   })
 
@@ -129,7 +123,7 @@ const loadEntries = (
       )
     )
 
-const saveEntries = (tx: Sql, decided: ReadonlyArray<{ job: Job; entry: Entry; decision: Decision }>) =>
+const saveEntries = (tx: Sql, decided: ReadonlyArray<{ entry: Entry; decision: Decision }>) =>
   Effect.gen(function* () {
     if (decided.length === 0) return
     const rows = decided.map(({ entry, decision }) => ({

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto"
-import { existsSync, readFileSync } from "node:fs"
+import { existsSync } from "node:fs"
 import { Either, Schema } from "effect"
 import { describe, expect, it } from "vitest"
 import { Job } from "../schemas/Job.js"
-import { GLASSDOOR, parseCsv, SIMPLIFY, simplifyListings } from "./sampleData.js"
+import { GLASSDOOR, glassdoorRows, SIMPLIFY, simplifyListings } from "./sampleData.js"
 import type { RawFields, RawPosting } from "../schemas/RawPosting.js"
 import {
   canonicalUrl,
@@ -596,19 +596,17 @@ describe("normalizePosting", () => {
 })
 
 describe.skipIf(!existsSync(GLASSDOOR))("on all 956 rows of glassdoor_jobs.csv", () => {
-  const [header, ...rows] = parseCsv(readFileSync(GLASSDOOR, "utf8"))
-  const column = (name: string) => header!.indexOf(name)
-  const [title, salary, description, company, location] = ["Job Title", "Salary Estimate", "Job Description", "Company Name", "Location"].map(column) as [number, number, number, number, number]
+  const rows = glassdoorRows()
 
   it("normalizes every row, with a salary exactly where Glassdoor has an estimate", () => {
     expect(rows).toHaveLength(956)
-    for (const [i, row] of rows.entries()) {
+    for (const row of rows) {
       const result = normalizePosting(
-        raw({ title: row[title], company: row[company], description: row[description], locations: [row[location]!], salary: { text: row[salary] } }, { externalId: `row-${i}` }),
+        raw({ title: row.title, company: row.company, description: row.description, locations: [row.location], salary: { text: row.salary } }, { externalId: `row-${row.row}` }),
         NOW
       )
       const job = Either.getOrThrow(result)
-      expect(job.salary === null, `row ${i}: ${row[salary]}`).toBe(row[salary] === "-1")
+      expect(job.salary === null, `row ${row.row}: ${row.salary}`).toBe(row.salary === "-1")
       expect(job.company).not.toMatch(/\n|\d\.\d$/)
       expect(job.companyKey).toMatch(/^[\p{L}\p{N}]+(?:-[\p{L}\p{N}]+)*$/u)
       expect(job.description.length).toBeGreaterThan(200)

@@ -43,7 +43,7 @@ export const glassdoorRows = (): Array<GlassdoorRow> => {
   }))
 }
 
-export const SimplifyListing = Schema.Struct({
+const SimplifyListing = Schema.Struct({
   id: Schema.String,
   source: Schema.String,
   company_name: Schema.String,
@@ -59,7 +59,7 @@ export const simplifyListings = (): ReadonlyArray<SimplifyListing> =>
   Schema.decodeUnknownSync(Schema.parseJson(Schema.Array(SimplifyListing)))(readFileSync(SIMPLIFY, "utf8"))
 
 /** RFC 4180 CSV: quoted fields may hold commas, quotes ("") and newlines. */
-export const parseCsv = (text: string): Array<Array<string>> => {
+const parseCsv = (text: string): Array<Array<string>> => {
   const rows: Array<Array<string>> = []
   let row: Array<string> = []
   let field = ""

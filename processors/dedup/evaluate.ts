@@ -51,7 +51,7 @@ export const evaluate = (set: ReadonlyArray<Labelled>, thresholds: Thresholds = 
 }
 
 /** Pairwise clustering scores: pairs in one predicted cluster against pairs in one true cluster. */
-export const pairwise = (set: ReadonlyArray<Labelled>, clusterOf: ReadonlyMap<string, string>): Scores => {
+const pairwise = (set: ReadonlyArray<Labelled>, clusterOf: ReadonlyMap<string, string>): Scores => {
   const pairs = (groups: Map<string, number>) => [...groups.values()].reduce((sum, n) => sum + (n * (n - 1)) / 2, 0)
   const count = (key: (l: Labelled) => string) => {
     const groups = new Map<string, number>()

@@ -110,7 +110,7 @@ export const labelledSet = (seed = 7): Array<Labelled> => {
 }
 
 /** Another URL of the same posting on the same board, as job boards and aggregators link it. */
-export const boardVariant = (url: string): string | null => {
+const boardVariant = (url: string): string | null => {
   const greenhouse = /^https:\/\/boards\.greenhouse\.io\/([\w-]+)\/jobs\/(\d+)$/.exec(url)
   if (greenhouse) return `https://job-boards.greenhouse.io/${greenhouse[1]}/jobs/${greenhouse[2]}?gh_src=linkedin`
   const lever = /^(https:\/\/jobs\.lever\.co\/[\w-]+\/[0-9a-f-]{36})\/apply$/.exec(url)

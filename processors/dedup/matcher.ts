@@ -15,8 +15,9 @@ import { locationKeys, locationsCompatible, postingRefs, refsConflict, titleKey,
  * 5. `near-duplicate`: MinHash-LSH over the description's shingles within the company block and time window,
  *    confirmed by the estimated similarity (Jaccard, or containment for truncated and wrapped copies).
  * Layers 4 and 5 never merge postings whose requisition ids or posting references differ, whose places or work
- * modes (remote or not) differ or whose title levels differ; layer 5 merges only titles that mostly agree. A match whose job has closed makes a new job that records the old one (`repostOf`).
- * A near-duplicate whose similarity lies between REVIEW and MERGE is kept as its own job and flagged for review.
+ * modes (remote or not) differ or whose title levels differ; layer 5 merges only titles that mostly agree.
+ * A match whose job has closed makes a new job that records the old one (`repostOf`). A near-duplicate whose
+ * similarity lies between `review` and `merge` is kept as its own job and flagged for review.
  */
 
 export type Layer = Duplicate["reason"]
@@ -69,15 +70,6 @@ export type Decision =
       readonly repostOf: Entry | null
     }
 
-/** Where the matcher looks things up. `InMemoryIndex` implements it; the stage fills one per batch. */
-export interface Index {
-  readonly entry: (jobId: string) => Entry | undefined
-  readonly owner: (key: string) => string | undefined
-  readonly sameTitle: (companyKey: string, titleKey: string) => ReadonlyArray<string>
-  readonly sameBand: (band: number) => ReadonlyArray<string>
-  readonly add: (entry: Entry) => void
-}
-
 /** The entry a job would get as the first of its cluster; without `sketch`, none is computed (identity layers only). */
 export const entryOf = (job: Job, withSketch = true): Entry => {
   const refs = postingRefs(job.url)
@@ -108,7 +100,7 @@ export const entryOf = (job: Job, withSketch = true): Entry => {
  * Identity keys in layer order. ATS references are global (a Greenhouse id names one posting anywhere); loose
  * numeric ids and requisition ids only mean something within one company.
  */
-export const identityKeys = (
+const identityKeys = (
   companyKey: string,
   canonicalUrl: string,
   refs: ReadonlyArray<string>,
@@ -123,10 +115,22 @@ const layerOfKey = (key: string): Layer =>
   key.startsWith("req:") ? "requisition-id" : key.startsWith("url:") ? "canonical-url" : "url-variant"
 
 /** Decides about one posting against the index, then adds it (as a member of the cluster it joined). */
-export const decide = (index: Index, job: Job, thresholds: Thresholds = defaultThresholds): { decision: Decision; entry: Entry } => {
-  const known = index.entry(job.jobId)
+export const decide = (index: InMemoryIndex, job: Job, thresholds: Thresholds = defaultThresholds) =>
+  decideEntry(
+    index,
+    index.entry(job.jobId) ??
+      entryOf(job, thresholds.layers.includes("near-duplicate") || thresholds.layers.includes("title-company-location")),
+    thresholds
+  )
+
+/** `decide` for a posting whose entry was made already (the stage makes them first, to claim their keys). */
+export const decideEntry = (
+  index: InMemoryIndex,
+  fresh: Entry,
+  thresholds: Thresholds = defaultThresholds
+): { decision: Decision; entry: Entry } => {
+  const known = index.entry(fresh.jobId)
   if (known) return { decision: { kind: "known", entry: known }, entry: known }
-  const fresh = entryOf(job, thresholds.layers.includes("near-duplicate") || thresholds.layers.includes("title-company-location"))
   const decision = match(index, fresh, thresholds)
   const entry: Entry =
     decision.kind === "duplicate" ? { ...fresh, clusterId: decision.of.clusterId } : fresh
@@ -134,7 +138,7 @@ export const decide = (index: Index, job: Job, thresholds: Thresholds = defaultT
   return { decision, entry }
 }
 
-const match = (index: Index, e: Entry, t: Thresholds): Decision => {
+const match = (index: InMemoryIndex, e: Entry, t: Thresholds): Decision => {
   const on = new Set(t.layers)
   const found = (of: Entry, reason: Layer, similarity: number): Decision =>
     isClosed(of, e.day)
@@ -200,19 +204,19 @@ const match = (index: Index, e: Entry, t: Thresholds): Decision => {
  * Jaccard of the shingle sets, or, when the smaller description is long enough to be telling, how much of it the
  * other holds: a copy cut short or wrapped in an agency's own paragraphs keeps the posting's whole text.
  */
-export const similarity = (a: Sketch, b: Sketch): number => {
+const similarity = (a: Sketch, b: Sketch): number => {
   const j = jaccard(a.signature, b.signature)
   return Math.min(a.shingles, b.shingles) >= 60 ? Math.max(j, containment(j, a.shingles, b.shingles)) : j
 }
 
 const isClosed = (of: Entry, day: number) => of.closed || (of.validUntil !== null && of.validUntil < day)
 
-export const dayOf = (date: string): number => Math.floor(Date.parse(date.slice(0, 10)) / 86_400_000)
+const dayOf = (date: string): number => Math.floor(Date.parse(date.slice(0, 10)) / 86_400_000)
 
 const round = (x: number) => Math.round(x * 1000) / 1000
 
 /** The index kept wholly in memory: the evaluation, the bench, and the stage's per-batch view. */
-export class InMemoryIndex implements Index {
+export class InMemoryIndex {
   private readonly entries = new Map<string, Entry>()
   private readonly owners = new Map<string, string>()
   private readonly titles = new Map<string, Array<string>>()
@@ -235,10 +239,6 @@ export class InMemoryIndex implements Index {
     for (const key of entry.keys) this.claim(key, entry.jobId)
     push(this.titles, `${entry.companyKey}|${entry.titleKey}`, entry.jobId)
     for (const band of entry.bands) push(this.bands, band, entry.jobId)
-  }
-
-  get size() {
-    return this.entries.size
   }
 }
 
