@@ -183,18 +183,9 @@ const envelopeOf = (job: Job, decision: Decision, stored: StoredEntry | undefine
   return encode(Topics.unique, job)
 }
 
-/** An entry as stored in `dedup_entries.entry`: the signature as a plain array. */
-type SerializedEntry = Omit<Entry, "sketch" | "closed"> & {
-  readonly sketch: { readonly signature: ReadonlyArray<number>; readonly shingles: number } | null
-}
+/** An entry as stored in `dedup_entries.entry`: whether its job closed is read from `jobs` instead. */
+type SerializedEntry = Omit<Entry, "closed">
 
-const serialize = (e: Entry): SerializedEntry => {
-  const { closed: _closed, ...rest } = e
-  return { ...rest, sketch: e.sketch && { signature: [...e.sketch.signature], shingles: e.sketch.shingles } }
-}
+const serialize = ({ closed: _closed, ...stored }: Entry): SerializedEntry => stored
 
-const deserialize = (s: SerializedEntry, closed: boolean): Entry => ({
-  ...s,
-  closed,
-  sketch: s.sketch && { signature: Int32Array.from(s.sketch.signature), shingles: s.sketch.shingles }
-})
+const deserialize = (s: SerializedEntry, closed: boolean): Entry => ({ ...s, closed })

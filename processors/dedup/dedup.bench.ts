@@ -10,7 +10,7 @@ import { decide, defaultThresholds, InMemoryIndex, layers } from "./matcher.js"
  * the process), `npm run bench`. Postings are generated from the 956 real Glassdoor postings: ~42k companies
  * (real names with a numeric suffix), each with 12 different real jobs, half of which are copied 1-3 times
  * (cut short, re-titled, wrapped by an agency, behind a tracking URL) across a year. Generation is not timed:
- * each chunk of 10k postings is generated, then decided.
+ * each chunk of 1,000 postings is generated, then decided.
  *
  * Baseline, same process, same postings: the identity layers alone (requisition, canonical URL, URL variants),
  * the least any deduplicator does. Reported: both times, postings/s, the ratio, duplicates found against those
@@ -49,7 +49,7 @@ export const benchDedup = (total = 1_000_000) => {
     const nextId = () => (seq++).toString(16).padStart(32, "0")
     while (made < total) {
       const chunk: Array<Job> = []
-      while (chunk.length < 10_000 && made + chunk.length < total) {
+      while (chunk.length < 1_000 && made + chunk.length < total) {
         const name = `${bases[company % bases.length]!.company} ${company}`
         const key = `${bases[company % bases.length]!.companyKey}-${company}`
         company++

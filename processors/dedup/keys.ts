@@ -182,6 +182,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const ID_PARAMS = ["gh_jid", "token", "job_id", "jobid", "id", "jid", "req", "reqid", "requisitionid", "posting_id"]
 
 const safeDecode = (s: string): string => {
+  if (!s.includes("%")) return s
   try {
     return decodeURIComponent(s)
   } catch {

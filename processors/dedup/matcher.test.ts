@@ -8,7 +8,7 @@ import { evaluate } from "./evaluate.js"
 import { locationKeys, postingRefs, refsConflict, titleKey, titleLevels } from "./keys.js"
 import { labelledSet } from "./labelled.js"
 import { decide, InMemoryIndex, type Decision } from "./matcher.js"
-import { jaccard, sketch } from "./minhash.js"
+import { jaccard, sketch, SKETCHED_CHARACTERS } from "./minhash.js"
 
 const text = (seed: number, words = 180) =>
   Array.from({ length: words }, (_, i) => `w${(i * 7919 + seed * 104729) % 5003}`).join(" ")
@@ -99,15 +99,22 @@ describe("titleKey and locationKeys", () => {
 
 describe("MinHash", () => {
   it("estimates Jaccard similarity within a few points", () => {
-    const a = text(3, 400).split(" ")
-    const b = [...a.slice(0, 300), ...text(4, 100).split(" ")]
+    // Within the sketched first SKETCHED_CHARACTERS characters (200 words of ~6 characters).
+    const a = text(3, 200).split(" ")
+    const b = [...a.slice(0, 150), ...text(4, 50).split(" ")]
     const sa = sketch(a.join(" "))!
     const sb = sketch(b.join(" "))!
-    // 298 of 398 shingles of a are in b (3-word shingles across the cut are lost): Jaccard ~ 298 / 498 = 0.6.
+    // 148 of 198 shingles of a are in b (3-word shingles across the cut are lost): Jaccard ~ 148 / 248 = 0.6.
     expect(jaccard(sa.signature, sb.signature)).toBeGreaterThan(0.45)
     expect(jaccard(sa.signature, sb.signature)).toBeLessThan(0.75)
     expect(jaccard(sa.signature, sketch(a.join("  \n")) !.signature)).toBe(1)
     expect(sketch("too short to sketch")).toBeNull()
+  })
+
+  it("sketches only the start of a long description", () => {
+    const start = text(5, 400).slice(0, SKETCHED_CHARACTERS)
+    expect(sketch(`${start} ${text(6, 300)}`)!.signature).toEqual(sketch(`${start} ${text(7, 300)}`)!.signature)
+    expect(sketch(`${text(8, 30)} ${start}`)!.signature).not.toEqual(sketch(start)!.signature)
   })
 })
 

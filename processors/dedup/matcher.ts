@@ -139,7 +139,6 @@ export const decideEntry = (
 }
 
 const match = (index: InMemoryIndex, e: Entry, t: Thresholds): Decision => {
-  const on = new Set(t.layers)
   const found = (of: Entry, reason: Layer, similarity: number): Decision =>
     isClosed(of, e.day)
       ? { kind: "unique", review: null, repostOf: of }
@@ -147,7 +146,7 @@ const match = (index: InMemoryIndex, e: Entry, t: Thresholds): Decision => {
 
   for (const key of e.keys) {
     const layer = layerOfKey(key)
-    if (!on.has(layer)) continue
+    if (!t.layers.includes(layer)) continue
     const owner = index.owner(key)
     const of = owner === undefined || owner === e.jobId ? undefined : index.entry(owner)
     if (of === undefined) continue
@@ -167,10 +166,9 @@ const match = (index: InMemoryIndex, e: Entry, t: Thresholds): Decision => {
     !(e.requisition && of.requisition && e.requisition !== of.requisition) &&
     of.levels === e.levels
 
-  if (on.has("title-company-location")) {
-    for (const id of index.sameTitle(e.companyKey, e.titleKey)) {
-      const of = index.entry(id)
-      if (!of || !comparable(of)) continue
+  if (t.layers.includes("title-company-location")) {
+    for (const of of index.sameTitle(e)) {
+      if (!comparable(of)) continue
       // Same title and place but a clearly different description: another opening, not a copy.
       const s = e.sketch && of.sketch ? similarity(e.sketch, of.sketch) : 1
       if (s < t.review) continue
@@ -179,17 +177,12 @@ const match = (index: InMemoryIndex, e: Entry, t: Thresholds): Decision => {
   }
 
   let best: { of: Entry; similarity: number } | null = null
-  if (on.has("near-duplicate") && e.sketch) {
-    const seen = new Set<string>()
-    for (const band of e.bands)
-      for (const id of index.sameBand(band)) {
-        if (seen.has(id)) continue
-        seen.add(id)
-        const of = index.entry(id)
-        if (!of?.sketch || of.companyKey !== e.companyKey || !comparable(of)) continue
-        const s = similarity(e.sketch, of.sketch)
-        if (s >= t.review && (best === null || s > best.similarity)) best = { of, similarity: s }
-      }
+  if (t.layers.includes("near-duplicate") && e.sketch) {
+    for (const of of index.sharingABand(e)) {
+      if (!of.sketch || !comparable(of)) continue
+      const s = similarity(e.sketch, of.sketch)
+      if (s >= t.review && (best === null || s > best.similarity)) best = { of, similarity: s }
+    }
   }
   if (best === null) return { kind: "unique", review: null, repostOf: null }
   // Templated descriptions are common within a company: titles that differ by a specialisation ("NLP lead",
@@ -215,17 +208,41 @@ const dayOf = (date: string): number => Math.floor(Date.parse(date.slice(0, 10))
 
 const round = (x: number) => Math.round(x * 1000) / 1000
 
-/** The index kept wholly in memory: the evaluation, the bench, and the stage's per-batch view. */
+/** Above this many signed postings, a company block keeps LSH band lists instead of being scanned. */
+const SCAN_LIMIT = 256
+
+/** One company's postings by title key, its signed postings, and band lists once it is too big to scan. */
+interface Block {
+  readonly titles: Map<string, Array<Entry>>
+  readonly members: Array<Entry>
+  bands: Map<number, Array<Entry>> | null
+}
+
+/**
+ * The index kept wholly in memory: the evaluation, the bench, and the stage's per-batch view. Postings only meet
+ * within their company block, so LSH candidates are looked up per block: a small block is scanned (comparing the
+ * 16 band keys position by position is cheaper than hashing into a shared table, and keeps no per-band lists);
+ * a big one keeps a list per band key. Both give exactly the postings that share a band.
+ */
 export class InMemoryIndex {
   private readonly entries = new Map<string, Entry>()
   private readonly owners = new Map<string, string>()
-  private readonly titles = new Map<string, Array<string>>()
-  private readonly bands = new Map<number, Array<string>>()
+  private readonly blocks = new Map<string, Block>()
 
   entry = (jobId: string) => this.entries.get(jobId)
   owner = (key: string) => this.owners.get(key)
-  sameTitle = (companyKey: string, title: string) => this.titles.get(`${companyKey}|${title}`) ?? []
-  sameBand = (band: number) => this.bands.get(band) ?? []
+  /** The postings of `e`'s company with its title key, in the order they were added. */
+  sameTitle = (e: Entry): ReadonlyArray<Entry> => this.blocks.get(e.companyKey)?.titles.get(e.titleKey) ?? []
+
+  /** The postings of `e`'s company that share at least one LSH band with it, each once. */
+  sharingABand = (e: Entry): Array<Entry> => {
+    const block = this.blocks.get(e.companyKey)
+    if (!block || e.bands.length === 0) return []
+    if (block.bands === null) return block.members.filter((of) => sharesBand(e.bands, of.bands))
+    const found = new Set<Entry>()
+    for (const band of e.bands) for (const of of block.bands.get(band) ?? []) found.add(of)
+    return [...found]
+  }
 
   /** Records an owner found elsewhere (PostgreSQL) without its entry being new. */
   claim = (key: string, jobId: string) => {
@@ -237,13 +254,28 @@ export class InMemoryIndex {
     if (this.entries.has(entry.jobId)) return
     this.entries.set(entry.jobId, entry)
     for (const key of entry.keys) this.claim(key, entry.jobId)
-    push(this.titles, `${entry.companyKey}|${entry.titleKey}`, entry.jobId)
-    for (const band of entry.bands) push(this.bands, band, entry.jobId)
+    const block =
+      this.blocks.get(entry.companyKey) ??
+      this.blocks.set(entry.companyKey, { titles: new Map(), members: [], bands: null }).get(entry.companyKey)!
+    push(block.titles, entry.titleKey, entry)
+    if (entry.bands.length === 0) return
+    block.members.push(entry)
+    if (block.bands !== null) for (const band of entry.bands) push(block.bands, band, entry)
+    else if (block.members.length > SCAN_LIMIT) {
+      block.bands = new Map()
+      for (const member of block.members) for (const band of member.bands) push(block.bands, band, member)
+    }
   }
 }
 
-const push = <K>(map: Map<K, Array<string>>, key: K, id: string) => {
+const push = <K, V>(map: Map<K, Array<V>>, key: K, value: V) => {
   const list = map.get(key)
-  if (list) list.push(id)
-  else map.set(key, [id])
+  if (list) list.push(value)
+  else map.set(key, [value])
+}
+
+/** Band keys are per band index, so two postings share a band exactly when some position holds the same key. */
+const sharesBand = (a: ReadonlyArray<number>, b: ReadonlyArray<number>) => {
+  for (let i = 0; i < a.length; i++) if (a[i] === b[i]) return true
+  return false
 }

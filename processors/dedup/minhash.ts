@@ -16,40 +16,81 @@ export const BANDS = 16
 export const ROWS = K / BANDS
 /** Words per shingle. */
 export const SHINGLE = 3
+/**
+ * Only this much of a description is sketched: ~300 words, plenty for 64 bins, and copies keep the start
+ * (truncated copies keep it whole, agencies add a line or two before it). Bounds the work per posting, which
+ * otherwise grows with the longest descriptions (up to 100k characters).
+ */
+export const SKETCHED_CHARACTERS = 2000
 /** Below this many shingles a signature is too noisy to trust; such postings skip the MinHash layer. */
 export const MIN_SHINGLES = 20
 
 const BIN_SHIFT = 32 - Math.log2(K)
 const VALUE_MASK = (1 << BIN_SHIFT) - 1
 const EMPTY = 0x7fffffff
+const FNV_OFFSET = 0x811c9dc5 | 0
+/** Where a signature is built; copied out, so sketches never share it. */
+const scratch = new Int32Array(K)
 
 export interface Sketch {
-  readonly signature: Int32Array
+  /** K small integers: a plain array, which V8 keeps inline in the heap (a typed array would own a buffer). */
+  readonly signature: ReadonlyArray<number>
   /** Shingles in the text (repeats counted: rare in postings, and counting them costs nothing): the set size for containment. */
   readonly shingles: number
 }
 
 /**
  * The sketch of a text, or null when it has fewer than MIN_SHINGLES shingles. Words are lower-cased runs of
- * letters and digits, so markup residue, punctuation and spacing do not change it.
+ * letters and digits, so markup residue, punctuation and spacing do not change it. One pass over the text: each
+ * word's hash is finished at its end and joined with the two before it into a shingle, with no array of words.
  */
 export const sketch = (text: string): Sketch | null => {
-  const words = wordHashes(text)
-  const count = words.length - SHINGLE + 1
-  if (count < MIN_SHINGLES) return null
-  const signature = new Int32Array(K).fill(EMPTY)
-  for (let i = 0; i < count; i++) {
-    const h = fmix(Math.imul(words[i]!, 0x9e3779b1) ^ Math.imul(words[i + 1]!, 0x85ebca77) ^ Math.imul(words[i + 2]!, 0xc2b2ae3d))
-    const bin = h >>> BIN_SHIFT
-    const value = h & VALUE_MASK
-    if (value < signature[bin]!) signature[bin] = value
+  const signature = scratch.fill(EMPTY)
+  let count = 0
+  let words = 0
+  let w1 = 0
+  let w2 = 0
+  let h = FNV_OFFSET
+  let inWord = false
+  const end = Math.min(text.length, SKETCHED_CHARACTERS)
+  for (let i = 0; i <= end; i++) {
+    let c = i < end ? text.charCodeAt(i) : 32
+    let letter: boolean
+    if (c < 128) {
+      if (c >= 65 && c <= 90) c += 32
+      letter = (c >= 97 && c <= 122) || (c >= 48 && c <= 57)
+    } else {
+      const ch = text[i]!
+      letter = /[\p{L}\p{N}]/u.test(ch)
+      if (letter) c = ch.toLowerCase().charCodeAt(0)
+    }
+    if (letter) {
+      h = Math.imul(h ^ c, 0x01000193)
+      inWord = true
+      continue
+    }
+    if (!inWord) continue
+    if (++words >= SHINGLE) {
+      const shingle = fmix(Math.imul(w1, 0x9e3779b1) ^ Math.imul(w2, 0x85ebca77) ^ Math.imul(h, 0xc2b2ae3d))
+      const bin = shingle >>> BIN_SHIFT
+      const value = shingle & VALUE_MASK
+      if (value < signature[bin]!) signature[bin] = value
+      count++
+    }
+    w1 = w2
+    w2 = h
+    h = FNV_OFFSET
+    inWord = false
   }
+  if (count < MIN_SHINGLES) return null
   densify(signature)
-  return { signature, shingles: count }
+  const copy = new Array<number>(K)
+  for (let i = 0; i < K; i++) copy[i] = signature[i]!
+  return { signature: copy, shingles: count }
 }
 
 /** The share of bins two signatures agree in: the estimated Jaccard similarity of their shingle sets. */
-export const jaccard = (a: Int32Array, b: Int32Array): number => {
+export const jaccard = (a: ReadonlyArray<number>, b: ReadonlyArray<number>): number => {
   let same = 0
   for (let i = 0; i < K; i++) if (a[i] === b[i]) same++
   return same / K
@@ -68,7 +109,7 @@ export const containment = (j: number, sizeA: number, sizeB: number): number => 
  * One key per band: a 53-bit integer from the block (the company key), the band's index and its bins, so
  * postings of different companies never share a key and a key fits a PostgreSQL bigint and a JS number exactly.
  */
-export const bandKeys = (signature: Int32Array, block: string): Array<number> => {
+export const bandKeys = (signature: ReadonlyArray<number>, block: string): Array<number> => {
   const blockHash = stringHash(block)
   const keys: Array<number> = []
   for (let band = 0; band < BANDS; band++) {
@@ -86,38 +127,9 @@ export const bandKeys = (signature: Int32Array, block: string): Array<number> =>
 
 /** 32-bit hash of a string (FNV-1a, then mixed). */
 export const stringHash = (s: string): number => {
-  let h = 0x811c9dc5
+  let h = FNV_OFFSET
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193)
   return fmix(h)
-}
-
-/** Hashes of the text's words: runs of letters and digits, lower-cased (ASCII fast path, Unicode otherwise). */
-const wordHashes = (text: string): Array<number> => {
-  const out: Array<number> = []
-  let h = 0x811c9dc5
-  let inWord = false
-  for (let i = 0; i < text.length; i++) {
-    let c = text.charCodeAt(i)
-    let letter: boolean
-    if (c < 128) {
-      if (c >= 65 && c <= 90) c += 32
-      letter = (c >= 97 && c <= 122) || (c >= 48 && c <= 57)
-    } else {
-      const ch = text[i]!
-      letter = /[\p{L}\p{N}]/u.test(ch)
-      if (letter) c = ch.toLowerCase().charCodeAt(0)
-    }
-    if (letter) {
-      h = Math.imul(h ^ c, 0x01000193)
-      inWord = true
-    } else if (inWord) {
-      out.push(h)
-      h = 0x811c9dc5
-      inWord = false
-    }
-  }
-  if (inWord) out.push(h)
-  return out
 }
 
 /** Empty bins take the next non-empty bin's value plus an offset per step, so equal sets still agree there. */
