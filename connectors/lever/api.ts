@@ -1,0 +1,181 @@
+import { Either, ParseResult, Schema } from "effect"
+import { HttpUrl } from "../../schemas/common.js"
+import type { RawFields } from "../../schemas/RawPosting.js"
+import type { ApiPosting, ApiRequest, BoardConfig, SourceApi } from "../SourceApi.js"
+
+/**
+ * Lever Postings API (github.com/lever/postings-api): `GET {host}/v0/postings/{site}?mode=json&skip=&limit=`
+ * returns a bare array of published postings, a page at a time. Pure: no I/O, never throws on a response body.
+ *
+ * Guarantees:
+ * - a full page (as many postings as the `limit` asked for) is followed by a request for the next one; a shorter
+ *   page ends the listing; a page that starts with the same posting as the page before (a server ignoring
+ *   `skip`) ends it too, with an error, instead of looping;
+ * - a body that is not JSON, or not an array, is one entry in `errors` and yields no postings or next page;
+ * - a posting without a string `id`, a string `text` or an http(s) `hostedUrl`, or with a field of the wrong
+ *   type, is skipped with one error naming it; it still counts towards the page being full;
+ * - the description is Lever's `description` (HTML: opening and body), then each of `lists` as a titled list,
+ *   then `additional`, as the hosted posting page shows them; `createdAt` (epoch ms) becomes an ISO instant.
+ */
+export const leverApi: SourceApi = {
+  type: "lever",
+  listsWholeBoard: true,
+  start: (board) => [pageRequest(board, 0, PAGE_SIZE)],
+  parse: (body, request, board) => {
+    const list = decodeBody(Schema.Array(Schema.Unknown), body)
+    if (Either.isLeft(list)) return { postings: [], next: [], errors: [`lever: ${request.url}: ${list.left}`] }
+    const items = list.right
+    const postings: Array<ApiPosting> = []
+    const errors: Array<string> = []
+    items.forEach((item, i) => {
+      const posting = Schema.decodeUnknownEither(Posting, { errors: "all" })(item)
+      if (Either.isLeft(posting)) {
+        errors.push(`lever: ${request.url}: posting ${i + 1} of ${items.length}${idHint(item)} skipped: ${issues(posting.left)}`)
+        return
+      }
+      postings.push({ externalId: posting.right.id, url: posting.right.hostedUrl, fields: fieldsOf(posting.right, board), payload: item })
+    })
+    const { skip, limit, firstId } = positionOf(request)
+    const first = items.length > 0 ? idOf(items[0]) : undefined
+    if (first !== undefined && first === firstId) {
+      errors.push(`lever: ${request.url}: the page repeats the previous one (first posting ${quote(first)}); the server ignores skip, listing stopped`)
+      return { postings, next: [], errors }
+    }
+    const next = items.length >= limit ? [pageRequest(board, skip + limit, limit, first)] : []
+    return { postings, next, errors }
+  }
+}
+
+/** Lever's documentation sets no maximum; 100 keeps a page well under a megabyte with descriptions. */
+const PAGE_SIZE = 100
+const PUBLIC_HOST = "https://api.lever.co"
+
+const pageRequest = (board: BoardConfig, skip: number, limit: number, firstId?: string): ApiRequest => ({
+  url: `${(board.baseUrl ?? PUBLIC_HOST).replace(/\/+$/, "")}/v0/postings/${encodeURIComponent(siteOf(board))}?mode=json&skip=${skip}&limit=${limit}`,
+  label: "list",
+  userData: firstId === undefined ? { skip, limit } : { skip, limit, firstId }
+})
+
+const siteOf = (board: BoardConfig): string => {
+  const site = board.board?.trim()
+  if (site === undefined || site === "") throw new Error(`lever source "${board.source}": no site name (set \`board\`)`)
+  return site
+}
+
+const Position = Schema.Struct({
+  skip: Schema.Int.pipe(Schema.nonNegative()),
+  limit: Schema.Int.pipe(Schema.positive()),
+  firstId: Schema.optional(Schema.String)
+})
+
+/** Where the page stands in the listing; a request built elsewhere, without userData, is the first page. */
+const positionOf = (request: ApiRequest): typeof Position.Type =>
+  Schema.decodeUnknownEither(Position)(request.userData).pipe(Either.getOrElse(() => ({ skip: 0, limit: PAGE_SIZE })))
+
+const Nullable = <A, I>(schema: Schema.Schema<A, I>) => Schema.optional(Schema.NullOr(schema))
+
+const Posting = Schema.Struct({
+  id: Schema.NonEmptyTrimmedString,
+  text: Schema.String,
+  hostedUrl: HttpUrl,
+  categories: Nullable(
+    Schema.Struct({
+      location: Nullable(Schema.String),
+      commitment: Nullable(Schema.String),
+      allLocations: Nullable(Schema.Array(Schema.String))
+    })
+  ),
+  createdAt: Nullable(Schema.Number),
+  description: Nullable(Schema.String),
+  descriptionPlain: Nullable(Schema.String),
+  lists: Nullable(Schema.Array(Schema.Struct({ text: Schema.String, content: Schema.String }))),
+  additional: Nullable(Schema.String),
+  workplaceType: Nullable(Schema.String),
+  salaryRange: Nullable(
+    Schema.Struct({
+      min: Nullable(Schema.Number),
+      max: Nullable(Schema.Number),
+      currency: Nullable(Schema.String),
+      interval: Nullable(Schema.String)
+    })
+  )
+})
+type Posting = typeof Posting.Type
+
+const fieldsOf = (posting: Posting, board: BoardConfig): RawFields => {
+  const categories = posting.categories ?? {}
+  const locations = [categories.location, ...(categories.allLocations ?? [])].flatMap((l) => text(l) ?? [])
+  const commitment = text(categories.commitment)
+  const range = posting.salaryRange
+  return compact({
+    title: posting.text,
+    company: board.board,
+    description: descriptionOf(posting),
+    locations: locations.length > 0 ? [...new Set(locations)] : undefined,
+    remote: REMOTE.get(posting.workplaceType ?? ""),
+    employmentType: commitment === undefined ? undefined : [commitment],
+    datePosted: isoFromMs(posting.createdAt),
+    salary:
+      range == null || (typeof range.min !== "number" && typeof range.max !== "number")
+        ? undefined
+        : compact({ min: range.min ?? undefined, max: range.max ?? undefined, currency: text(range.currency), unit: text(range.interval) })
+  })
+}
+
+/** `unspecified` (and anything else) says nothing either way. */
+const REMOTE: ReadonlyMap<string, boolean> = new Map([["remote", true], ["on-site", false], ["hybrid", false]])
+
+const descriptionOf = (posting: Posting): string | undefined => {
+  const parts = [
+    text(posting.description) ?? text(posting.descriptionPlain),
+    ...(posting.lists ?? []).map((list) => `<h3>${escapeHtml(list.text)}</h3><ul>${list.content}</ul>`),
+    text(posting.additional)
+  ].filter((part): part is string => part !== undefined)
+  return parts.length > 0 ? parts.join("\n") : undefined
+}
+
+/** Dates outside what `Date` can hold (±8.64e15 ms) would make `toISOString` throw. */
+const isoFromMs = (ms: number | null | undefined): string | undefined =>
+  typeof ms === "number" && Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : undefined
+
+const escapeHtml = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
+
+// ---------------------------------------------------------------------------------------------------------------
+
+const text = (value: string | null | undefined): string | undefined =>
+  typeof value === "string" && value.trim() !== "" ? value : undefined
+
+const compact = <T extends object>(record: T): T =>
+  Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined)) as T
+
+/** The body as JSON of the expected shape, or what is wrong with it, quoting its start. */
+const decodeBody = <A, I>(schema: Schema.Schema<A, I>, body: string): Either.Either<A, string> => {
+  let json: unknown
+  try {
+    json = JSON.parse(body)
+  } catch (error) {
+    return Either.left(`the body is not JSON (${error instanceof Error ? error.message : String(error)}); it starts with ${quote(body)}`)
+  }
+  return Schema.decodeUnknownEither(schema, { errors: "all" })(json).pipe(
+    Either.mapLeft((e) => `the body is not a posting list (${issues(e)}); it starts with ${quote(body)}`)
+  )
+}
+
+/** Every wrong field, each message and the whole kept short: `actual` can quote a large value. */
+/** Every wrong field; each message and the whole kept short, as `actual` can quote a large value. */
+const issues = (error: ParseResult.ParseError): string =>
+  clip(
+    ParseResult.ArrayFormatter.formatErrorSync(error)
+      .map((issue) => `${issue.path.join(".") || "item"}: ${clip(issue.message, 120)}`)
+      .join("; "),
+    400
+  )
+
+const idOf = (item: unknown): string | undefined =>
+  typeof item === "object" && item !== null && "id" in item && item.id != null ? String(item.id) : undefined
+
+const idHint = (item: unknown): string => (idOf(item) === undefined ? "" : ` (id ${quote(idOf(item)!)})`)
+
+const quote = (content: string): string => JSON.stringify(clip(content.trim().replace(/\s+/g, " "), 80))
+
+const clip = (s: string, max: number): string => (s.length > max ? `${s.slice(0, max)}…` : s)

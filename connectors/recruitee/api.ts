@@ -1,0 +1,151 @@
+import { Either, ParseResult, Schema } from "effect"
+import { HttpUrl } from "../../schemas/common.js"
+import type { RawFields } from "../../schemas/RawPosting.js"
+import type { ApiPosting, BoardConfig, SourceApi } from "../SourceApi.js"
+
+/**
+ * Recruitee Careers Site API (career.recruitee.com/docs): one request lists every published offer,
+ * `GET https://{company}.recruitee.com/api/offers/`. The company is in the host name, so a `baseUrl` replaces
+ * the whole origin and must itself name the board (e.g. `http://127.0.0.1:8788/recruitee/acme`). Pure: no I/O,
+ * never throws on a response body.
+ *
+ * Guarantees:
+ * - a body that is not JSON, or has no `offers` array, is one entry in `errors` and yields no postings;
+ * - an offer without an `id`, a string `title` or an http(s) `careers_url`, or with a field of the wrong type,
+ *   is skipped with one error naming it; the other offers are returned;
+ * - the description is the offer's `description` then its `requirements` (both HTML);
+ * - Recruitee writes dates as `2024-06-03 09:30:00 UTC`; `datePosted` is that instant in ISO 8601;
+ * - salary bounds given as numeric strings ("3000.0") are read as numbers.
+ */
+export const recruiteeApi: SourceApi = {
+  type: "recruitee",
+  listsWholeBoard: true,
+  start: (board) => [{ url: `${originOf(board)}/api/offers/`, label: "list" }],
+  parse: (body, request, board) => {
+    const list = decodeBody(OfferList, body)
+    if (Either.isLeft(list)) return { postings: [], next: [], errors: [`recruitee: ${request.url}: ${list.left}`] }
+    const items = list.right.offers
+    const postings: Array<ApiPosting> = []
+    const errors: Array<string> = []
+    items.forEach((item, i) => {
+      const offer = Schema.decodeUnknownEither(Offer, { errors: "all" })(item)
+      if (Either.isLeft(offer)) {
+        errors.push(`recruitee: ${request.url}: offer ${i + 1} of ${items.length}${idHint(item)} skipped: ${issues(offer.left)}`)
+        return
+      }
+      postings.push({ externalId: String(offer.right.id), url: offer.right.careers_url, fields: fieldsOf(offer.right, board), payload: item })
+    })
+    return { postings, next: [], errors }
+  }
+}
+
+/** Recruitee subdomains are host-name labels; anything else cannot be put in a URL's host. */
+const originOf = (board: BoardConfig): string => {
+  const company = board.board?.trim()
+  if (company === undefined || company === "") throw new Error(`recruitee source "${board.source}": no company (set \`board\`)`)
+  if (board.baseUrl !== undefined) return board.baseUrl.replace(/\/+$/, "")
+  if (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i.test(company)) {
+    throw new Error(`recruitee source "${board.source}": ${JSON.stringify(company)} is not a Recruitee subdomain`)
+  }
+  return `https://${company}.recruitee.com`
+}
+
+const Nullable = <A, I>(schema: Schema.Schema<A, I>) => Schema.optional(Schema.NullOr(schema))
+const Amount = Nullable(Schema.Union(Schema.Number, Schema.String))
+
+const Offer = Schema.Struct({
+  id: Schema.Union(Schema.Number, Schema.NonEmptyTrimmedString),
+  title: Schema.String,
+  careers_url: HttpUrl,
+  company_name: Nullable(Schema.String),
+  description: Nullable(Schema.String),
+  requirements: Nullable(Schema.String),
+  location: Nullable(Schema.String),
+  city: Nullable(Schema.String),
+  country: Nullable(Schema.String),
+  remote: Nullable(Schema.Boolean),
+  employment_type_code: Nullable(Schema.String),
+  created_at: Nullable(Schema.String),
+  published_at: Nullable(Schema.String),
+  salary: Nullable(Schema.Struct({ min: Amount, max: Amount, currency: Nullable(Schema.String), period: Nullable(Schema.String) }))
+})
+type Offer = typeof Offer.Type
+
+const OfferList = Schema.Struct({ offers: Schema.Array(Schema.Unknown) })
+
+const fieldsOf = (offer: Offer, board: BoardConfig): RawFields => {
+  const location = text(offer.location) ?? ([offer.city, offer.country].flatMap((p) => text(p) ?? []).join(", ") || undefined)
+  const description = [offer.description, offer.requirements].flatMap((p) => text(p) ?? [])
+  const employment = text(offer.employment_type_code)
+  return compact({
+    title: offer.title,
+    company: text(offer.company_name) ?? board.board,
+    description: description.length > 0 ? description.join("\n") : undefined,
+    locations: location === undefined ? undefined : [location],
+    remote: offer.remote ?? undefined,
+    employmentType: employment === undefined ? undefined : [employment],
+    datePosted: isoOf(offer.published_at) ?? isoOf(offer.created_at),
+    salary: salaryOf(offer.salary)
+  })
+}
+
+const salaryOf = (salary: Offer["salary"]): RawFields["salary"] => {
+  const min = amountOf(salary?.min)
+  const max = amountOf(salary?.max)
+  if (min === undefined && max === undefined) return undefined
+  return compact({ min, max, currency: text(salary?.currency), unit: text(salary?.period) })
+}
+
+const amountOf = (value: number | string | null | undefined): number | undefined => {
+  const n = typeof value === "string" && /^\s*\d+(?:\.\d+)?\s*$/.test(value) ? Number(value) : value
+  return typeof n === "number" && Number.isFinite(n) ? n : undefined
+}
+
+/**
+ * `2024-06-03 09:30:00 UTC` (Recruitee's own format) or an ISO 8601 date or date-time, as an ISO instant. Other
+ * spellings are left out rather than handed to `Date.parse`, which guesses at them differently per engine.
+ */
+const isoOf = (date: string | null | undefined): string | undefined => {
+  const trimmed = typeof date === "string" ? date.trim() : ""
+  const utc = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2}(?:\.\d+)?)\s*(?:UTC|Z)$/i.exec(trimmed)
+  const iso = utc !== null ? `${utc[1]}T${utc[2]}Z` : /^\d{4}-\d{2}-\d{2}(?:T[\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$/.test(trimmed) ? trimmed : ""
+  const ms = Date.parse(iso)
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+const text = (value: string | null | undefined): string | undefined =>
+  typeof value === "string" && value.trim() !== "" ? value : undefined
+
+const compact = <T extends object>(record: T): T =>
+  Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined)) as T
+
+/** The body as JSON of the expected shape, or what is wrong with it, quoting its start. */
+const decodeBody = <A, I>(schema: Schema.Schema<A, I>, body: string): Either.Either<A, string> => {
+  let json: unknown
+  try {
+    json = JSON.parse(body)
+  } catch (error) {
+    return Either.left(`the body is not JSON (${error instanceof Error ? error.message : String(error)}); it starts with ${quote(body)}`)
+  }
+  return Schema.decodeUnknownEither(schema, { errors: "all" })(json).pipe(
+    Either.mapLeft((e) => `the body is not an offer list (${issues(e)}); it starts with ${quote(body)}`)
+  )
+}
+
+/** Every wrong field; each message and the whole kept short, as `actual` can quote a large value. */
+const issues = (error: ParseResult.ParseError): string =>
+  clip(
+    ParseResult.ArrayFormatter.formatErrorSync(error)
+      .map((issue) => `${issue.path.join(".") || "item"}: ${clip(issue.message, 120)}`)
+      .join("; "),
+    400
+  )
+
+const idHint = (item: unknown): string =>
+  typeof item === "object" && item !== null && "id" in item ? ` (id ${quote(String(item.id))})` : ""
+
+const quote = (content: string): string => JSON.stringify(clip(content.trim().replace(/\s+/g, " "), 80))
+
+const clip = (s: string, max: number): string => (s.length > max ? `${s.slice(0, max)}…` : s)

@@ -1,0 +1,315 @@
+import { escapeHtml, fixture, REFERENCE_DATE, textToHtml } from "../demo-site/catalog.js"
+
+/**
+ * Response bodies of six applicant-tracking-system job-board APIs, built from real postings (rows of
+ * `../demo-site/postings.json`), in the shapes their public documentation gives. Used by the connectors' unit
+ * tests and served as they are by the local replay server. Pure: no clock, no randomness; the same rows give the
+ * same bodies, and a row's ids are derived from its `sourceRow`, so a list and its detail pages agree.
+ *
+ * What the rows do not carry is filled in deterministically from the row's position: dates count back one day a
+ * row from REFERENCE_DATE, every sixth posting is remote, every fifth is part-time. Salaries come from the
+ * Glassdoor estimate when the row has one.
+ */
+
+export type BoardRow = ReturnType<typeof fixture>[number]
+
+export interface BoardOptions {
+  /** The board id at the source: Greenhouse board token, Lever site, Ashby board, company id, account. */
+  readonly board: string
+}
+
+/** Greenhouse Job Board API, `GET /v1/boards/{board}/jobs?content=true`: `content` is entity-escaped HTML. */
+export const greenhouseJobs = (
+  rows: ReadonlyArray<BoardRow>,
+  opts: BoardOptions & { readonly payTransparency?: boolean }
+) => ({
+  jobs: rows.map((row, i) => {
+    const id = 4_000_000 + row.sourceRow
+    const salary = glassdoorSalary(row.salaryText)
+    return {
+      id,
+      internal_job_id: 3_000_000 + row.sourceRow,
+      title: row.title,
+      updated_at: `${daysBefore(i)}T10:55:28-05:00`,
+      first_published: `${daysBefore(i)}T09:30:00-05:00`,
+      requisition_id: `REQ-${row.sourceRow}`,
+      location: { name: row.location },
+      absolute_url: `https://job-boards.greenhouse.io/${opts.board}/jobs/${id}`,
+      company_name: row.company,
+      metadata: null,
+      content: escapeHtml(textToHtml(row.description)),
+      departments: [{ id: 13_583, name: "Data", parent_id: null, child_ids: [] }],
+      offices: [{ id: 8_304, name: row.location, location: row.location, parent_id: null, child_ids: [] }],
+      ...(opts.payTransparency === true && salary !== null
+        ? {
+            pay_input_ranges: [
+              {
+                min_cents: salary.min * 100,
+                max_cents: salary.max * 100,
+                currency_type: "USD",
+                title: salary.hourly ? "Hourly rate" : "Base salary",
+                blurb: `<p>Glassdoor estimate: ${escapeHtml(row.salaryText ?? "")}</p>`
+              }
+            ]
+          }
+        : {})
+    }
+  }),
+  meta: { total: rows.length }
+})
+
+/** Lever Postings API, `GET /v0/postings/{site}?mode=json`: a bare array; `createdAt` in epoch milliseconds. */
+export const leverPostings = (rows: ReadonlyArray<BoardRow>, opts: BoardOptions) =>
+  rows.map((row, i) => {
+    const id = uuidOf(row.sourceRow, "1e7e")
+    const salary = glassdoorSalary(row.salaryText)
+    const hostedUrl = `https://jobs.lever.co/${opts.board}/${id}`
+    return {
+      id,
+      text: row.title,
+      categories: {
+        location: row.location,
+        commitment: isPartTime(i) ? "Part-time" : "Full-time",
+        team: "Data Science",
+        department: "Data",
+        allLocations: [row.location]
+      },
+      country: "US",
+      createdAt: Date.parse(`${daysBefore(i)}T14:00:00Z`),
+      hostedUrl,
+      applyUrl: `${hostedUrl}/apply`,
+      description: textToHtml(row.description),
+      descriptionPlain: row.description,
+      lists: [],
+      additional: "",
+      additionalPlain: "",
+      workplaceType: isRemote(row, i) ? "remote" : "on-site",
+      ...(salary === null
+        ? {}
+        : {
+            salaryRange: {
+              min: salary.min,
+              max: salary.max,
+              currency: "USD",
+              interval: salary.hourly ? "per-hour-wage" : "per-year-salary"
+            }
+          })
+    }
+  })
+
+/** Ashby posting API, `GET /posting-api/job-board/{board}?includeCompensation=true`. */
+export const ashbyJobBoard = (rows: ReadonlyArray<BoardRow>, opts: BoardOptions) => ({
+  apiVersion: "1",
+  jobs: rows.map((row, i) => {
+    const id = uuidOf(row.sourceRow, "a5b7")
+    const salary = glassdoorSalary(row.salaryText)
+    const place = splitLocation(row.location)
+    const jobUrl = `https://jobs.ashbyhq.com/${opts.board}/${id}`
+    const remote = isRemote(row, i)
+    return {
+      id,
+      title: row.title,
+      location: row.location,
+      secondaryLocations: [],
+      department: "Data",
+      team: "Data Science",
+      isListed: true,
+      isRemote: remote,
+      workplaceType: remote ? "Remote" : "OnSite",
+      descriptionHtml: textToHtml(row.description),
+      descriptionPlain: row.description,
+      publishedAt: `${daysBefore(i)}T16:21:55.393+00:00`,
+      employmentType: isPartTime(i) ? "PartTime" : "FullTime",
+      address: {
+        postalAddress: {
+          ...(place.city === undefined ? {} : { addressLocality: place.city }),
+          addressRegion: place.region,
+          addressCountry: "USA"
+        }
+      },
+      jobUrl,
+      applyUrl: `${jobUrl}/application`,
+      shouldDisplayCompensationOnJobPostings: salary !== null,
+      ...(salary === null
+        ? {}
+        : {
+            compensation: {
+              compensationTierSummary: row.salaryText,
+              scrapeableCompensationSalarySummary: row.salaryText,
+              compensationTiers: [],
+              summaryComponents: [
+                {
+                  compensationType: "Salary",
+                  interval: salary.hourly ? "1 HOUR" : "1 YEAR",
+                  currencyCode: "USD",
+                  minValue: salary.min,
+                  maxValue: salary.max
+                }
+              ]
+            }
+          })
+    }
+  })
+})
+
+/** SmartRecruiters Posting API list, `GET /v1/companies/{company}/postings?offset=&limit=`: one page of rows. */
+export const smartRecruitersPostings = (
+  rows: ReadonlyArray<BoardRow>,
+  opts: BoardOptions,
+  page: { readonly offset: number; readonly limit: number }
+) => ({
+  offset: page.offset,
+  limit: page.limit,
+  totalFound: rows.length,
+  content: rows
+    .slice(page.offset, page.offset + page.limit)
+    .map((row, i) => smartRecruitersListItem(row, page.offset + i, opts))
+})
+
+/** SmartRecruiters Posting API detail, `GET /v1/companies/{company}/postings/{id}`, for the row at `index`. */
+export const smartRecruitersPosting = (row: BoardRow, index: number, opts: BoardOptions) => {
+  const item = smartRecruitersListItem(row, index, opts)
+  const postingUrl = `https://jobs.smartrecruiters.com/${opts.board}/${item.id}-${slugify(row.title)}`
+  return {
+    ...item,
+    jobAd: {
+      sections: {
+        companyDescription: { title: "Company Description", text: `<p>${escapeHtml(row.company)}</p>` },
+        jobDescription: { title: "Job Description", text: textToHtml(row.description) },
+        qualifications: { title: "Qualifications", text: "" },
+        additionalInformation: { title: "Additional Information", text: "" }
+      }
+    },
+    postingUrl,
+    applyUrl: `${postingUrl}?oga=true`
+  }
+}
+
+/** The id SmartRecruiters gives the row's posting: what a detail request for it names. */
+export const smartRecruitersId = (row: BoardRow): string => String(744_000_000_000_000 + row.sourceRow)
+
+/** Recruitee Careers Site API, `GET https://{company}.recruitee.com/api/offers/`. */
+export const recruiteeOffers = (rows: ReadonlyArray<BoardRow>, opts: BoardOptions) => ({
+  offers: rows.map((row, i) => {
+    const slug = slugify(row.title)
+    const place = splitLocation(row.location)
+    const salary = glassdoorSalary(row.salaryText)
+    const careersUrl = `https://${opts.board}.recruitee.com/o/${slug}-${row.sourceRow}`
+    return {
+      id: 900_000 + row.sourceRow,
+      slug: `${slug}-${row.sourceRow}`,
+      title: row.title,
+      company_name: row.company,
+      description: textToHtml(row.description),
+      requirements: "",
+      location: `${row.location}, United States`,
+      city: place.city ?? "",
+      state_name: place.region,
+      country: "United States",
+      country_code: "US",
+      remote: isRemote(row, i),
+      employment_type_code: isPartTime(i) ? "parttime_permanent" : "fulltime_permanent",
+      created_at: `${daysBefore(i + 1)} 08:00:00 UTC`,
+      published_at: `${daysBefore(i)} 09:30:00 UTC`,
+      careers_url: careersUrl,
+      careers_apply_url: `${careersUrl}/c/new`,
+      salary:
+        salary === null
+          ? null
+          : { min: String(salary.min), max: String(salary.max), currency: "USD", period: salary.hourly ? "hour" : "year" }
+    }
+  })
+})
+
+/** Workable widget API, `GET /api/v1/widget/accounts/{account}?details=true`: `description` is HTML. */
+export const workableAccount = (rows: ReadonlyArray<BoardRow>, opts: BoardOptions & { readonly name: string }) => ({
+  name: opts.name,
+  description: `<p>${escapeHtml(opts.name)} careers</p>`,
+  jobs: rows.map((row, i) => {
+    const shortcode = `W${(0xa0000 + row.sourceRow).toString(16).toUpperCase()}`
+    const place = splitLocation(row.location)
+    const url = `https://apply.workable.com/j/${shortcode}`
+    return {
+      title: row.title,
+      shortcode,
+      code: `JOB-${row.sourceRow}`,
+      employment_type: isPartTime(i) ? "Part-time" : "Full-time",
+      telecommuting: isRemote(row, i),
+      department: "Data",
+      url,
+      shortlink: url,
+      application_url: `${url}/apply`,
+      published_on: daysBefore(i),
+      created_at: daysBefore(i + 1),
+      country: "United States",
+      city: place.city ?? "",
+      state: place.region,
+      education: "",
+      experience: "",
+      function: "",
+      industry: row.industry ?? "",
+      locations: [
+        { country: "United States", countryCode: "US", city: place.city ?? "", region: place.region, hidden: false }
+      ],
+      description: textToHtml(row.description)
+    }
+  })
+})
+
+// ---------------------------------------------------------------------------------------------------------------
+
+const smartRecruitersListItem = (row: BoardRow, index: number, opts: BoardOptions) => {
+  const id = smartRecruitersId(row)
+  const place = splitLocation(row.location)
+  const remote = isRemote(row, index)
+  return {
+    id,
+    name: row.title,
+    uuid: uuidOf(row.sourceRow, "5a7e"),
+    refNumber: `REF${row.sourceRow}`,
+    company: { identifier: opts.board, name: row.company },
+    releasedDate: `${daysBefore(index)}T19:36:42.346Z`,
+    location: {
+      ...(place.city === undefined ? {} : { city: place.city }),
+      region: place.region,
+      country: "us",
+      remote,
+      fullLocation: `${row.location}, United States`
+    },
+    typeOfEmployment: { label: isPartTime(index) ? "Part-time" : "Full-time" },
+    ref: `https://api.smartrecruiters.com/v1/companies/${opts.board}/postings/${id}`
+  }
+}
+
+const isRemote = (row: BoardRow, index: number): boolean => /\bremote\b/i.test(row.title) || index % 6 === 5
+const isPartTime = (index: number): boolean => index % 5 === 4
+
+/** Glassdoor's two formats only: "$53K-$91K (Glassdoor est.)" and "$10-$17 Per Hour(Glassdoor est.)". */
+const glassdoorSalary = (text: string | null): { min: number; max: number; hourly: boolean } | null => {
+  const m = text === null ? null : /\$(\d+)(K?)-\$(\d+)(K?)\s*(Per Hour)?/i.exec(text)
+  if (!m) return null
+  const scale = m[2] !== "" ? 1000 : 1
+  return { min: Number(m[1]) * scale, max: Number(m[3]) * scale, hourly: m[5] !== undefined }
+}
+
+/** "Albuquerque, NM" -> city and region; a bare "Maryland" is a region. */
+const splitLocation = (location: string): { city?: string; region: string } => {
+  const cut = location.lastIndexOf(",")
+  return cut < 0
+    ? { region: location.trim() }
+    : { city: location.slice(0, cut).trim(), region: location.slice(cut + 1).trim() }
+}
+
+const daysBefore = (days: number): string =>
+  new Date(Date.parse(`${REFERENCE_DATE}T00:00:00Z`) - days * 86_400_000).toISOString().slice(0, 10)
+
+/** A UUID-shaped id that is a pure function of the row, tagged per source so that sources never share ids. */
+const uuidOf = (sourceRow: number, tag: string): string =>
+  `${sourceRow.toString(16).padStart(8, "0")}-${tag}-4000-8000-${sourceRow.toString(16).padStart(12, "0")}`
+
+const slugify = (text: string): string =>
+  text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 60) || "job"
