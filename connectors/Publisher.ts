@@ -1,11 +1,29 @@
 import { createHash } from "node:crypto"
 import { Context, Effect, Layer } from "effect"
 import { DeadLetterTopic, DlqHeaders, encode, hashId, Headers, Topics } from "../schemas/Envelope.js"
+import type { PostingLifecycle } from "../schemas/Lifecycle.js"
 import type { RawPosting } from "../schemas/RawPosting.js"
+import { jobIdOf } from "../processors/normalize.js"
 import { Kafka, type KafkaError } from "../pipelines/Kafka.js"
 import { Postgres, type PostgresError } from "../sinks/Postgres.js"
 
-export type Change = "new" | "changed" | "unchanged"
+/** What publishing a posting did: `reopened` is a posting that had closed and is back on its board. */
+export type Change = "new" | "changed" | "unchanged" | "reopened"
+
+export interface CrawlRun {
+  readonly runId: string
+  readonly source: string
+  readonly startedAt: Date
+  readonly pages: number
+  readonly postings: number
+  readonly new: number
+  readonly changed: number
+  readonly unchanged: number
+  readonly closed: number
+  readonly errors: number
+  /** The crawl read everything it was asked to: only then may missing postings be closed. */
+  readonly complete: boolean
+}
 
 /** At most this much of a rejected page travels to the dead-letter topic. */
 const maxDeadLetterBytes = 512 * 1024
@@ -13,23 +31,29 @@ const maxDeadLetterBytes = 512 * 1024
 /**
  * Where connectors hand what they found. A posting is published on `jobs.raw` only when it is new or its content
  * hash changed since the source last published it; the hash is recorded after the broker acknowledged the
- * message, so a crash in between republishes (never loses) it.
+ * message, so a crash in between republishes (never loses) it. Closings and reopenings go to `jobs.lifecycle`
+ * the same way: sent first, recorded after, with event ids that a resend repeats.
  */
 export class Publisher extends Context.Tag("jobstream/Publisher")<
   Publisher,
   {
     readonly publish: (posting: RawPosting) => Effect.Effect<Change, KafkaError | PostgresError>
-    /** Keeps a finished crawl's counts in `crawl_runs`, for the operators' history of each source. */
-    readonly recordRun: (run: {
-      readonly runId: string
+    /**
+     * Postings still on their board though not fetched again (a listing answered 304 Not Modified): seen at
+     * `seenAt`, so a complete crawl does not close them.
+     */
+    readonly touch: (source: string, externalIds: ReadonlyArray<string>, seenAt: Date) => Effect.Effect<number, PostgresError>
+    /**
+     * Closes every open posting of `source` not seen since `since` (the start of a complete crawl of the whole
+     * board): one `closed` event each on `jobs.lifecycle`. Returns how many closed.
+     */
+    readonly closeMissing: (input: {
       readonly source: string
-      readonly startedAt: Date
-      readonly pages: number
-      readonly postings: number
-      readonly new: number
-      readonly changed: number
-      readonly errors: number
-    }) => Effect.Effect<void, PostgresError>
+      readonly sourceType: string
+      readonly since: Date
+    }) => Effect.Effect<number, KafkaError | PostgresError>
+    /** Keeps a finished crawl's counts in `crawl_runs`, for the operators' history of each source. */
+    readonly recordRun: (run: CrawlRun) => Effect.Effect<void, PostgresError>
     /**
      * A page or payload the connector could not read: its bytes go to `jobs.dlq` with the reason, once per
      * distinct content (a bad page crawled again unchanged is not dead-lettered again).
@@ -49,27 +73,88 @@ export const make = Effect.gen(function* () {
   return Publisher.of({
     publish: (posting) =>
       Effect.gen(function* () {
-        const [known] = yield* db.query<{ content_hash: string }>(
-          "SELECT content_hash FROM source_postings WHERE source = $1 AND external_id = $2",
+        const [known] = yield* db.query<{ content_hash: string; closed_at: Date | null }>(
+          "SELECT content_hash, closed_at FROM source_postings WHERE source = $1 AND external_id = $2",
           [posting.source, posting.externalId]
         )
-        const change: Change = !known ? "new" : known.content_hash === posting.contentHash ? "unchanged" : "changed"
-        if (change !== "unchanged") yield* kafka.send([encode(Topics.raw, posting)])
+        const change: Change = !known
+          ? "new"
+          : known.closed_at !== null
+            ? "reopened"
+            : known.content_hash === posting.contentHash
+              ? "unchanged"
+              : "changed"
+        const messages = change === "unchanged" ? [] : [encode(Topics.raw, posting)]
+        if (change === "reopened")
+          messages.push(
+            encode(
+              Topics.lifecycle,
+              lifecycleOf(posting.source, posting.sourceType, posting.externalId, posting.url, {
+                status: "reopened",
+                at: posting.fetchedAt,
+                since: known!.closed_at!.toISOString()
+              })
+            )
+          )
+        if (messages.length > 0) yield* kafka.send(messages)
         yield* db.query(
           `INSERT INTO source_postings (source, external_id, content_hash, url, last_seen_at)
            VALUES ($1, $2, $3, $4, $5)
            ON CONFLICT (source, external_id) DO UPDATE
-             SET content_hash = excluded.content_hash, url = excluded.url, last_seen_at = excluded.last_seen_at`,
+             SET content_hash = excluded.content_hash, url = excluded.url, last_seen_at = excluded.last_seen_at,
+                 closed_at = NULL`,
           [posting.source, posting.externalId, posting.contentHash, posting.url, posting.fetchedAt]
         )
         return change
       }).pipe(Effect.withSpan("Publisher.publish")),
+    touch: (source, externalIds, seenAt) =>
+      externalIds.length === 0
+        ? Effect.succeed(0)
+        : db
+            .query<{ external_id: string }>(
+              `UPDATE source_postings SET last_seen_at = $3
+               WHERE source = $1 AND external_id = ANY($2::text[]) AND closed_at IS NULL RETURNING external_id`,
+              [source, externalIds, seenAt]
+            )
+            .pipe(Effect.map((rows) => rows.length)),
+    closeMissing: ({ source, sourceType, since }) =>
+      Effect.gen(function* () {
+        const missing = yield* db.query<{ external_id: string; url: string; last_seen_at: Date }>(
+          `SELECT external_id, url, last_seen_at FROM source_postings
+           WHERE source = $1 AND closed_at IS NULL AND last_seen_at < $2 ORDER BY external_id`,
+          [source, since]
+        )
+        if (missing.length === 0) return 0
+        const at = new Date().toISOString()
+        yield* kafka.send(
+          missing.map((row) =>
+            encode(
+              Topics.lifecycle,
+              lifecycleOf(source, sourceType, row.external_id, row.url, {
+                status: "closed",
+                at,
+                since: row.last_seen_at.toISOString()
+              })
+            )
+          )
+        )
+        yield* db.query(
+          `UPDATE source_postings SET closed_at = $3
+           WHERE source = $1 AND external_id = ANY($2::text[]) AND closed_at IS NULL AND last_seen_at < $4`,
+          [source, missing.map((row) => row.external_id), at, since]
+        )
+        return missing.length
+      }).pipe(Effect.withSpan("Publisher.closeMissing")),
     recordRun: (run) =>
       db
         .query(
-          `INSERT INTO crawl_runs (run_id, source, started_at, finished_at, pages, postings, new, changed, errors)
-           VALUES ($1, $2, $3, now(), $4, $5, $6, $7, $8) ON CONFLICT (run_id) DO NOTHING`,
-          [run.runId, run.source, run.startedAt, run.pages, run.postings, run.new, run.changed, run.errors]
+          `INSERT INTO crawl_runs (run_id, source, started_at, finished_at, pages, postings, new, changed, unchanged,
+                                   closed, errors, complete)
+           VALUES ($1, $2, $3, now(), $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (run_id) DO NOTHING`,
+          [
+            run.runId, run.source, run.startedAt, run.pages, run.postings, run.new, run.changed, run.unchanged,
+            run.closed, run.errors, run.complete
+          ]
         )
         .pipe(Effect.asVoid),
     reject: ({ source, url, reason, bytes }) =>
@@ -106,3 +191,11 @@ export const make = Effect.gen(function* () {
 })
 
 export const layer = Layer.effect(Publisher, make)
+
+const lifecycleOf = (
+  source: string,
+  sourceType: string,
+  externalId: string,
+  url: string,
+  event: Pick<PostingLifecycle, "status" | "at" | "since">
+): PostingLifecycle => ({ source, sourceType, externalId, jobId: jobIdOf(source, externalId), url, ...event })

@@ -11,6 +11,7 @@ import { clusterOf, listingSelectList, listingsOf } from "./JobClusters.js"
 import { JobSearch } from "./JobSearch.js"
 import { dashboardRoutes } from "./dashboardRoutes.js"
 import { kpiRoutes } from "./kpiRoutes.js"
+import { metricsRoutes } from "./metricsRoutes.js"
 import { reviewRoutes } from "./reviewRoutes.js"
 import { Kafka } from "./Kafka.js"
 import { seekerRoutes } from "./seekerRoutes.js"
@@ -49,6 +50,7 @@ export const makeApi = (runtime: Runtime.Runtime<ApiServices>): FastifyInstance 
   seekerRoutes(app, run)
   applicationRoutes(app, run)
   kpiRoutes(app, run)
+  metricsRoutes(app, run)
   reviewRoutes(app, run)
   dashboardRoutes(app)
 

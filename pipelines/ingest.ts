@@ -1,5 +1,6 @@
 import { Duration, Effect, Layer, Schedule } from "effect"
 import { allTopics } from "../schemas/Envelope.js"
+import * as Politeness from "../connectors/Politeness.js"
 import * as Publisher from "../connectors/Publisher.js"
 import { deduplicator } from "../processors/deduplicator.js"
 import * as Embedder from "../processors/Embedder.js"
@@ -31,7 +32,7 @@ export const InfraLive = Layer.provideMerge(EmbedderLive, ClientsLive)
 /** The domain services (publishing postings, seekers) over given clients: production's or a test's. */
 export const withServices = <E, R>(infra: Layer.Layer<Layer.Layer.Success<typeof InfraLive>, E, R>) =>
   Layer.provideMerge(
-    Layer.mergeAll(Publisher.layer, Seekers.layer, JobSearch.layer, Applications.layer, Followups.layerConfig),
+    Layer.mergeAll(Publisher.layer, Politeness.layer, Seekers.layer, JobSearch.layer, Applications.layer, Followups.layerConfig),
     infra
   )
 

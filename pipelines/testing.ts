@@ -37,7 +37,7 @@ export const resetStores = Effect.gen(function* () {
   yield* db.query("CREATE SCHEMA public")
   yield* Postgres.migrate
   const ch = yield* ClickHouse.ClickHouse
-  for (const table of [...kpiTables, "pipeline_events"]) yield* ch.command(`DROP TABLE IF EXISTS ${table}`)
+  for (const table of [...kpiTables, "pipeline_events", "connector_events"]) yield* ch.command(`DROP TABLE IF EXISTS ${table}`)
   yield* ClickHouse.migrate
 })
 

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto"
 import { Data, Either, ParseResult, Schema } from "effect"
 import { Duplicate, Job } from "./Job.js"
+import { PostingLifecycle } from "./Lifecycle.js"
 import { RawPosting } from "./RawPosting.js"
 import { ApplicationEventsTopic } from "./Application.js"
 import { Match, SeekerEvent } from "./Seeker.js"
@@ -67,6 +68,16 @@ export const Topics = {
     schemaVersion: 1,
     key: (p) => `${p.source}:${p.externalId}`,
     eventId: (p) => hashId("raw", p.source, p.externalId, p.contentHash)
+  }),
+  lifecycle: topic({
+    name: "jobs.lifecycle",
+    partitions: 3,
+    schema: PostingLifecycle,
+    schemaName: "jobstream.PostingLifecycle",
+    schemaVersion: 1,
+    key: (e) => e.jobId,
+    // \`since\` pins the event to one closing (or reopening): a connector that resends it after a crash sends the same id.
+    eventId: (e) => hashId("lifecycle", e.source, e.externalId, e.status, e.since)
   }),
   normalized: topic({
     name: "jobs.normalized",

@@ -46,7 +46,9 @@ export const RawPosting = Schema.Struct({
   contentHash: Schema.String.pipe(Schema.pattern(/^[0-9a-f]{64}$/)),
   fields: RawFields,
   /** The payload as found (a JSON-LD object, an API item, ...), kept for reprocessing. */
-  payload: Schema.Unknown
+  payload: Schema.Unknown,
+  /** Credit the source's terms require wherever the posting is shown (Remote OK, Adzuna): a text and a link. */
+  attribution: Schema.optional(Schema.Struct({ text: Schema.String, url: HttpUrl }))
 }).annotations({
   identifier: "RawPosting",
   description: "A job posting as a connector found it, before normalization"

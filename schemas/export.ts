@@ -5,12 +5,14 @@ import { Health, JobCluster, JobsPage, JobsQuery } from "./Api.js"
 import { ApplicationEvent } from "./Application.js"
 import { Topics } from "./Envelope.js"
 import { Duplicate, Job } from "./Job.js"
+import { PostingLifecycle } from "./Lifecycle.js"
 import { RawPosting } from "./RawPosting.js"
 import { Match, NewSeeker, Preferences, SeekerCreated, SeekerEvent } from "./Seeker.js"
 
 /** Every exported schema, by file name. Topic payloads carry their schema name and version in the title. */
 export const exported: Record<string, { readonly schema: Schema.Schema.Any; readonly topics: ReadonlyArray<string> }> = {
   "RawPosting.v1": { schema: RawPosting, topics: [Topics.raw.name] },
+  "PostingLifecycle.v1": { schema: PostingLifecycle, topics: [Topics.lifecycle.name] },
   "Job.v1": { schema: Job, topics: [Topics.normalized.name, Topics.unique.name] },
   "Duplicate.v2": { schema: Duplicate, topics: [Topics.duplicates.name] },
   "SeekerEvent.v1": { schema: SeekerEvent, topics: [Topics.seekerEvents.name] },

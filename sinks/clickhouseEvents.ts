@@ -26,6 +26,7 @@ export const clickhouseEvents: Stage<ClickHouseError, ClickHouse> = {
   groupId: "jobstream.sink.clickhouse",
   topics: [
     Topics.raw.name,
+    Topics.lifecycle.name,
     Topics.normalized.name,
     Topics.unique.name,
     Topics.duplicates.name,
@@ -62,6 +63,18 @@ export const toEvent = (record: InRecord): PipelineEvent => {
           source: p.source,
           job_id: jobIdOf(p.source, p.externalId),
           title: p.fields.title ?? ""
+        })
+      })
+    case Topics.lifecycle.name:
+      return Either.match(decode(Topics.lifecycle, record), {
+        onLeft: () => ({ ...base, event_type: "lifecycle.invalid" }),
+        onRight: (e) => ({
+          ...base,
+          event_type: e.status,
+          occurred_at: toDateTime(e.at),
+          source: e.source,
+          job_id: e.jobId,
+          detail: JSON.stringify({ externalId: e.externalId, since: e.since })
         })
       })
     case Topics.normalized.name:

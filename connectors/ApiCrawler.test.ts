@@ -1,0 +1,224 @@
+import { Duration, Effect, Fiber, ManagedRuntime, Schedule } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { prepare, withServices } from "../pipelines/ingest.js"
+import { runStage } from "../pipelines/stage.js"
+import { dropNamespace, resetStores, testConfig } from "../pipelines/testing.js"
+import { jobIdOf } from "../processors/normalize.js"
+import { deduplicator } from "../processors/deduplicator.js"
+import { normalizer } from "../processors/normalizer.js"
+import { ClickHouse } from "../sinks/ClickHouse.js"
+import { Postgres } from "../sinks/Postgres.js"
+import { postgresJobs } from "../sinks/postgresJobs.js"
+import { crawlApi, type ApiSource } from "./ApiCrawler.js"
+import { fixture } from "./demo-site/catalog.js"
+import { defaultRetry, make as makePoliteness, Politeness } from "./Politeness.js"
+import { sourceApis } from "./registry.js"
+import type { BoardConfig } from "./SourceApi.js"
+import { greenhouseJobs } from "./replay/boards.js"
+import { replayTypes, startReplayServer, type ReplayServer, type ReplayType } from "./replay/server.js"
+
+const config = testConfig()
+const runtime = ManagedRuntime.make(withServices(config.layer))
+let replay: ReplayServer
+
+const rows = fixture()
+/** Fast retries: the policy's shape is under test, not its production pauses. */
+const quickRetry = { ...defaultRetry, baseDelayMs: 20, maxDelayMs: 200 }
+
+/** Board, query and credentials each replayed source type needs. */
+const boardOf = (type: ReplayType, source: string): BoardConfig => ({
+  source,
+  baseUrl: `${replay.url}/${type}`,
+  ...(type === "adzuna" ? { board: "us", query: "data", credentials: { appId: "replay-id", appKey: "replay-secret-key" } } : {}),
+  ...(type === "usajobs" ? { query: "data", credentials: { email: "ops@example.org", apiKey: "replay-usajobs-key" } } : {}),
+  ...(["hackernews", "weworkremotely", "usajobs", "adzuna"].includes(type) ? {} : { board: "acme" })
+})
+
+const crawl = (type: ReplayType, source: string, extra: Partial<ApiSource> = {}) =>
+  runtime.runPromise(
+    crawlApi({
+      api: sourceApis.get(type)!,
+      board: boardOf(type, source),
+      rate: { perMinute: 60_000 },
+      retry: quickRetry,
+      ...extra
+    })
+  )
+
+const query = <A extends object>(sql: string, params: Array<unknown> = []) =>
+  runtime.runPromise(Effect.flatMap(Postgres, (db) => db.query<A>(sql, params)))
+
+const waitUntil = <A extends object>(sql: string, params: Array<unknown>, done: (rows: ReadonlyArray<A>) => boolean) =>
+  runtime.runPromise(
+    Effect.flatMap(Postgres, (db) => db.query<A>(sql, params)).pipe(
+      Effect.repeat({ schedule: Schedule.spaced(Duration.millis(200)), until: done }),
+      Effect.timeout("60 seconds")
+    )
+  )
+
+beforeAll(async () => {
+  await runtime.runPromise(Effect.andThen(resetStores, prepare))
+  replay = await startReplayServer()
+})
+
+afterAll(async () => {
+  await replay?.close()
+  await runtime.runPromise(dropNamespace)
+  await runtime.dispose()
+})
+
+// First, while the pipeline topics hold only this test's postings: the others' copies would make these duplicates.
+describe("a posting removed from its board", () => {
+  it("yields a closed event that reaches PostgreSQL, and a reopened one when it comes back", async () => {
+    const source = "replay-lifecycle"
+    const board = rows.slice(0, 8)
+    const removed = board[3]!
+    const removedId = String(greenhouseJobs([removed], { board: "acme" }).jobs[0]!.id)
+    const stages = await runtime.runPromise(
+      Effect.forkDaemon(
+        Effect.all([normalizer, deduplicator, postgresJobs].map((stage) => runStage(stage)), { concurrency: "unbounded" })
+      )
+    )
+    try {
+      replay.setRows("greenhouse", board)
+      await crawl("greenhouse", source)
+      const jobId = jobIdOf(source, removedId)
+      await waitUntil<{ n: string }>("SELECT count(*) AS n FROM jobs WHERE job_id = $1", [jobId], (r) => Number(r[0]?.n) === 1)
+
+      replay.setRows("greenhouse", board.filter((row) => row !== removed))
+      const closing = await crawl("greenhouse", source)
+      expect(closing).toMatchObject({ postings: board.length - 1, closed: 1, complete: true })
+      await waitUntil<{ closed_at: Date | null }>(
+        "SELECT closed_at FROM jobs WHERE job_id = $1", [jobId], (r) => r[0]?.closed_at != null
+      )
+      const [closed] = await query<{ closed_at: Date | null }>("SELECT closed_at FROM jobs WHERE job_id = $1", [jobId])
+      expect(closed?.closed_at).toBeInstanceOf(Date)
+      const [others] = await query<{ n: string }>(
+        "SELECT count(*) AS n FROM jobs WHERE source = $1 AND closed_at IS NULL", [source]
+      )
+      expect(Number(others?.n)).toBe(board.length - 1)
+
+      replay.setRows("greenhouse", board)
+      const back = await crawl("greenhouse", source)
+      expect(back).toMatchObject({ reopened: 1, closed: 0 })
+      await waitUntil<{ closed_at: Date | null }>("SELECT closed_at FROM jobs WHERE job_id = $1", [jobId], (r) => r[0]?.closed_at === null)
+    } finally {
+      replay.setRows("greenhouse", rows)
+      await runtime.runPromise(Fiber.interrupt(stages))
+    }
+  })
+})
+
+describe("every API source type against its replayed API", () => {
+  // Every replayed type yields one posting per row (Hacker News's deleted comment and replies are extra items).
+  const expected = rows.length
+
+  it.each(replayTypes.map((type) => [type]))("%s: every posting is published once, then found unchanged", async (type) => {
+    const source = `replay-${type}`
+    const first = await crawl(type, source)
+    expect(first).toMatchObject({ postings: expected, new: expected, changed: 0, errors: 0, complete: true })
+    const [stored] = await query<{ n: string }>("SELECT count(*) AS n FROM source_postings WHERE source = $1", [source])
+    expect(Number(stored?.n)).toBe(expected)
+
+    const second = await crawl(type, source)
+    expect(second).toMatchObject({ postings: expected, new: 0, changed: 0, unchanged: expected, closed: 0, errors: 0 })
+  })
+
+  it("asks again with If-None-Match and takes a 304 as every posting of the listing still there", async () => {
+    const before = replay.requests().length
+    const again = await crawl("greenhouse", "replay-greenhouse")
+    const asked = replay.requests().slice(before)
+    expect(asked.map((r) => r.status)).toEqual([304])
+    expect(again).toMatchObject({ pages: 1, postings: rows.length, unchanged: rows.length, closed: 0, complete: true })
+  })
+
+  it("pages through Lever until a page comes back short of the limit", async () => {
+    // 120 postings: the fixture's rows, and again under other ids.
+    replay.setRows("lever", [...rows, ...rows.map((row) => ({ ...row, sourceRow: row.sourceRow + 100_000 }))])
+    const before = replay.requests().length
+    const summary = await crawl("lever", "replay-lever-paging")
+    const lever = replay.requests().slice(before).map((r) => r.path)
+    expect(lever).toEqual([expect.stringMatching(/skip=0&limit=100$/), expect.stringMatching(/skip=100&limit=100$/)])
+    expect(summary).toMatchObject({ postings: 2 * rows.length, complete: true })
+    replay.setRows("lever", rows)
+  })
+
+  it("never writes a credential into ClickHouse connector events", async () => {
+    await crawl("adzuna", "replay-adzuna-secret")
+    const events = await runtime.runPromise(
+      Effect.flatMap(ClickHouse, (ch) =>
+        ch.query<{ url: string }>("SELECT url FROM connector_events WHERE source = 'replay-adzuna-secret' AND kind = 'fetch'")
+      )
+    )
+    expect(events.length).toBeGreaterThan(0)
+    for (const e of events) expect(e.url).not.toContain("replay-secret-key")
+  })
+})
+
+describe("politeness and robustness", () => {
+  it("backs off through 500s and 429s with Retry-After, recovers, and loses no posting", async () => {
+    replay.injectFaults([
+      { status: 500 },
+      { status: 503 },
+      { status: 429, retryAfterSeconds: 1 },
+      { status: 502 },
+      { status: 429, retryAfterSeconds: 1 }
+    ])
+    const started = Date.now()
+    const summary = await crawl("smartrecruiters", "replay-flaky", { concurrency: 1 })
+    expect(summary).toMatchObject({ postings: rows.length, new: rows.length, errors: 0, retries: 5, complete: true })
+    // Two Retry-After pauses of a second each were honoured.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2000)
+    const [stored] = await query<{ n: string }>("SELECT count(*) AS n FROM source_postings WHERE source = 'replay-flaky'")
+    expect(Number(stored?.n)).toBe(rows.length)
+  })
+
+  it("opens the breaker after requests fail for good, closes nothing meanwhile, and recovers after the cooldown", async () => {
+    const source = "replay-breaker"
+    replay.setRows("greenhouse", rows.slice(0, 5))
+    const healthy = await crawl("greenhouse", source)
+    expect(healthy).toMatchObject({ postings: 5, complete: true })
+
+    replay.setRows("greenhouse", rows.slice(0, 4))
+    const breaker = { failures: 1, cooldownMs: 1500 }
+    replay.injectFaults([{ status: 500 }, { status: 500 }])
+    const broken = await crawl("greenhouse", source, { retry: { ...quickRetry, attempts: 2 }, breaker })
+    expect(broken).toMatchObject({ postings: 0, closed: 0, complete: false, errors: 1 })
+
+    const refused = await crawl("greenhouse", source, { breaker })
+    expect(refused).toMatchObject({ pages: 0, closed: 0, complete: false })
+
+    await new Promise((resolve) => setTimeout(resolve, 1600))
+    const recovered = await crawl("greenhouse", source, { breaker })
+    expect(recovered).toMatchObject({ postings: 4, closed: 1, complete: true })
+    replay.setRows("greenhouse", rows)
+  })
+
+  it("sends a body it cannot read to jobs.dlq, keeps the postings it could read, and closes nothing", async () => {
+    const source = "replay-malformed"
+    replay.setRows("ashby", rows.slice(0, 3))
+    await crawl("ashby", source)
+    replay.setRows("ashby", rows.slice(0, 2))
+    replay.injectFaults([{ status: 200, body: "<html><body>Service temporarily unavailable</body></html>" }])
+    const summary = await crawl("ashby", source)
+    expect(summary).toMatchObject({ postings: 0, errors: 1, closed: 0, complete: false })
+    const [rejected] = await query<{ reason: string }>("SELECT reason FROM source_rejections WHERE source = $1", [source])
+    expect(rejected?.reason).toMatch(/not JSON/)
+    replay.setRows("ashby", rows)
+  })
+
+  it("stops at the host's daily quota and reports the crawl incomplete", async () => {
+    // A Politeness of its own: the shared one has counted every request of this file against the replay host.
+    const summary = await runtime.runPromise(
+      crawlApi({
+        api: sourceApis.get("smartrecruiters")!,
+        board: boardOf("smartrecruiters", "replay-quota"),
+        rate: { perMinute: 60_000, perDay: 10 },
+        retry: quickRetry
+      }).pipe(Effect.provideService(Politeness, makePoliteness()))
+    )
+    expect(summary.complete).toBe(false)
+    expect(summary.pages).toBe(10)
+    expect(summary.errors).toBeGreaterThan(0)
+  })
+})

@@ -1,0 +1,254 @@
+import { randomUUID } from "node:crypto"
+import { BasicCrawler, Configuration, RequestQueue } from "crawlee"
+import { Effect, Runtime } from "effect"
+import type { RawPosting } from "../schemas/RawPosting.js"
+import { Postgres } from "../sinks/Postgres.js"
+import { fetchEvent, insertConnectorEvents, runEvent, type ConnectorEvent } from "../sinks/connectorEvents.js"
+import { redactUrl } from "./apiSupport.js"
+import { fetchPolitely, FetchFailed, type Attempt } from "./Fetcher.js"
+import { contentHashOf } from "./jsonld/extract.js"
+import * as metrics from "./metrics.js"
+import { CrawlError, type CrawlProgress, type CrawlSummary } from "./progress.js"
+import {
+  BreakerOpen,
+  defaultBreaker,
+  defaultRetry,
+  Politeness,
+  type BreakerPolicy,
+  type RatePolicy,
+  type RetryPolicy
+} from "./Politeness.js"
+import { Publisher } from "./Publisher.js"
+import type { ApiPosting, ApiRequest, BoardConfig, SourceApi } from "./SourceApi.js"
+
+export interface ApiSource {
+  readonly api: SourceApi
+  readonly board: BoardConfig
+  readonly rate: RatePolicy
+  readonly retry?: RetryPolicy
+  readonly breaker?: BreakerPolicy
+  /** Requests one run may make; a run cut short by it closes nothing. Default 2,000. */
+  readonly maxRequests?: number
+  /** Requests in flight at once (the host's rate still spaces them). Default 2. */
+  readonly concurrency?: number
+  /** Called after every request with the counts so far (the CLI's live progress line). */
+  readonly onProgress?: (progress: CrawlProgress) => void
+}
+
+interface Validators {
+  readonly etag: string | null
+  readonly last_modified: string | null
+  readonly external_ids: ReadonlyArray<string>
+  readonly next: ReadonlyArray<ApiRequest>
+}
+
+/**
+ * Crawls one configured board of a job-source API with Crawlee's BasicCrawler: each request is fetched politely
+ * (Fetcher.ts), its body parsed by the source's pure `SourceApi`, each posting handed to the Publisher, and the
+ * follow-up requests queued. Guarantees:
+ * - a body the parser cannot fully read goes to `jobs.dlq` with the reasons and its bytes; the crawl goes on;
+ * - a listing that answers 304 Not Modified keeps its postings seen and its next pages queued, from what its
+ *   last full answer held;
+ * - postings missing from the board are closed only when the source lists whole boards and the run was
+ *   complete: every request answered, nothing malformed, no cap reached, and at least one posting found (an
+ *   empty answer is more often a broken board than an empty one);
+ * - each attempt is counted on `/metrics` and written to ClickHouse `connector_events` with the run's summary.
+ */
+export const crawlApi = (config: ApiSource) =>
+  Effect.gen(function* () {
+    const publisher = yield* Publisher
+    const politeness = yield* Politeness
+    const db = yield* Postgres
+    const runtime = yield* Effect.runtime<never>()
+    const run = <A, E>(effect: Effect.Effect<A, E>) => Runtime.runPromise(runtime)(effect)
+    const { api, board } = config
+    const source = board.source
+    const retry = config.retry ?? defaultRetry
+    const breaker = config.breaker ?? defaultBreaker
+    const runId = randomUUID()
+    const startedAt = new Date()
+    const counts = { pages: 0, postings: 0, new: 0, changed: 0, unchanged: 0, reopened: 0, closed: 0, errors: 0, retries: 0 }
+    let failedRequests = 0
+    const events: Array<ConnectorEvent> = []
+    const progress = () =>
+      config.onProgress?.({ ...counts, source, seconds: (Date.now() - startedAt.getTime()) / 1000 })
+
+    const onAttempt = (attempt: Attempt) => {
+      events.push(
+        fetchEvent({
+          runId,
+          source,
+          sourceType: api.type,
+          url: attempt.url,
+          status: attempt.status,
+          latencyMs: attempt.seconds * 1000,
+          attempt: attempt.attempt,
+          at: new Date(Date.now() - attempt.seconds * 1000),
+          ...(attempt.retry === undefined ? {} : { detail: `retried: ${attempt.retry}` })
+        })
+      )
+      if (attempt.retry !== undefined) counts.retries += 1
+      void run(
+        Effect.all([
+          metrics.recordFetch(source, attempt.status, attempt.seconds),
+          attempt.retry === undefined ? Effect.void : metrics.recordRetry(source, attempt.retry)
+        ])
+      )
+    }
+
+    const publish = async (posting: ApiPosting, fetchedAt: string) => {
+      const raw: RawPosting = {
+        source,
+        sourceType: api.type,
+        externalId: posting.externalId,
+        url: posting.url,
+        fetchedAt,
+        contentHash: contentHashOf(posting.payload),
+        fields: posting.fields,
+        payload: posting.payload,
+        ...(posting.attribution === undefined ? {} : { attribution: posting.attribution })
+      }
+      const change = await run(publisher.publish(raw))
+      counts.postings += 1
+      counts[change] += 1
+      await run(metrics.recordPosting(source, change))
+    }
+
+    const handle = async (request: ApiRequest, enqueue: (next: ReadonlyArray<ApiRequest>) => Promise<void>) => {
+      politeness.checkBreaker(source)
+      const shownUrl = redactUrl(request.url)
+      const [cached] = await run(
+        db.query<Validators>(
+          "SELECT etag, last_modified, external_ids, next FROM source_http_cache WHERE source = $1 AND url = $2",
+          [source, request.url]
+        )
+      )
+      const fetched = await fetchPolitely(
+        {
+          url: request.url,
+          shownUrl,
+          ...(request.headers === undefined ? {} : { headers: request.headers }),
+          etag: cached?.etag ?? undefined,
+          lastModified: cached?.last_modified ?? undefined
+        },
+        politeness,
+        config.rate,
+        retry,
+        onAttempt
+      ).catch((error: unknown) => {
+        if (error instanceof FetchFailed && politeness.settle(source, false, breaker)) {
+          void run(Effect.all([metrics.setBreakerOpen(source, true), metrics.recordError(source, "breaker")]))
+        }
+        throw error
+      })
+      politeness.settle(source, true, breaker)
+      counts.pages += 1
+      if (fetched.status === 304 && cached !== undefined) {
+        await run(publisher.touch(source, cached.external_ids, new Date()))
+        counts.postings += cached.external_ids.length
+        counts.unchanged += cached.external_ids.length
+        await run(metrics.recordPosting(source, "unchanged", cached.external_ids.length))
+        return enqueue(cached.next)
+      }
+      const fetchedAt = new Date().toISOString()
+      const page = api.parse(fetched.body, request, board)
+      for (const posting of page.postings) await publish(posting, fetchedAt)
+      if (page.errors.length > 0) {
+        counts.errors += page.errors.length
+        await run(
+          Effect.all([
+            publisher.reject({ source, url: shownUrl, reason: page.errors.join("; "), bytes: fetched.body }),
+            metrics.recordError(source, "parse")
+          ])
+        )
+      }
+      await enqueue(page.next)
+      if ((fetched.etag !== undefined || fetched.lastModified !== undefined) && page.errors.length === 0)
+        await run(
+          db.query(
+            `INSERT INTO source_http_cache (source, url, etag, last_modified, external_ids, next, fetched_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (source, url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified,
+               external_ids = excluded.external_ids, next = excluded.next, fetched_at = excluded.fetched_at`,
+            [
+              source, request.url, fetched.etag ?? null, fetched.lastModified ?? null,
+              page.postings.map((p) => p.externalId), JSON.stringify(page.next), fetchedAt
+            ]
+          )
+        )
+    }
+
+    const exhausted = yield* Effect.tryPromise({
+      try: async () => {
+        const storage = new Configuration({ persistStorage: false, purgeOnStart: true })
+        const requestQueue = await RequestQueue.open(runId, { config: storage })
+        const toCrawlee = (request: ApiRequest) => ({
+          url: request.url,
+          uniqueKey: `${request.label} ${request.url}`,
+          label: request.label,
+          userData: { apiRequest: request }
+        })
+        const crawler = new BasicCrawler(
+          {
+            requestQueue,
+            maxRequestsPerCrawl: config.maxRequests ?? 2000,
+            maxConcurrency: config.concurrency ?? 2,
+            // Retries happen inside fetchPolitely, with backoff and Retry-After; a request that fails there is final.
+            maxRequestRetries: 0,
+            requestHandlerTimeoutSecs: 60 * 60,
+            requestHandler: async ({ request }) => {
+              const apiRequest = request.userData.apiRequest as ApiRequest
+              await handle(apiRequest, async (next) => void (await requestQueue.addRequests(next.map(toCrawlee))))
+              progress()
+            },
+            failedRequestHandler: async ({ request }, error) => {
+              failedRequests += 1
+              counts.errors += 1
+              const kind = error instanceof BreakerOpen ? "breaker" : "http"
+              await run(
+                Effect.all([
+                  metrics.recordError(source, kind),
+                  Effect.logWarning(`${source}: ${redactUrl(request.url)} failed: ${error.message}`)
+                ])
+              )
+              progress()
+            }
+          },
+          storage
+        )
+        await crawler.run(api.start(board).map(toCrawlee))
+        const finished = await requestQueue.isFinished()
+        await requestQueue.drop()
+        return !finished
+      },
+      catch: (cause) => new CrawlError({ source, cause })
+    })
+
+    const complete = failedRequests === 0 && counts.errors === 0 && !exhausted
+    if (api.listsWholeBoard && complete && counts.postings > 0) {
+      counts.closed = yield* publisher.closeMissing({ source, sourceType: api.type, since: startedAt })
+      yield* metrics.recordPosting(source, "closed", counts.closed)
+    }
+    if (!politeness.breakerOpen(source)) yield* metrics.setBreakerOpen(source, false)
+    if (complete) yield* metrics.recordSuccess(source, new Date())
+    const summary: CrawlSummary = {
+      runId,
+      source,
+      sourceType: api.type,
+      ...counts,
+      complete,
+      seconds: (Date.now() - startedAt.getTime()) / 1000
+    }
+    yield* publisher.recordRun({ ...summary, startedAt })
+    yield* insertConnectorEvents([...events, runEvent({
+        ...summary,
+        startedAt,
+        finishedAt: new Date(),
+        status: complete ? "complete" : "incomplete",
+        detail: JSON.stringify({ reopened: counts.reopened, retries: counts.retries, failedRequests })
+      })]).pipe(
+      Effect.catchAll((error) => Effect.logWarning(`${source}: connector events not written to ClickHouse`, error))
+    )
+    progress()
+    return summary
+  }).pipe(Effect.withSpan("ApiCrawler.crawl"), Effect.annotateLogs("connector", config.board.source))
