@@ -230,6 +230,26 @@ describe("parseSalary (structured fields)", () => {
     expect(salaryPeriodOf(unit)).toBe(period)
   })
 
+  it.each([
+    ["per-year-salary", "YEAR"], ["per-month-salary", "MONTH"], ["per-week-salary", "WEEK"], ["per-day-wage", "DAY"],
+    ["per-hour-wage", "HOUR"], ["PER_YEAR_SALARY", "YEAR"], ["Per Hour Wage", "HOUR"], [" per.month.salary ", "MONTH"],
+    ["1 YEAR", "YEAR"], ["hourly rate", "HOUR"], ["day rate", "DAY"], ["annual salary", "YEAR"]
+  ])("maps Lever's salary interval (and other suffixed units) %j", (unit, period) => {
+    expect(salaryPeriodOf(unit)).toBe(period)
+  })
+
+  it.each(["one-time", "ONE_TIME", "One Time", "salary", "wage", "per-salary", "base salary"])("gives no period for %j", (unit) => {
+    expect(salaryPeriodOf(unit)).toBeNull()
+  })
+
+  it("reads a Lever salary range by its interval, and drops a one-time amount rather than guess a period", () => {
+    const yearly = { min: 53_000, max: 91_000, currency: "USD" }
+    expect(parseSalary({ ...yearly, unit: "per-year-salary" })).toEqual({ ...yearly, period: "YEAR" })
+    expect(parseSalary({ min: 10, max: 17, currency: "USD", unit: "per-hour-wage" })?.period).toBe("HOUR")
+    expect(parseSalary({ min: 4_000, max: 5_000, currency: "EUR", unit: "per-month-salary" })?.period).toBe("MONTH")
+    expect(parseSalary({ min: 20_000, max: 20_000, currency: "USD", unit: "one-time" })).toBeNull()
+  })
+
   it("normalizes currency spellings", () => {
     expect(parseSalary({ min: 30, max: 40, currency: "usd", unit: "HOUR" })?.currency).toBe("USD")
     expect(parseSalary({ min: 30, max: 40, currency: "$", unit: "HOUR" })?.currency).toBe("USD")

@@ -326,7 +326,11 @@ const PERIOD_WORDS: ReadonlyArray<readonly [SalaryPeriod, RegExp]> = [
   ["YEAR", /\b(?:per|an?)\s+(?:year|annum|yr)\b|\/\s*(?:year|yr|annum|a)\b|\b(?:annual|annually|yearly|p\.\s?a\.)/]
 ]
 
-/** Salary unit spellings (`HOUR`, `per hour`, `Hourly`, `hr`, ISO `PT1H`, ...) to a period; unknown gives null. */
+/**
+ * Salary unit spellings (`HOUR`, `per hour`, `Hourly`, `hr`, ISO `PT1H`, Ashby's `1 YEAR`, Lever's
+ * `per-year-salary` and `per-hour-wage`, ...) to a period, in any case and with any separators; a trailing
+ * `salary`, `wage`, `rate` or `pay` is ignored. Unknown, and Lever's `one-time` (a payment, not a rate), give null.
+ */
 export const salaryPeriodOf = (unit: string | undefined): SalaryPeriod | null => {
   if (typeof unit !== "string") return null
   const iso = /^\s*p(t?)1?([hdwmy])\s*$/i.exec(unit)
@@ -335,7 +339,10 @@ export const salaryPeriodOf = (unit: string | undefined): SalaryPeriod | null =>
     if (iso[1] !== "") return letter === "h" ? "HOUR" : null
     return ({ d: "DAY", w: "WEEK", m: "MONTH", y: "YEAR" } as const)[letter as "d" | "w" | "m" | "y"] ?? null
   }
-  const word = unit.toLowerCase().replace(/[^a-z]/g, "")
+  const word = unit
+    .toLowerCase()
+    .replace(/[^a-z]/g, "")
+    .replace(/(?<=.)(?:salary|wages?|rate|pay)$/, "")
   if (/^(?:per|an?|each)?(?:hour|hours|hourly|hr|hrs|h)$/.test(word)) return "HOUR"
   if (/^(?:per|an?|each)?(?:day|days|daily|d)$/.test(word)) return "DAY"
   if (/^(?:per|an?|each)?(?:week|weeks|weekly|wk|wks|w)$/.test(word)) return "WEEK"

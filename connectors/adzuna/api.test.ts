@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
-import { fixture } from "../demo-site/catalog.js"
-import { adzunaId, adzunaSearch, salaryOf } from "../replay/feeds.js"
+import { fixture, glassdoorSalary } from "../demo-site/catalog.js"
+import { adzunaId, adzunaSearch } from "../replay/feeds.js"
 import { adzunaApi } from "./api.js"
 
 const board = { source: "adzuna-us", board: "us", query: "data scientist", credentials: { appId: "id1", appKey: "key1" } }
@@ -71,12 +71,12 @@ describe("adzunaApi.parse", () => {
   it("leaves out a salary Adzuna predicted, and keeps it in the payload", () => {
     const page = adzunaApi.parse(body, first, board)
     rows.slice(0, 50).forEach((row, i) => {
-      const pay = salaryOf(row.salaryText)
+      const pay = glassdoorSalary(row.salaryText)
       const posting = page.postings[i]!
-      if (pay === undefined) {
+      if (pay === null) {
         expect(posting.fields.salary).toBeUndefined()
         expect(posting.payload).toMatchObject({ salary_is_predicted: "1" })
-      } else if (!pay.hourly) expect(posting.fields.salary).toEqual({ min: pay.min, max: pay.max, currency: "USD" })
+      } else if (pay.unitText === "YEAR") expect(posting.fields.salary).toEqual({ min: pay.minValue, max: pay.maxValue, currency: "USD" })
     })
   })
 
@@ -115,10 +115,31 @@ describe("adzunaApi.parse", () => {
       errors: ["adzuna page 1: the API answered AUTH_FAIL: Authorisation failed"]
     })
     expect(adzunaApi.parse("<h1>Service Unavailable</h1>", first, board).errors[0]).toMatch(
-      /^adzuna page 1: the body is not JSON \(.*\): <h1>Service Unavailable<\/h1>$/
+      /^adzuna page 1: the body is not JSON \(.*\); it starts with "<h1>Service Unavailable<\/h1>"$/
     )
     expect(adzunaApi.parse('{"count":3}', first, board).errors).toEqual([
       'adzuna page 1: expected an object with a "results" array: {"count":3}'
     ])
+  })
+
+  it("never puts the app id or key in an error, even when the body echoes the request", () => {
+    const keys = { appId: "4f9a1c2e", appKey: "0123456789abcdef0123456789abcdef" }
+    const keyed = { ...board, credentials: keys }
+    const request = adzunaApi.start(keyed)[0]!
+    expect(request.url).toContain(keys.appKey)
+    const bodies = [
+      `<html><body>502 Bad Gateway: ${request.url}</body></html>`,
+      `Invalid key ${keys.appKey} for app ${keys.appId}`,
+      `  ${"x".repeat(70)} ${keys.appKey}`,
+      JSON.stringify({ exception: "AUTH_FAIL", display: `Authorisation failed for app_key=${keys.appKey}` }),
+      JSON.stringify({ exception: "AUTH_FAIL", display: `Key ${keys.appKey} unknown` })
+    ]
+    const errors = bodies.flatMap((body) => adzunaApi.parse(body, request, keyed).errors)
+    expect(errors).toHaveLength(bodies.length)
+    for (const error of errors) {
+      expect(error).not.toContain(keys.appId)
+      expect(error).not.toContain(keys.appKey.slice(0, 4))
+    }
+    expect(errors.slice(1).every((error) => error.includes("***"))).toBe(true)
   })
 })

@@ -1,4 +1,6 @@
+import { Either } from "effect"
 import type { RawFields } from "../../schemas/RawPosting.js"
+import { compact, excerpt, failed, isRecord, joinUrl, parseJson, positiveNumber, redactErrors, text } from "../apiSupport.js"
 import type { ApiPage, ApiPosting, ApiRequest, BoardConfig, SourceApi } from "../SourceApi.js"
 
 /**
@@ -14,7 +16,8 @@ import type { ApiPage, ApiPosting, ApiRequest, BoardConfig, SourceApi } from "..
  * - a salary Adzuna predicted (`salary_is_predicted` = 1) is not put in `fields` (it stays in `payload`): the
  *   employer never stated it;
  * - every posting carries the "Jobs by Adzuna" attribution linked to the country's Adzuna site, as Adzuna's API
- *   terms require.
+ *   terms require;
+ * - no entry in `errors` holds the app id or key (request URLs carry both): see `redactErrors`.
  */
 
 const PUBLIC_HOST = "https://api.adzuna.com"
@@ -70,30 +73,32 @@ export const adzunaApi: SourceApi = {
     const url = `${joinUrl(board.baseUrl ?? PUBLIC_HOST, `/v1/api/jobs/${country}/search/1`)}?${params}`
     return [{ url, label: "search", userData: { page: 1 } }]
   },
-  parse: (body: string, request: ApiRequest): ApiPage => {
-    const page = typeof request.userData?.page === "number" ? request.userData.page : 1
-    // The country is in the path; it decides the currency and the attribution link.
-    const country = /\/jobs\/([a-z]{2})\/search\//.exec(request.url)?.[1] ?? ""
-    const parsed = parseJson(body)
-    if (!parsed.ok) return failed(`${SOURCE} page ${page}: the body is not JSON (${parsed.error}): ${excerpt(body)}`)
-    const value = parsed.value
-    if (isRecord(value) && typeof value.exception === "string") {
-      return failed(`${SOURCE} page ${page}: the API answered ${value.exception}: ${excerpt(value.display ?? value.doc ?? "")}`)
-    }
-    if (!isRecord(value) || !Array.isArray(value.results)) {
-      return failed(`${SOURCE} page ${page}: expected an object with a "results" array: ${excerpt(body)}`)
-    }
-    const postings: Array<ApiPosting> = []
-    const errors: Array<string> = []
-    value.results.forEach((result, index) => {
-      const posting = postingOf(result, country)
-      if (typeof posting === "string") errors.push(`${SOURCE} page ${page}, result ${index + 1}: ${posting}`)
-      else postings.push(posting)
-    })
-    const pages = Math.ceil((typeof value.count === "number" ? value.count : 0) / RESULTS_PER_PAGE)
-    const more = page < Math.min(pages, MAX_PAGES) && value.results.length > 0
-    return { postings, next: more ? [nextPage(request, page + 1)] : [], errors }
+  parse: (body: string, request: ApiRequest, board: BoardConfig): ApiPage => redactErrors(parseSearch(body, request), board, request)
+}
+
+const parseSearch = (body: string, request: ApiRequest): ApiPage => {
+  const page = typeof request.userData?.page === "number" ? request.userData.page : 1
+  // The country is in the path; it decides the currency and the attribution link.
+  const country = /\/jobs\/([a-z]{2})\/search\//.exec(request.url)?.[1] ?? ""
+  const parsed = parseJson(body)
+  if (Either.isLeft(parsed)) return failed(`${SOURCE} page ${page}: ${parsed.left}`)
+  const value = parsed.right
+  if (isRecord(value) && typeof value.exception === "string") {
+    return failed(`${SOURCE} page ${page}: the API answered ${value.exception}: ${excerpt(value.display ?? value.doc ?? "")}`)
   }
+  if (!isRecord(value) || !Array.isArray(value.results)) {
+    return failed(`${SOURCE} page ${page}: expected an object with a "results" array: ${excerpt(body)}`)
+  }
+  const postings: Array<ApiPosting> = []
+  const errors: Array<string> = []
+  value.results.forEach((result, index) => {
+    const posting = postingOf(result, country)
+    if (typeof posting === "string") errors.push(`${SOURCE} page ${page}, result ${index + 1}: ${posting}`)
+    else postings.push(posting)
+  })
+  const pages = Math.ceil((typeof value.count === "number" ? value.count : 0) / RESULTS_PER_PAGE)
+  const more = page < Math.min(pages, MAX_PAGES) && value.results.length > 0
+  return { postings, next: more ? [nextPage(request, page + 1)] : [], errors }
 }
 
 /** The same search one page further: only the page segment of the path changes, keys and query are kept. */
@@ -119,36 +124,26 @@ const postingOf = (result: unknown, country: string): ApiPosting | string => {
 }
 
 const fieldsOf = (result: Record<string, unknown>, currency: string | undefined): RawFields => {
-  const fields: { -readonly [K in keyof RawFields]: RawFields[K] } = {}
-  const title = text(result.title)
-  if (title !== undefined) fields.title = title
-  const company = isRecord(result.company) ? text(result.company.display_name) : undefined
-  if (company !== undefined) fields.company = company
-  // A snippet of the ad (Adzuna cuts it at about 500 characters); the full text is behind `redirect_url`.
-  const description = text(result.description)
-  if (description !== undefined) fields.description = description
   const location = isRecord(result.location) ? locationOf(result.location) : undefined
-  if (location !== undefined) fields.locations = [location]
   // The normalizer takes the first type it understands: "contract" says more than "full_time", which says more
   // than "permanent" (a permanent part-time job is part-time).
   const contractType = text(result.contract_type)
   const contractTime = text(result.contract_time)
   const types = contractType === "contract" ? [contractType, contractTime] : [contractTime, contractType]
   const employmentType = types.filter((t): t is string => t !== undefined)
-  if (employmentType.length > 0) fields.employmentType = employmentType
-  const created = text(result.created)
-  if (created !== undefined) fields.datePosted = created
   const predicted = String(result.salary_is_predicted ?? "0") === "1"
   const min = positiveNumber(result.salary_min)
   const max = positiveNumber(result.salary_max)
-  if (!predicted && (min !== undefined || max !== undefined)) {
-    fields.salary = {
-      ...(min === undefined ? {} : { min }),
-      ...(max === undefined ? {} : { max }),
-      ...(currency === undefined ? {} : { currency })
-    }
-  }
-  return fields
+  return compact({
+    title: text(result.title),
+    company: isRecord(result.company) ? text(result.company.display_name) : undefined,
+    // A snippet of the ad (Adzuna cuts it at about 500 characters); the full text is behind `redirect_url`.
+    description: text(result.description),
+    locations: location === undefined ? undefined : [location],
+    employmentType: employmentType.length > 0 ? employmentType : undefined,
+    datePosted: text(result.created),
+    salary: predicted || (min === undefined && max === undefined) ? undefined : compact({ min, max, currency })
+  })
 }
 
 /** `display_name` ("Marlow, Buckinghamshire"), else the `area` path from country down, most specific first. */
@@ -157,38 +152,4 @@ const locationOf = (location: Record<string, unknown>): string | undefined => {
   if (name !== undefined) return name
   const area = Array.isArray(location.area) ? location.area.map(text).filter((a): a is string => a !== undefined) : []
   return area.length > 0 ? area.reverse().join(", ") : undefined
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Helpers
-
-const failed = (error: string): ApiPage => ({ postings: [], next: [], errors: [error] })
-
-const joinUrl = (base: string, path: string): string => `${base.replace(/\/+$/, "")}${path}`
-
-const parseJson = (body: string): { ok: true; value: unknown } | { ok: false; error: string } => {
-  try {
-    return { ok: true, value: JSON.parse(body) as unknown }
-  } catch (error) {
-    return { ok: false, error: error instanceof Error ? error.message : String(error) }
-  }
-}
-
-const excerpt = (body: unknown): string => {
-  const s = String(body).trim().replace(/\s+/g, " ")
-  return s.length > 80 ? `${s.slice(0, 80)}...` : s
-}
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
-
-/** A non-blank string, or a finite number as a string (Adzuna ids are strings, but numbers would do). */
-const text = (value: unknown): string | undefined => {
-  if (typeof value === "string") return value.trim() === "" ? undefined : value.trim()
-  return typeof value === "number" && Number.isFinite(value) ? String(value) : undefined
-}
-
-const positiveNumber = (value: unknown): number | undefined => {
-  const n = typeof value === "string" && value.trim() !== "" ? Number(value) : value
-  return typeof n === "number" && Number.isFinite(n) && n > 0 ? n : undefined
 }

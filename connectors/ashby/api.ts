@@ -1,7 +1,8 @@
-import { Either, ParseResult, Schema } from "effect"
+import { Either, Schema } from "effect"
 import { HttpUrl } from "../../schemas/common.js"
 import type { RawFields } from "../../schemas/RawPosting.js"
-import type { ApiPosting, BoardConfig, SourceApi } from "../SourceApi.js"
+import { compact, decodeBody, decodeItems, failed, isRecord, joinUrl, Nullable, requireBoard, text, where } from "../apiSupport.js"
+import type { BoardConfig, SourceApi } from "../SourceApi.js"
 
 /**
  * Ashby public job posting API (developers.ashbyhq.com/docs/public-job-posting-api): one request lists a whole
@@ -20,40 +21,27 @@ import type { ApiPosting, BoardConfig, SourceApi } from "../SourceApi.js"
 export const ashbyApi: SourceApi = {
   type: "ashby",
   listsWholeBoard: true,
-  start: (board) => [
-    {
-      url: `${(board.baseUrl ?? PUBLIC_HOST).replace(/\/+$/, "")}/posting-api/job-board/${encodeURIComponent(boardName(board))}?includeCompensation=true`,
-      label: "list"
-    }
-  ],
+  start: (board) => {
+    const name = encodeURIComponent(requireBoard(board, "ashby", "job board name"))
+    return [{ url: joinUrl(board.baseUrl ?? PUBLIC_HOST, `/posting-api/job-board/${name}?includeCompensation=true`), label: "list" }]
+  },
   parse: (body, request, board) => {
-    const list = decodeBody(JobBoard, body)
-    if (Either.isLeft(list)) return { postings: [], next: [], errors: [`ashby: ${request.url}: ${list.left}`] }
-    const items = list.right.jobs
-    const postings: Array<ApiPosting> = []
-    const errors: Array<string> = []
-    items.forEach((item, i) => {
-      if (typeof item === "object" && item !== null && "isListed" in item && item.isListed === false) return
-      const job = Schema.decodeUnknownEither(Job, { errors: "all" })(item)
-      if (Either.isLeft(job)) {
-        errors.push(`ashby: ${request.url}: job ${i + 1} of ${items.length}${idHint(item)} skipped: ${issues(job.left)}`)
-        return
-      }
-      postings.push({ externalId: job.right.id, url: job.right.jobUrl, fields: fieldsOf(job.right, board), payload: item })
-    })
+    const at = where("ashby", request)
+    const list = decodeBody(JobBoard, body, "a job board")
+    if (Either.isLeft(list)) return failed(`${at}: ${list.left}`)
+    const unlisted = (item: unknown) => isRecord(item) && item.isListed === false
+    const { decoded, errors } = decodeItems(Job, list.right.value.jobs, { where: at, noun: "job", ignore: unlisted })
+    const postings = decoded.map(({ item, value }) => ({
+      externalId: value.id,
+      url: value.jobUrl,
+      fields: fieldsOf(value, board),
+      payload: item
+    }))
     return { postings, next: [], errors }
   }
 }
 
 const PUBLIC_HOST = "https://api.ashbyhq.com"
-
-const boardName = (board: BoardConfig): string => {
-  const name = board.board?.trim()
-  if (name === undefined || name === "") throw new Error(`ashby source "${board.source}": no job board name (set \`board\`)`)
-  return name
-}
-
-const Nullable = <A, I>(schema: Schema.Schema<A, I>) => Schema.optional(Schema.NullOr(schema))
 
 const Component = Schema.Struct({
   compensationType: Nullable(Schema.String),
@@ -117,41 +105,3 @@ const salaryOf = (job: Job): RawFields["salary"] => {
     ? undefined
     : compact({ min: salary.minValue ?? undefined, max: salary.maxValue ?? undefined, currency: text(salary.currencyCode), unit: text(salary.interval) })
 }
-
-// ---------------------------------------------------------------------------------------------------------------
-
-const text = (value: string | null | undefined): string | undefined =>
-  typeof value === "string" && value.trim() !== "" ? value : undefined
-
-const compact = <T extends object>(record: T): T =>
-  Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined)) as T
-
-/** The body as JSON of the expected shape, or what is wrong with it, quoting its start. */
-const decodeBody = <A, I>(schema: Schema.Schema<A, I>, body: string): Either.Either<A, string> => {
-  let json: unknown
-  try {
-    json = JSON.parse(body)
-  } catch (error) {
-    return Either.left(`the body is not JSON (${error instanceof Error ? error.message : String(error)}); it starts with ${quote(body)}`)
-  }
-  return Schema.decodeUnknownEither(schema, { errors: "all" })(json).pipe(
-    Either.mapLeft((e) => `the body is not a job board (${issues(e)}); it starts with ${quote(body)}`)
-  )
-}
-
-/** Every wrong field, each message and the whole kept short: `actual` can quote a large value. */
-/** Every wrong field; each message and the whole kept short, as `actual` can quote a large value. */
-const issues = (error: ParseResult.ParseError): string =>
-  clip(
-    ParseResult.ArrayFormatter.formatErrorSync(error)
-      .map((issue) => `${issue.path.join(".") || "item"}: ${clip(issue.message, 120)}`)
-      .join("; "),
-    400
-  )
-
-const idHint = (item: unknown): string =>
-  typeof item === "object" && item !== null && "id" in item ? ` (id ${quote(String(item.id))})` : ""
-
-const quote = (content: string): string => JSON.stringify(clip(content.trim().replace(/\s+/g, " "), 80))
-
-const clip = (s: string, max: number): string => (s.length > max ? `${s.slice(0, max)}…` : s)

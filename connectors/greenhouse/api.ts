@@ -1,7 +1,8 @@
-import { Either, ParseResult, Schema } from "effect"
+import { Either, Schema } from "effect"
 import { HttpUrl } from "../../schemas/common.js"
 import type { RawFields } from "../../schemas/RawPosting.js"
-import type { ApiPage, ApiPosting, BoardConfig, SourceApi } from "../SourceApi.js"
+import { compact, decodeBody, decodeEntities, decodeItems, failed, joinUrl, Nullable, requireBoard, text, where } from "../apiSupport.js"
+import type { BoardConfig, SourceApi } from "../SourceApi.js"
 
 /**
  * Greenhouse Job Board API (developers.greenhouse.io/job-board.html): one request lists a whole board,
@@ -18,28 +19,26 @@ import type { ApiPage, ApiPosting, BoardConfig, SourceApi } from "../SourceApi.j
 export const greenhouseApi: SourceApi = {
   type: "greenhouse",
   listsWholeBoard: true,
-  start: (board) => [{ url: `${hostOf(board)}/v1/boards/${encodeURIComponent(boardId(board))}/jobs?content=true`, label: "list" }],
+  start: (board) => {
+    const token = encodeURIComponent(requireBoard(board, "greenhouse", "board token"))
+    return [{ url: joinUrl(board.baseUrl ?? PUBLIC_HOST, `/v1/boards/${token}/jobs?content=true`), label: "list" }]
+  },
   parse: (body, request, board) => {
-    const list = decodeBody(JobList, body)
-    if (Either.isLeft(list)) return { postings: [], next: [], errors: [`greenhouse: ${request.url}: ${list.left}`] }
-    const postings: Array<ApiPosting> = []
-    const errors: Array<string> = []
-    const items = list.right.jobs
-    items.forEach((item, i) => {
-      const job = Schema.decodeUnknownEither(Job, { errors: "all" })(item)
-      if (Either.isLeft(job)) {
-        errors.push(`greenhouse: ${request.url}: job ${i + 1} of ${items.length}${idHint(item)} skipped: ${issues(job.left)}`)
-        return
-      }
-      postings.push({ externalId: String(job.right.id), url: job.right.absolute_url, fields: fieldsOf(job.right, board), payload: item })
-    })
-    return { postings, next: [], errors } satisfies ApiPage
+    const at = where("greenhouse", request)
+    const list = decodeBody(JobList, body, "a job list")
+    if (Either.isLeft(list)) return failed(`${at}: ${list.left}`)
+    const { decoded, errors } = decodeItems(Job, list.right.value.jobs, { where: at, noun: "job" })
+    const postings = decoded.map(({ item, value }) => ({
+      externalId: String(value.id),
+      url: value.absolute_url,
+      fields: fieldsOf(value, board),
+      payload: item
+    }))
+    return { postings, next: [], errors }
   }
 }
 
 const PUBLIC_HOST = "https://boards-api.greenhouse.io"
-
-const Nullable = <A, I>(schema: Schema.Schema<A, I>) => Schema.optional(Schema.NullOr(schema))
 
 /** One range per pay-transparency rule; present only when the board is asked with `pay_transparency=true`. */
 const PayRange = Schema.Struct({
@@ -63,14 +62,6 @@ const Job = Schema.Struct({
 type Job = typeof Job.Type
 
 const JobList = Schema.Struct({ jobs: Schema.Array(Schema.Unknown) })
-
-const hostOf = (board: BoardConfig): string => (board.baseUrl ?? PUBLIC_HOST).replace(/\/+$/, "")
-
-const boardId = (board: BoardConfig): string => {
-  const id = board.board?.trim()
-  if (id === undefined || id === "") throw new Error(`greenhouse source "${board.source}": no board token (set \`board\`)`)
-  return id
-}
 
 const fieldsOf = (job: Job, board: BoardConfig): RawFields => {
   const content = text(job.content)
@@ -108,49 +99,5 @@ const ESCAPED_TAG = /&lt;\/?[a-z!]/i
 const RAW_TAG = /<\/?[a-z!]/i
 
 /** One level of entity escaping removed, in a single pass so that `&amp;lt;` becomes `&lt;`, not `<`. */
-const unescapeOnce = (content: string): string => {
-  if (!ESCAPED_TAG.test(content) || RAW_TAG.test(content)) return content
-  return content.replace(/&(?:(lt|gt|quot|apos|amp)|#(\d{1,7})|#x([0-9a-f]{1,6}));/gi, (entity, name, dec, hex) => {
-    if (name !== undefined) return { lt: "<", gt: ">", quot: '"', apos: "'", amp: "&" }[(name as string).toLowerCase()]!
-    const code = dec !== undefined ? Number(dec) : parseInt(hex as string, 16)
-    return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : entity
-  })
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-
-const text = (value: string | null | undefined): string | undefined =>
-  typeof value === "string" && value.trim() !== "" ? value : undefined
-
-const compact = <T extends object>(record: T): T =>
-  Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined)) as T
-
-/** The body as JSON of the expected shape, or what is wrong with it, quoting its start. */
-const decodeBody = <A, I>(schema: Schema.Schema<A, I>, body: string): Either.Either<A, string> => {
-  let json: unknown
-  try {
-    json = JSON.parse(body)
-  } catch (error) {
-    return Either.left(`the body is not JSON (${error instanceof Error ? error.message : String(error)}); it starts with ${quote(body)}`)
-  }
-  return Schema.decodeUnknownEither(schema, { errors: "all" })(json).pipe(
-    Either.mapLeft((e) => `the body is not a job list (${issues(e)}); it starts with ${quote(body)}`)
-  )
-}
-
-/** Every wrong field, each message and the whole kept short: `actual` can quote a large value. */
-/** Every wrong field; each message and the whole kept short, as `actual` can quote a large value. */
-const issues = (error: ParseResult.ParseError): string =>
-  clip(
-    ParseResult.ArrayFormatter.formatErrorSync(error)
-      .map((issue) => `${issue.path.join(".") || "item"}: ${clip(issue.message, 120)}`)
-      .join("; "),
-    400
-  )
-
-const idHint = (item: unknown): string =>
-  typeof item === "object" && item !== null && "id" in item ? ` (id ${quote(String(item.id))})` : ""
-
-const quote = (content: string): string => JSON.stringify(clip(content.trim().replace(/\s+/g, " "), 80))
-
-const clip = (s: string, max: number): string => (s.length > max ? `${s.slice(0, max)}…` : s)
+const unescapeOnce = (content: string): string =>
+  !ESCAPED_TAG.test(content) || RAW_TAG.test(content) ? content : decodeEntities(content)

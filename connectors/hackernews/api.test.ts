@@ -110,7 +110,7 @@ describe("hackernewsApi.parse: thread", () => {
     const notJson = hackernewsApi.parse("<html>502 Bad Gateway</html>", threadRequest, board)
     expect(notJson.postings).toEqual([])
     expect(notJson.errors).toHaveLength(1)
-    expect(notJson.errors[0]).toMatch(/^hackernews thread: the body is not JSON \(.*\): <html>502 Bad Gateway<\/html>$/)
+    expect(notJson.errors[0]).toMatch(/^hackernews thread: the body is not JSON \(.*\); it starts with "<html>502 Bad Gateway<\/html>"$/)
     expect(hackernewsApi.parse(`{"id":${THREAD},"title":"x"}`, threadRequest, board).errors[0]).toMatch(
       /^hackernews thread: expected an item with a "children" array/
     )

@@ -1,6 +1,8 @@
+import { Either } from "effect"
 import type { RawFields } from "../../schemas/RawPosting.js"
+import { compact, decodeEntities, excerpt, failed, isoFromEpoch, isRecord, joinUrl, parseJson, text } from "../apiSupport.js"
 import type { ApiPage, ApiPosting, ApiRequest, BoardConfig, SourceApi } from "../SourceApi.js"
-import { decodeEntities, headerLine, parseHeader } from "./header.js"
+import { headerLine, parseHeader } from "./header.js"
 
 /**
  * Hacker News "Ask HN: Who is hiring?" through the Algolia HN Search API: a `search` request finds the latest
@@ -36,10 +38,8 @@ export const hackernewsApi: SourceApi = {
   },
   parse: (body: string, request: ApiRequest, board: BoardConfig): ApiPage => {
     const parsed = parseJson(body)
-    if (!parsed.ok) return failed(`${SOURCE} ${request.label}: the body is not JSON (${parsed.error}): ${excerpt(body)}`)
-    return request.label === "search"
-      ? parseSearch(parsed.value, board, body)
-      : parseThread(parsed.value, board, body)
+    if (Either.isLeft(parsed)) return failed(`${SOURCE} ${request.label}: ${parsed.left}`)
+    return request.label === "search" ? parseSearch(parsed.right, board, body) : parseThread(parsed.right, board, body)
   }
 }
 
@@ -95,49 +95,20 @@ const parseThread = (value: unknown, board: BoardConfig, body: string): ApiPage 
 const fieldsOf = (comment: Record<string, unknown>, html: string): RawFields => {
   const { line, href } = headerLine(html)
   const header = parseHeader(line, href)
-  const fields: { -readonly [K in keyof RawFields]: RawFields[K] } = { description: html }
-  if (header.title !== undefined) fields.title = header.title
-  if (header.company !== undefined) fields.company = header.company
-  if (header.locations.length > 0) fields.locations = header.locations
-  if (header.remote !== undefined) fields.remote = header.remote
-  if (header.employmentType.length > 0) fields.employmentType = header.employmentType
-  if (header.salary !== undefined) fields.salary = header.salary
-  const seconds = Number(comment.created_at_i)
-  const datePosted =
-    typeof comment.created_at === "string" && comment.created_at !== ""
-      ? comment.created_at
-      : Number.isFinite(seconds) && seconds > 0
-        ? new Date(seconds * 1000).toISOString()
-        : undefined
-  if (datePosted !== undefined) fields.datePosted = datePosted
-  return fields
+  return compact({
+    title: header.title,
+    company: header.company,
+    description: html,
+    locations: header.locations.length > 0 ? header.locations : undefined,
+    remote: header.remote,
+    employmentType: header.employmentType.length > 0 ? header.employmentType : undefined,
+    datePosted: (typeof comment.created_at === "string" ? text(comment.created_at) : undefined) ?? isoFromEpoch(comment.created_at_i, "s"),
+    salary: header.salary
+  })
 }
-
-// ---------------------------------------------------------------------------------------------------------------
-// Helpers
-
-const failed = (error: string): ApiPage => ({ postings: [], next: [], errors: [error] })
-
-const joinUrl = (base: string, path: string): string => `${base.replace(/\/+$/, "")}${path}`
-
-const parseJson = (body: string): { ok: true; value: unknown } | { ok: false; error: string } => {
-  try {
-    return { ok: true, value: JSON.parse(body) as unknown }
-  } catch (error) {
-    return { ok: false, error: error instanceof Error ? error.message : String(error) }
-  }
-}
-
-const excerpt = (body: unknown): string => {
-  const s = String(body).trim().replace(/\s+/g, " ")
-  return s.length > 80 ? `${s.slice(0, 80)}...` : s
-}
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
 
 /** HN ids are positive integers; Algolia writes them as numbers (`id`) or strings (`objectID`). */
 const idOf = (value: unknown): string | undefined => {
-  const s = typeof value === "number" ? String(value) : typeof value === "string" ? value.trim() : ""
-  return /^[1-9]\d*$/.test(s) ? s : undefined
+  const s = text(value)
+  return s !== undefined && /^[1-9]\d*$/.test(s) ? s : undefined
 }

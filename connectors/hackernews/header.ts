@@ -1,4 +1,5 @@
 import type { RawFields } from "../../schemas/RawPosting.js"
+import { decodeEntities } from "../apiSupport.js"
 
 /**
  * The header line of a "Who is hiring?" comment, by the thread's convention
@@ -185,16 +186,3 @@ const salaryOf = (text: string): NonNullable<RawFields["salary"]> => {
     text
   }
 }
-
-// ---------------------------------------------------------------------------------------------------------------
-// Text
-
-const NAMED: Readonly<Record<string, string>> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: " " }
-
-/** The entities HN writes: `&#x2F;`, `&#x27;`, `&quot;`, `&amp;`, ... */
-export const decodeEntities = (text: string): string =>
-  text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, name: string) => {
-    if (name[0] !== "#") return NAMED[name.toLowerCase()] ?? whole
-    const code = name[1] === "x" || name[1] === "X" ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10)
-    return Number.isInteger(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole
-  })

@@ -106,6 +106,22 @@ describe("leverApi.parse", () => {
     expect(parseJson([], pageAt(100, 100, "posting-0"))).toEqual({ postings: [], next: [], errors: [] })
   })
 
+  it("walks a board that is an exact multiple of the page size to the empty page after it", () => {
+    const board = all.slice(0, 50)
+    const seen: Array<string> = []
+    let request: ApiRequest | undefined = pageAt(0, 25)
+    let requests = 0
+    while (request !== undefined && requests < 10) {
+      const { skip, limit } = request.userData as { skip: number; limit: number }
+      const page = parseJson(board.slice(skip, skip + limit), request)
+      seen.push(...page.postings.map((p) => p.externalId))
+      request = page.next[0]
+      requests++
+    }
+    expect(requests).toBe(3)
+    expect(seen).toEqual(board.map((p) => p.id))
+  })
+
   it("stops, with an error, when the server repeats a page instead of skipping", () => {
     const page = parseJson(all.slice(0, 25), pageAt(25, 25, all[0]!.id))
     expect(page.next).toEqual([])

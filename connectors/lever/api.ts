@@ -1,7 +1,22 @@
-import { Either, ParseResult, Schema } from "effect"
+import { Either, Schema } from "effect"
 import { HttpUrl } from "../../schemas/common.js"
 import type { RawFields } from "../../schemas/RawPosting.js"
-import type { ApiPosting, ApiRequest, BoardConfig, SourceApi } from "../SourceApi.js"
+import {
+  compact,
+  decodeBody,
+  decodeItems,
+  escapeHtml,
+  failed,
+  idOf,
+  isoFromEpoch,
+  joinUrl,
+  Nullable,
+  quote,
+  requireBoard,
+  text,
+  where
+} from "../apiSupport.js"
+import type { ApiRequest, BoardConfig, SourceApi } from "../SourceApi.js"
 
 /**
  * Lever Postings API (github.com/lever/postings-api): `GET {host}/v0/postings/{site}?mode=json&skip=&limit=`
@@ -22,23 +37,21 @@ export const leverApi: SourceApi = {
   listsWholeBoard: true,
   start: (board) => [pageRequest(board, 0, PAGE_SIZE)],
   parse: (body, request, board) => {
-    const list = decodeBody(Schema.Array(Schema.Unknown), body)
-    if (Either.isLeft(list)) return { postings: [], next: [], errors: [`lever: ${request.url}: ${list.left}`] }
-    const items = list.right
-    const postings: Array<ApiPosting> = []
-    const errors: Array<string> = []
-    items.forEach((item, i) => {
-      const posting = Schema.decodeUnknownEither(Posting, { errors: "all" })(item)
-      if (Either.isLeft(posting)) {
-        errors.push(`lever: ${request.url}: posting ${i + 1} of ${items.length}${idHint(item)} skipped: ${issues(posting.left)}`)
-        return
-      }
-      postings.push({ externalId: posting.right.id, url: posting.right.hostedUrl, fields: fieldsOf(posting.right, board), payload: item })
-    })
+    const at = where("lever", request)
+    const list = decodeBody(Schema.Array(Schema.Unknown), body, "a posting list")
+    if (Either.isLeft(list)) return failed(`${at}: ${list.left}`)
+    const items = list.right.value
+    const { decoded, errors } = decodeItems(Posting, items, { where: at, noun: "posting" })
+    const postings = decoded.map(({ item, value }) => ({
+      externalId: value.id,
+      url: value.hostedUrl,
+      fields: fieldsOf(value, board),
+      payload: item
+    }))
     const { skip, limit, firstId } = positionOf(request)
-    const first = items.length > 0 ? idOf(items[0]) : undefined
+    const first = idOf(items[0])
     if (first !== undefined && first === firstId) {
-      errors.push(`lever: ${request.url}: the page repeats the previous one (first posting ${quote(first)}); the server ignores skip, listing stopped`)
+      errors.push(`${at}: the page repeats the previous one (first posting ${quote(first)}); the server ignores skip, listing stopped`)
       return { postings, next: [], errors }
     }
     const next = items.length >= limit ? [pageRequest(board, skip + limit, limit, first)] : []
@@ -50,16 +63,13 @@ export const leverApi: SourceApi = {
 const PAGE_SIZE = 100
 const PUBLIC_HOST = "https://api.lever.co"
 
-const pageRequest = (board: BoardConfig, skip: number, limit: number, firstId?: string): ApiRequest => ({
-  url: `${(board.baseUrl ?? PUBLIC_HOST).replace(/\/+$/, "")}/v0/postings/${encodeURIComponent(siteOf(board))}?mode=json&skip=${skip}&limit=${limit}`,
-  label: "list",
-  userData: firstId === undefined ? { skip, limit } : { skip, limit, firstId }
-})
-
-const siteOf = (board: BoardConfig): string => {
-  const site = board.board?.trim()
-  if (site === undefined || site === "") throw new Error(`lever source "${board.source}": no site name (set \`board\`)`)
-  return site
+const pageRequest = (board: BoardConfig, skip: number, limit: number, firstId?: string): ApiRequest => {
+  const site = encodeURIComponent(requireBoard(board, "lever", "site name"))
+  return {
+    url: joinUrl(board.baseUrl ?? PUBLIC_HOST, `/v0/postings/${site}?mode=json&skip=${skip}&limit=${limit}`),
+    label: "list",
+    userData: firstId === undefined ? { skip, limit } : { skip, limit, firstId }
+  }
 }
 
 const Position = Schema.Struct({
@@ -71,8 +81,6 @@ const Position = Schema.Struct({
 /** Where the page stands in the listing; a request built elsewhere, without userData, is the first page. */
 const positionOf = (request: ApiRequest): typeof Position.Type =>
   Schema.decodeUnknownEither(Position)(request.userData).pipe(Either.getOrElse(() => ({ skip: 0, limit: PAGE_SIZE })))
-
-const Nullable = <A, I>(schema: Schema.Schema<A, I>) => Schema.optional(Schema.NullOr(schema))
 
 const Posting = Schema.Struct({
   id: Schema.NonEmptyTrimmedString,
@@ -114,7 +122,7 @@ const fieldsOf = (posting: Posting, board: BoardConfig): RawFields => {
     locations: locations.length > 0 ? [...new Set(locations)] : undefined,
     remote: REMOTE.get(posting.workplaceType ?? ""),
     employmentType: commitment === undefined ? undefined : [commitment],
-    datePosted: isoFromMs(posting.createdAt),
+    datePosted: isoFromEpoch(posting.createdAt, "ms"),
     salary:
       range == null || (typeof range.min !== "number" && typeof range.max !== "number")
         ? undefined
@@ -133,49 +141,3 @@ const descriptionOf = (posting: Posting): string | undefined => {
   ].filter((part): part is string => part !== undefined)
   return parts.length > 0 ? parts.join("\n") : undefined
 }
-
-/** Dates outside what `Date` can hold (±8.64e15 ms) would make `toISOString` throw. */
-const isoFromMs = (ms: number | null | undefined): string | undefined =>
-  typeof ms === "number" && Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : undefined
-
-const escapeHtml = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
-
-// ---------------------------------------------------------------------------------------------------------------
-
-const text = (value: string | null | undefined): string | undefined =>
-  typeof value === "string" && value.trim() !== "" ? value : undefined
-
-const compact = <T extends object>(record: T): T =>
-  Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined)) as T
-
-/** The body as JSON of the expected shape, or what is wrong with it, quoting its start. */
-const decodeBody = <A, I>(schema: Schema.Schema<A, I>, body: string): Either.Either<A, string> => {
-  let json: unknown
-  try {
-    json = JSON.parse(body)
-  } catch (error) {
-    return Either.left(`the body is not JSON (${error instanceof Error ? error.message : String(error)}); it starts with ${quote(body)}`)
-  }
-  return Schema.decodeUnknownEither(schema, { errors: "all" })(json).pipe(
-    Either.mapLeft((e) => `the body is not a posting list (${issues(e)}); it starts with ${quote(body)}`)
-  )
-}
-
-/** Every wrong field, each message and the whole kept short: `actual` can quote a large value. */
-/** Every wrong field; each message and the whole kept short, as `actual` can quote a large value. */
-const issues = (error: ParseResult.ParseError): string =>
-  clip(
-    ParseResult.ArrayFormatter.formatErrorSync(error)
-      .map((issue) => `${issue.path.join(".") || "item"}: ${clip(issue.message, 120)}`)
-      .join("; "),
-    400
-  )
-
-const idOf = (item: unknown): string | undefined =>
-  typeof item === "object" && item !== null && "id" in item && item.id != null ? String(item.id) : undefined
-
-const idHint = (item: unknown): string => (idOf(item) === undefined ? "" : ` (id ${quote(idOf(item)!)})`)
-
-const quote = (content: string): string => JSON.stringify(clip(content.trim().replace(/\s+/g, " "), 80))
-
-const clip = (s: string, max: number): string => (s.length > max ? `${s.slice(0, max)}…` : s)

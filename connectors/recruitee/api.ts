@@ -1,7 +1,8 @@
-import { Either, ParseResult, Schema } from "effect"
+import { Either, Schema } from "effect"
 import { HttpUrl } from "../../schemas/common.js"
 import type { RawFields } from "../../schemas/RawPosting.js"
-import type { ApiPosting, BoardConfig, SourceApi } from "../SourceApi.js"
+import { compact, decodeBody, decodeItems, failed, joinUrl, Nullable, requireBoard, text, where } from "../apiSupport.js"
+import type { BoardConfig, SourceApi } from "../SourceApi.js"
 
 /**
  * Recruitee Careers Site API (career.recruitee.com/docs): one request lists every published offer,
@@ -20,37 +21,32 @@ import type { ApiPosting, BoardConfig, SourceApi } from "../SourceApi.js"
 export const recruiteeApi: SourceApi = {
   type: "recruitee",
   listsWholeBoard: true,
-  start: (board) => [{ url: `${originOf(board)}/api/offers/`, label: "list" }],
+  start: (board) => [{ url: joinUrl(originOf(board), "/api/offers/"), label: "list" }],
   parse: (body, request, board) => {
-    const list = decodeBody(OfferList, body)
-    if (Either.isLeft(list)) return { postings: [], next: [], errors: [`recruitee: ${request.url}: ${list.left}`] }
-    const items = list.right.offers
-    const postings: Array<ApiPosting> = []
-    const errors: Array<string> = []
-    items.forEach((item, i) => {
-      const offer = Schema.decodeUnknownEither(Offer, { errors: "all" })(item)
-      if (Either.isLeft(offer)) {
-        errors.push(`recruitee: ${request.url}: offer ${i + 1} of ${items.length}${idHint(item)} skipped: ${issues(offer.left)}`)
-        return
-      }
-      postings.push({ externalId: String(offer.right.id), url: offer.right.careers_url, fields: fieldsOf(offer.right, board), payload: item })
-    })
+    const at = where("recruitee", request)
+    const list = decodeBody(OfferList, body, "an offer list")
+    if (Either.isLeft(list)) return failed(`${at}: ${list.left}`)
+    const { decoded, errors } = decodeItems(Offer, list.right.value.offers, { where: at, noun: "offer" })
+    const postings = decoded.map(({ item, value }) => ({
+      externalId: String(value.id),
+      url: value.careers_url,
+      fields: fieldsOf(value, board),
+      payload: item
+    }))
     return { postings, next: [], errors }
   }
 }
 
 /** Recruitee subdomains are host-name labels; anything else cannot be put in a URL's host. */
 const originOf = (board: BoardConfig): string => {
-  const company = board.board?.trim()
-  if (company === undefined || company === "") throw new Error(`recruitee source "${board.source}": no company (set \`board\`)`)
-  if (board.baseUrl !== undefined) return board.baseUrl.replace(/\/+$/, "")
+  const company = requireBoard(board, "recruitee", "company")
+  if (board.baseUrl !== undefined) return board.baseUrl
   if (!/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i.test(company)) {
     throw new Error(`recruitee source "${board.source}": ${JSON.stringify(company)} is not a Recruitee subdomain`)
   }
   return `https://${company}.recruitee.com`
 }
 
-const Nullable = <A, I>(schema: Schema.Schema<A, I>) => Schema.optional(Schema.NullOr(schema))
 const Amount = Nullable(Schema.Union(Schema.Number, Schema.String))
 
 const Offer = Schema.Struct({
@@ -112,40 +108,3 @@ const isoOf = (date: string | null | undefined): string | undefined => {
   const ms = Date.parse(iso)
   return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined
 }
-
-// ---------------------------------------------------------------------------------------------------------------
-
-const text = (value: string | null | undefined): string | undefined =>
-  typeof value === "string" && value.trim() !== "" ? value : undefined
-
-const compact = <T extends object>(record: T): T =>
-  Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined)) as T
-
-/** The body as JSON of the expected shape, or what is wrong with it, quoting its start. */
-const decodeBody = <A, I>(schema: Schema.Schema<A, I>, body: string): Either.Either<A, string> => {
-  let json: unknown
-  try {
-    json = JSON.parse(body)
-  } catch (error) {
-    return Either.left(`the body is not JSON (${error instanceof Error ? error.message : String(error)}); it starts with ${quote(body)}`)
-  }
-  return Schema.decodeUnknownEither(schema, { errors: "all" })(json).pipe(
-    Either.mapLeft((e) => `the body is not an offer list (${issues(e)}); it starts with ${quote(body)}`)
-  )
-}
-
-/** Every wrong field; each message and the whole kept short, as `actual` can quote a large value. */
-const issues = (error: ParseResult.ParseError): string =>
-  clip(
-    ParseResult.ArrayFormatter.formatErrorSync(error)
-      .map((issue) => `${issue.path.join(".") || "item"}: ${clip(issue.message, 120)}`)
-      .join("; "),
-    400
-  )
-
-const idHint = (item: unknown): string =>
-  typeof item === "object" && item !== null && "id" in item ? ` (id ${quote(String(item.id))})` : ""
-
-const quote = (content: string): string => JSON.stringify(clip(content.trim().replace(/\s+/g, " "), 80))
-
-const clip = (s: string, max: number): string => (s.length > max ? `${s.slice(0, max)}…` : s)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
-import { fixture } from "../demo-site/catalog.js"
-import { REMOTEOK_LEGAL, remoteokId, remoteokJobs, salaryOf } from "../replay/feeds.js"
+import { fixture, glassdoorSalary } from "../demo-site/catalog.js"
+import { REMOTEOK_LEGAL, remoteokId, remoteokJobs } from "../replay/feeds.js"
 import { remoteokApi } from "./api.js"
 
 const board = { source: "remoteok-all" }
@@ -50,10 +50,10 @@ describe("remoteokApi.parse", () => {
   it("leaves the salary out when the feed writes 0, for every row without a yearly salary", () => {
     const page = parse(body)
     rows.forEach((row, i) => {
-      const pay = salaryOf(row.salaryText)
+      const pay = glassdoorSalary(row.salaryText)
       const fields = page.postings[i]!.fields
-      if (pay === undefined || pay.hourly) expect(fields.salary).toBeUndefined()
-      else expect(fields.salary).toEqual({ min: pay.min, max: pay.max, currency: "USD", unit: "YEAR" })
+      if (pay === null || pay.unitText === "HOUR") expect(fields.salary).toBeUndefined()
+      else expect(fields.salary).toEqual({ min: pay.minValue, max: pay.maxValue, currency: "USD", unit: "YEAR" })
     })
     expect(page.postings.filter((p) => p.fields.salary === undefined).length).toBeGreaterThan(0)
   })
@@ -87,7 +87,7 @@ describe("remoteokApi.parse", () => {
     const notJson = parse(html)
     expect(notJson.postings).toEqual([])
     expect(notJson.errors).toHaveLength(1)
-    expect(notJson.errors[0]).toMatch(/^remoteok: the body is not JSON .*it starts with: <!doctype html>/)
+    expect(notJson.errors[0]).toMatch(/^remoteok: the body is not JSON .*it starts with "<!doctype html>/)
     expect(notJson.errors[0]!.length).toBeLessThan(250)
     expect(parse('{"error":"rate limited"}').errors[0]).toBe(
       'remoteok: expected a JSON array of jobs, got an object: {"error":"rate limited"}'

@@ -1,4 +1,6 @@
+import { Either } from "effect"
 import type { RawFields } from "../../schemas/RawPosting.js"
+import { compact, describe, excerpt, failed, httpUrl, isoFromEpoch, isRecord, joinUrl, parseJson, positiveNumber, text } from "../apiSupport.js"
 import type { ApiPage, ApiPosting, ApiRequest, BoardConfig, SourceApi } from "../SourceApi.js"
 
 /**
@@ -26,13 +28,13 @@ export const remoteokApi: SourceApi = {
   ],
   parse: (body: string): ApiPage => {
     const parsed = parseJson(body)
-    if (!parsed.ok) return failed(`${SOURCE}: the body is not JSON (${parsed.error}); it starts with: ${excerpt(body)}`)
-    if (!Array.isArray(parsed.value)) {
-      return failed(`${SOURCE}: expected a JSON array of jobs, got ${describe(parsed.value)}: ${excerpt(body)}`)
+    if (Either.isLeft(parsed)) return failed(`${SOURCE}: ${parsed.left}`)
+    if (!Array.isArray(parsed.right)) {
+      return failed(`${SOURCE}: expected a JSON array of jobs, got ${describe(parsed.right)}: ${excerpt(body)}`)
     }
     const postings: Array<ApiPosting> = []
     const errors: Array<string> = []
-    parsed.value.forEach((item, index) => {
+    parsed.right.forEach((item, index) => {
       if (isRecord(item) && "legal" in item && !("id" in item)) return
       const posting = postingOf(item, index)
       if (typeof posting === "string") errors.push(posting)
@@ -60,78 +62,18 @@ const postingOf = (item: unknown, index: number): ApiPosting | string => {
 }
 
 const fieldsOf = (item: Record<string, unknown>): RawFields => {
-  const fields: { -readonly [K in keyof RawFields]: RawFields[K] } = {
-    // Everything on Remote OK is listed as remote; this is the board's claim, kept as its marker.
-    remote: true
-  }
-  const title = text(item.position)
-  if (title !== undefined) fields.title = title
-  const company = text(item.company)
-  if (company !== undefined) fields.company = company
-  const description = text(item.description)
-  if (description !== undefined) fields.description = description
   const location = text(item.location)
-  if (location !== undefined) fields.locations = [location]
-  const datePosted = text(item.date) ?? epochToIso(item.epoch)
-  if (datePosted !== undefined) fields.datePosted = datePosted
   // The feed writes 0 for "not stated"; its amounts are yearly US dollars, as shown on the site.
   const min = positiveNumber(item.salary_min)
   const max = positiveNumber(item.salary_max)
-  if (min !== undefined || max !== undefined) {
-    fields.salary = { ...(min === undefined ? {} : { min }), ...(max === undefined ? {} : { max }), currency: "USD", unit: "YEAR" }
-  }
-  return fields
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Helpers
-
-const failed = (error: string): ApiPage => ({ postings: [], next: [], errors: [error] })
-
-const joinUrl = (base: string, path: string): string => `${base.replace(/\/+$/, "")}${path}`
-
-const parseJson = (body: string): { ok: true; value: unknown } | { ok: false; error: string } => {
-  try {
-    return { ok: true, value: JSON.parse(body) as unknown }
-  } catch (error) {
-    return { ok: false, error: error instanceof Error ? error.message : String(error) }
-  }
-}
-
-const excerpt = (body: unknown): string => {
-  const s = String(body).trim().replace(/\s+/g, " ")
-  return s.length > 80 ? `${s.slice(0, 80)}...` : s
-}
-
-const describe = (value: unknown): string =>
-  value === null ? "null" : Array.isArray(value) ? "an array" : typeof value === "object" ? "an object" : `a ${typeof value}`
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
-
-/** A non-blank string, or a finite number as a string (Remote OK has sent ids and epochs as both). */
-const text = (value: unknown): string | undefined => {
-  if (typeof value === "string") return value.trim() === "" ? undefined : value.trim()
-  return typeof value === "number" && Number.isFinite(value) ? String(value) : undefined
-}
-
-const positiveNumber = (value: unknown): number | undefined => {
-  const n = typeof value === "string" && value.trim() !== "" ? Number(value) : value
-  return typeof n === "number" && Number.isFinite(n) && n > 0 ? n : undefined
-}
-
-const epochToIso = (value: unknown): string | undefined => {
-  const seconds = positiveNumber(value)
-  return seconds === undefined ? undefined : new Date(seconds * 1000).toISOString()
-}
-
-const httpUrl = (value: unknown): string | undefined => {
-  const s = text(value)
-  if (s === undefined) return undefined
-  try {
-    const { protocol } = new URL(s)
-    return protocol === "https:" || protocol === "http:" ? s : undefined
-  } catch {
-    return undefined
-  }
+  return compact({
+    title: text(item.position),
+    company: text(item.company),
+    description: text(item.description),
+    locations: location === undefined ? undefined : [location],
+    // Everything on Remote OK is listed as remote; this is the board's claim, kept as its marker.
+    remote: true,
+    datePosted: text(item.date) ?? isoFromEpoch(item.epoch, "s"),
+    salary: min === undefined && max === undefined ? undefined : compact({ min, max, currency: "USD", unit: "YEAR" })
+  })
 }

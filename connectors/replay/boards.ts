@@ -1,4 +1,4 @@
-import { escapeHtml, fixture, REFERENCE_DATE, textToHtml } from "../demo-site/catalog.js"
+import { escapeHtml, fixture, glassdoorSalary, REFERENCE_DATE, textToHtml } from "../demo-site/catalog.js"
 
 /**
  * Response bodies of six applicant-tracking-system job-board APIs, built from real postings (rows of
@@ -44,10 +44,10 @@ export const greenhouseJobs = (
         ? {
             pay_input_ranges: [
               {
-                min_cents: salary.min * 100,
-                max_cents: salary.max * 100,
+                min_cents: salary.minValue * 100,
+                max_cents: salary.maxValue * 100,
                 currency_type: "USD",
-                title: salary.hourly ? "Hourly rate" : "Base salary",
+                title: salary.unitText === "HOUR" ? "Hourly rate" : "Base salary",
                 blurb: `<p>Glassdoor estimate: ${escapeHtml(row.salaryText ?? "")}</p>`
               }
             ]
@@ -88,10 +88,10 @@ export const leverPostings = (rows: ReadonlyArray<BoardRow>, opts: BoardOptions)
         ? {}
         : {
             salaryRange: {
-              min: salary.min,
-              max: salary.max,
+              min: salary.minValue,
+              max: salary.maxValue,
               currency: "USD",
-              interval: salary.hourly ? "per-hour-wage" : "per-year-salary"
+              interval: salary.unitText === "HOUR" ? "per-hour-wage" : "per-year-salary"
             }
           })
     }
@@ -140,10 +140,10 @@ export const ashbyJobBoard = (rows: ReadonlyArray<BoardRow>, opts: BoardOptions)
               summaryComponents: [
                 {
                   compensationType: "Salary",
-                  interval: salary.hourly ? "1 HOUR" : "1 YEAR",
+                  interval: salary.unitText === "HOUR" ? "1 HOUR" : "1 YEAR",
                   currencyCode: "USD",
-                  minValue: salary.min,
-                  maxValue: salary.max
+                  minValue: salary.minValue,
+                  maxValue: salary.maxValue
                 }
               ]
             }
@@ -216,7 +216,7 @@ export const recruiteeOffers = (rows: ReadonlyArray<BoardRow>, opts: BoardOption
       salary:
         salary === null
           ? null
-          : { min: String(salary.min), max: String(salary.max), currency: "USD", period: salary.hourly ? "hour" : "year" }
+          : { min: String(salary.minValue), max: String(salary.maxValue), currency: "USD", period: salary.unitText === "HOUR" ? "hour" : "year" }
     }
   })
 })
@@ -283,14 +283,6 @@ const smartRecruitersListItem = (row: BoardRow, index: number, opts: BoardOption
 
 const isRemote = (row: BoardRow, index: number): boolean => /\bremote\b/i.test(row.title) || index % 6 === 5
 const isPartTime = (index: number): boolean => index % 5 === 4
-
-/** Glassdoor's two formats only: "$53K-$91K (Glassdoor est.)" and "$10-$17 Per Hour(Glassdoor est.)". */
-const glassdoorSalary = (text: string | null): { min: number; max: number; hourly: boolean } | null => {
-  const m = text === null ? null : /\$(\d+)(K?)-\$(\d+)(K?)\s*(Per Hour)?/i.exec(text)
-  if (!m) return null
-  const scale = m[2] !== "" ? 1000 : 1
-  return { min: Number(m[1]) * scale, max: Number(m[3]) * scale, hourly: m[5] !== undefined }
-}
 
 /** "Albuquerque, NM" -> city and region; a bare "Maryland" is a region. */
 const splitLocation = (location: string): { city?: string; region: string } => {

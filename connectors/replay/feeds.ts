@@ -1,4 +1,4 @@
-import { escapeHtml, type fixture, REFERENCE_DATE, textToHtml } from "../demo-site/catalog.js"
+import { escapeHtml, type fixture, glassdoorSalary, REFERENCE_DATE, textToHtml } from "../demo-site/catalog.js"
 
 /**
  * Response bodies of the feed and search sources (Remote OK, We Work Remotely, Hacker News via Algolia, Adzuna,
@@ -23,8 +23,8 @@ export const remoteokJobs = (rows: ReadonlyArray<FeedRow>): string => {
   const jobs = rows.map((row, i) => {
     const id = remoteokId(row)
     const slug = `remote-${slugOf(`${row.title} ${row.company}`)}-${id}`
-    const pay = salaryOf(row.salaryText)
-    const yearly = pay !== undefined && !pay.hourly
+    const pay = glassdoorSalary(row.salaryText)
+    const yearly = pay !== null && pay.unitText !== "HOUR"
     return {
       slug,
       id,
@@ -37,8 +37,8 @@ export const remoteokJobs = (rows: ReadonlyArray<FeedRow>): string => {
       description: textToHtml(row.description),
       location: row.location,
       // The feed writes 0 when the job states no salary; it has no hourly pay.
-      salary_min: yearly ? pay.min : 0,
-      salary_max: yearly ? pay.max : 0,
+      salary_min: yearly ? pay.minValue : 0,
+      salary_max: yearly ? pay.maxValue : 0,
       apply_url: `https://remoteOK.com/remote-jobs/${slug}`,
       logo: "",
       url: `https://remoteOK.com/remote-jobs/${slug}`
@@ -154,13 +154,18 @@ export const CAREERS_LINK = "{{careers-link}}"
 
 /** The header line of row `i`'s comment, as plain text, with `CAREERS_LINK` where the link goes. */
 export const hnHeader = (row: FeedRow, i: number): string => {
-  const pay = salaryOf(row.salaryText)
-  const dollars = pay === undefined ? undefined : pay.hourly ? `$${pay.min}-$${pay.max}/hr` : `$${pay.min / 1000}k-$${pay.max / 1000}k`
+  const pay = glassdoorSalary(row.salaryText)
+  const dollars =
+    pay === null
+      ? undefined
+      : pay.unitText === "HOUR"
+        ? `$${pay.minValue}-$${pay.maxValue}/hr`
+        : `$${pay.minValue / 1000}k-$${pay.maxValue / 1000}k`
   switch (i % 5) {
     case 0:
       return [row.company, row.title, row.location, "ONSITE", dollars, CAREERS_LINK].filter(Boolean).join(" | ")
     case 1: {
-      const euros = pay === undefined || pay.hourly ? undefined : `${pay.min / 1000}-${pay.max / 1000}k EUR`
+      const euros = pay === null || pay.unitText === "HOUR" ? undefined : `${pay.minValue / 1000}-${pay.maxValue / 1000}k EUR`
       return [row.company, row.title, `${row.location} or REMOTE (US)`, "Full-time", euros].filter(Boolean).join(" | ")
     }
     case 2:
@@ -214,15 +219,15 @@ export const adzunaSearch = (rows: ReadonlyArray<FeedRow>, page: number, results
   const start = (page - 1) * resultsPerPage
   const results = rows.slice(start, start + resultsPerPage).map((row, k) => {
     const i = start + k
-    const pay = salaryOf(row.salaryText)
+    const pay = glassdoorSalary(row.salaryText)
     const id = adzunaId(row)
     // Adzuna estimates a salary when the ad states none, and says so in salary_is_predicted.
     const salary =
-      pay === undefined
+      pay === null
         ? { salary_min: 70_000 + row.sourceRow * 10, salary_max: 70_000 + row.sourceRow * 10, salary_is_predicted: "1" }
-        : pay.hourly
+        : pay.unitText === "HOUR"
           ? {}
-          : { salary_min: pay.min, salary_max: pay.max, salary_is_predicted: "0" }
+          : { salary_min: pay.minValue, salary_max: pay.maxValue, salary_is_predicted: "0" }
     const text = row.description.replace(/\s+/g, " ").trim()
     return {
       __CLASS__: "Adzuna::API::Response::Job",
@@ -257,7 +262,7 @@ export const usajobsSearch = (rows: ReadonlyArray<FeedRow>, page: number, result
   const items = rows.slice(start, start + resultsPerPage).map((row, k) => {
     const i = start + k
     const id = usajobsId(row)
-    const pay = salaryOf(row.salaryText)
+    const pay = glassdoorSalary(row.salaryText)
     const lines = row.description.split("\n").map((l) => l.trim()).filter((l) => l !== "")
     const day = postedAt(i).toISOString().slice(0, 10)
     const close = new Date(postedAt(i).getTime() + 14 * DAY).toISOString().slice(0, 10)
@@ -278,12 +283,12 @@ export const usajobsSearch = (rows: ReadonlyArray<FeedRow>, page: number, result
         PositionOfferingType: [{ Name: i % 4 === 3 ? "Temporary" : "Permanent", Code: i % 4 === 3 ? "15327" : "15317" }],
         QualificationSummary: `Applicants must show one year of specialized experience (${row.company}, ${row.location}).`,
         PositionRemuneration:
-          pay === undefined
+          pay === null
             ? []
             : [
-                pay.hourly
-                  ? { MinimumRange: `${pay.min}.0`, MaximumRange: `${pay.max}.0`, RateIntervalCode: "PH", Description: "Per Hour" }
-                  : { MinimumRange: `${pay.min}.0`, MaximumRange: `${pay.max}.0`, RateIntervalCode: "PA", Description: "Per Year" }
+                pay.unitText === "HOUR"
+                  ? { MinimumRange: `${pay.minValue}.0`, MaximumRange: `${pay.maxValue}.0`, RateIntervalCode: "PH", Description: "Per Hour" }
+                  : { MinimumRange: `${pay.minValue}.0`, MaximumRange: `${pay.maxValue}.0`, RateIntervalCode: "PA", Description: "Per Year" }
               ],
         PositionStartDate: `${day}T00:00:00.0000`,
         PositionEndDate: `${close}T23:59:59.9970`,
@@ -333,11 +338,3 @@ const slugOf = (text: string): string =>
     .normalize("NFKD")
     .replace(/[^a-z0-9]+/g, "-")
     .replace(/^-+|-+$/g, "")
-
-/** Glassdoor's salary text ("$53K-$91K (Glassdoor est.)", "$10-$17 Per Hour(Glassdoor est.)") as numbers. */
-export const salaryOf = (text: string | null): { min: number; max: number; hourly: boolean } | undefined => {
-  const m = text === null ? null : /\$(\d+)(K?)-\$(\d+)(K?)\s*(Per Hour)?/i.exec(text)
-  if (m === null) return undefined
-  const scale = m[2] !== "" ? 1000 : 1
-  return { min: Number(m[1]) * scale, max: Number(m[3]) * scale, hourly: m[5] !== undefined }
-}

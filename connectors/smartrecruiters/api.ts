@@ -1,6 +1,7 @@
-import { Either, ParseResult, Schema } from "effect"
+import { Either, Schema } from "effect"
 import { HttpUrl } from "../../schemas/common.js"
 import type { RawFields } from "../../schemas/RawPosting.js"
+import { compact, decodeBody, decodeItems, escapeHtml, failed, joinUrl, Nullable, requireBoard, text, where } from "../apiSupport.js"
 import type { ApiPage, ApiPosting, ApiRequest, BoardConfig, SourceApi } from "../SourceApi.js"
 
 /**
@@ -29,11 +30,8 @@ const PAGE_SIZE = 100
 const PUBLIC_HOST = "https://api.smartrecruiters.com"
 
 const postingsPath = (board: BoardConfig): string => {
-  const company = board.board?.trim()
-  if (company === undefined || company === "") {
-    throw new Error(`smartrecruiters source "${board.source}": no company identifier (set \`board\`)`)
-  }
-  return `${(board.baseUrl ?? PUBLIC_HOST).replace(/\/+$/, "")}/v1/companies/${encodeURIComponent(company)}/postings`
+  const company = encodeURIComponent(requireBoard(board, "smartrecruiters", "company identifier"))
+  return joinUrl(board.baseUrl ?? PUBLIC_HOST, `/v1/companies/${company}/postings`)
 }
 
 const listRequest = (board: BoardConfig, offset: number): ApiRequest => ({
@@ -42,25 +40,21 @@ const listRequest = (board: BoardConfig, offset: number): ApiRequest => ({
   userData: { offset }
 })
 
-const Nullable = <A, I>(schema: Schema.Schema<A, I>) => Schema.optional(Schema.NullOr(schema))
-
 const ListPage = Schema.Struct({ totalFound: Schema.Int.pipe(Schema.nonNegative()), content: Schema.Array(Schema.Unknown) })
 const ListItem = Schema.Struct({ id: Schema.NonEmptyTrimmedString })
 const Offset = Schema.Struct({ offset: Schema.Int.pipe(Schema.nonNegative()) })
 
 const parseList = (body: string, request: ApiRequest, board: BoardConfig): ApiPage => {
+  const at = where("smartrecruiters", request)
   const page = decodeBody(ListPage, body, "a posting list")
-  if (Either.isLeft(page)) return { postings: [], next: [], errors: [`smartrecruiters: ${request.url}: ${page.left}`] }
+  if (Either.isLeft(page)) return failed(`${at}: ${page.left}`)
   const { content, totalFound } = page.right.value
-  const errors: Array<string> = []
-  const details = content.flatMap((item, i): Array<ApiRequest> => {
-    const listed = Schema.decodeUnknownEither(ListItem, { errors: "all" })(item)
-    if (Either.isLeft(listed)) {
-      errors.push(`smartrecruiters: ${request.url}: posting ${i + 1} of ${content.length} skipped: ${issues(listed.left)}`)
-      return []
-    }
-    return [{ url: `${postingsPath(board)}/${encodeURIComponent(listed.right.id)}`, label: "detail", userData: { id: listed.right.id } }]
-  })
+  const { decoded, errors } = decodeItems(ListItem, content, { where: at, noun: "posting" })
+  const details = decoded.map(({ value }): ApiRequest => ({
+    url: `${postingsPath(board)}/${encodeURIComponent(value.id)}`,
+    label: "detail",
+    userData: { id: value.id }
+  }))
   const { offset } = Schema.decodeUnknownEither(Offset)(request.userData).pipe(Either.getOrElse(() => ({ offset: 0 })))
   const read = offset + content.length
   const more = content.length > 0 && read < totalFound
@@ -98,13 +92,12 @@ const Detail = Schema.Struct({
 type Detail = typeof Detail.Type
 
 const parseDetail = (body: string, request: ApiRequest, board: BoardConfig): ApiPage => {
+  const at = where("smartrecruiters", request)
   const detail = decodeBody(Detail, body, "a posting")
-  if (Either.isLeft(detail)) return { postings: [], next: [], errors: [`smartrecruiters: ${request.url}: ${detail.left}`] }
+  if (Either.isLeft(detail)) return failed(`${at}: ${detail.left}`)
   const { json, value } = detail.right
   const url = value.postingUrl ?? value.applyUrl
-  if (url == null) {
-    return { postings: [], next: [], errors: [`smartrecruiters: ${request.url}: posting skipped: it has neither postingUrl nor applyUrl`] }
-  }
+  if (url == null) return failed(`${at}: posting skipped: it has neither postingUrl nor applyUrl`)
   const posting: ApiPosting = { externalId: value.id, url, fields: fieldsOf(value, board), payload: json }
   return { postings: [posting], next: [], errors: [] }
 }
@@ -137,45 +130,3 @@ const descriptionOf = (detail: Detail): string | undefined => {
     })
   return parts.length > 0 ? parts.join("\n") : undefined
 }
-
-const escapeHtml = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
-
-// ---------------------------------------------------------------------------------------------------------------
-
-const text = (value: string | null | undefined): string | undefined =>
-  typeof value === "string" && value.trim() !== "" ? value : undefined
-
-const compact = <T extends object>(record: T): T =>
-  Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined)) as T
-
-/** The body as JSON, and decoded to the expected shape; or what is wrong with it, quoting its start. */
-const decodeBody = <A, I>(
-  schema: Schema.Schema<A, I>,
-  body: string,
-  what: string
-): Either.Either<{ readonly json: unknown; readonly value: A }, string> => {
-  let json: unknown
-  try {
-    json = JSON.parse(body)
-  } catch (error) {
-    return Either.left(`the body is not JSON (${error instanceof Error ? error.message : String(error)}); it starts with ${quote(body)}`)
-  }
-  return Schema.decodeUnknownEither(schema, { errors: "all" })(json).pipe(
-    Either.map((value) => ({ json, value })),
-    Either.mapLeft((e) => `the body is not ${what} (${issues(e)}); it starts with ${quote(body)}`)
-  )
-}
-
-/** Every wrong field, each message and the whole kept short: `actual` can quote a large value. */
-/** Every wrong field; each message and the whole kept short, as `actual` can quote a large value. */
-const issues = (error: ParseResult.ParseError): string =>
-  clip(
-    ParseResult.ArrayFormatter.formatErrorSync(error)
-      .map((issue) => `${issue.path.join(".") || "item"}: ${clip(issue.message, 120)}`)
-      .join("; "),
-    400
-  )
-
-const quote = (content: string): string => JSON.stringify(clip(content.trim().replace(/\s+/g, " "), 80))
-
-const clip = (s: string, max: number): string => (s.length > max ? `${s.slice(0, max)}…` : s)

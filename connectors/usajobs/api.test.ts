@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest"
-import { fixture } from "../demo-site/catalog.js"
-import { salaryOf, usajobsId, usajobsSearch } from "../replay/feeds.js"
+import { fixture, glassdoorSalary } from "../demo-site/catalog.js"
+import { usajobsId, usajobsSearch } from "../replay/feeds.js"
 import { usajobsApi } from "./api.js"
 
 const board = { source: "usajobs-data", query: "data scientist", credentials: { email: "me@example.com", apiKey: "k3y" } }
@@ -75,7 +75,7 @@ describe("usajobsApi.parse", () => {
   it("reads RemoteIndicator (not TeleworkEligible) as remote, and hourly pay as per hour", () => {
     const page = usajobsApi.parse(body, first, board)
     expect(page.postings.map((p) => p.fields.remote)).toEqual(items.map((_, i) => i % 6 === 5))
-    const hourly = rows.findIndex((row) => salaryOf(row.salaryText)?.hourly === true)
+    const hourly = rows.findIndex((row) => glassdoorSalary(row.salaryText)?.unitText === "HOUR")
     const one = usajobsApi.parse(usajobsSearch([rows[hourly]!], 1), first, board).postings[0]!
     expect(one.fields.salary).toEqual({ min: 10, max: 17, currency: "USD", unit: "Per Hour" })
   })
@@ -115,10 +115,22 @@ describe("usajobsApi.parse", () => {
     expect(usajobsApi.parse("Unauthorized", first, board)).toEqual({
       postings: [],
       next: [],
-      errors: [expect.stringMatching(/^usajobs page 1: the body is not JSON \(.*\): Unauthorized$/)]
+      errors: [expect.stringMatching(/^usajobs page 1: the body is not JSON \(.*\); it starts with "Unauthorized"$/)]
     })
     expect(usajobsApi.parse('{"SearchResult":{"SearchResultCount":0}}', first, board).errors).toEqual([
       'usajobs page 1: expected SearchResult.SearchResultItems: {"SearchResult":{"SearchResultCount":0}}'
     ])
+  })
+
+  it("never puts the API key in an error, even when the body echoes it", () => {
+    const keyed = { ...board, credentials: { email: "me@example.com", apiKey: "Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA==" } }
+    const request = usajobsApi.start(keyed)[0]!
+    const echo = `Authorization-Key ${keyed.credentials.apiKey} is not registered for me@example.com`
+    const errors = [echo, JSON.stringify({ SearchResult: echo })].flatMap((body) => usajobsApi.parse(body, request, keyed).errors)
+    expect(errors).toHaveLength(2)
+    for (const error of errors) {
+      expect(error).toContain("***")
+      expect(error).not.toContain("Zm9vYmFy")
+    }
   })
 })

@@ -1,4 +1,6 @@
+import { Either } from "effect"
 import type { RawFields } from "../../schemas/RawPosting.js"
+import { compact, excerpt, failed, isRecord, joinUrl, list, parseJson, positiveNumber, redactErrors, text } from "../apiSupport.js"
 import type { ApiPage, ApiPosting, ApiRequest, BoardConfig, SourceApi } from "../SourceApi.js"
 
 /**
@@ -12,7 +14,8 @@ import type { ApiPage, ApiPosting, ApiRequest, BoardConfig, SourceApi } from "..
  * - a body that is not JSON or has no `SearchResult.SearchResultItems` array is one entry in `errors`; an item
  *   without `MatchedObjectId` or `PositionURI` is skipped with an error, the others are returned;
  * - the description is the announcement's summary, major duties and qualification summary, as given, in that
- *   order and separated by blank lines (the search API has no single description field).
+ *   order and separated by blank lines (the search API has no single description field);
+ * - no entry in `errors` holds the API key (sent as a header, but a body may echo it): see `redactErrors`.
  */
 
 const PUBLIC_HOST = "https://data.usajobs.gov"
@@ -57,25 +60,27 @@ export const usajobsApi: SourceApi = {
       }
     ]
   },
-  parse: (body: string, request: ApiRequest): ApiPage => {
-    const page = typeof request.userData?.page === "number" ? request.userData.page : 1
-    const parsed = parseJson(body)
-    if (!parsed.ok) return failed(`${SOURCE} page ${page}: the body is not JSON (${parsed.error}): ${excerpt(body)}`)
-    const result = isRecord(parsed.value) ? parsed.value.SearchResult : undefined
-    if (!isRecord(result) || !Array.isArray(result.SearchResultItems)) {
-      return failed(`${SOURCE} page ${page}: expected SearchResult.SearchResultItems: ${excerpt(body)}`)
-    }
-    const postings: Array<ApiPosting> = []
-    const errors: Array<string> = []
-    result.SearchResultItems.forEach((item, index) => {
-      const posting = postingOf(item)
-      if (typeof posting === "string") errors.push(`${SOURCE} page ${page}, item ${index + 1}: ${posting}`)
-      else postings.push(posting)
-    })
-    const pages = Number(isRecord(result.UserArea) ? result.UserArea.NumberOfPages : undefined) || 1
-    const more = page < Math.min(pages, MAX_PAGES) && result.SearchResultItems.length > 0
-    return { postings, next: more ? [nextPage(request, page + 1)] : [], errors }
+  parse: (body: string, request: ApiRequest, board: BoardConfig): ApiPage => redactErrors(parseSearch(body, request), board, request)
+}
+
+const parseSearch = (body: string, request: ApiRequest): ApiPage => {
+  const page = typeof request.userData?.page === "number" ? request.userData.page : 1
+  const parsed = parseJson(body)
+  if (Either.isLeft(parsed)) return failed(`${SOURCE} page ${page}: ${parsed.left}`)
+  const result = isRecord(parsed.right) ? parsed.right.SearchResult : undefined
+  if (!isRecord(result) || !Array.isArray(result.SearchResultItems)) {
+    return failed(`${SOURCE} page ${page}: expected SearchResult.SearchResultItems: ${excerpt(body)}`)
   }
+  const postings: Array<ApiPosting> = []
+  const errors: Array<string> = []
+  result.SearchResultItems.forEach((item, index) => {
+    const posting = postingOf(item)
+    if (typeof posting === "string") errors.push(`${SOURCE} page ${page}, item ${index + 1}: ${posting}`)
+    else postings.push(posting)
+  })
+  const pages = Number(isRecord(result.UserArea) ? result.UserArea.NumberOfPages : undefined) || 1
+  const more = page < Math.min(pages, MAX_PAGES) && result.SearchResultItems.length > 0
+  return { postings, next: more ? [nextPage(request, page + 1)] : [], errors }
 }
 
 const nextPage = (request: ApiRequest, page: number): ApiRequest => {
@@ -97,12 +102,6 @@ const postingOf = (item: unknown): ApiPosting | string => {
 
 const fieldsOf = (job: Record<string, unknown>): RawFields => {
   const details = isRecord(job.UserArea) && isRecord(job.UserArea.Details) ? job.UserArea.Details : {}
-  const fields: { -readonly [K in keyof RawFields]: RawFields[K] } = {}
-  const title = text(job.PositionTitle)
-  if (title !== undefined) fields.title = title
-  // The hiring agency ("Internal Revenue Service"); its department is the fallback.
-  const company = text(job.OrganizationName) ?? text(job.DepartmentName)
-  if (company !== undefined) fields.company = company
   // Documented as an array; some announcements carry a single string.
   const duties = (typeof details.MajorDuties === "string" ? [details.MajorDuties] : list(details.MajorDuties))
     .map(text)
@@ -110,28 +109,27 @@ const fieldsOf = (job: Record<string, unknown>): RawFields => {
   const description = [text(details.JobSummary), ...duties, text(job.QualificationSummary)]
     .filter((part): part is string => part !== undefined)
     .join("\n\n")
-  if (description !== "") fields.description = description
   const locations = list(job.PositionLocation)
     .map((place) => (isRecord(place) ? text(place.LocationName) : undefined))
     .filter((name): name is string => name !== undefined)
   const display = text(job.PositionLocationDisplay)
-  if (locations.length > 0) fields.locations = [...new Set(locations)]
-  else if (display !== undefined) fields.locations = [display]
-  // `TeleworkEligible` means some days at home, not a remote job; only `RemoteIndicator` says remote.
-  if (typeof details.RemoteIndicator === "boolean") fields.remote = details.RemoteIndicator
   const employmentType = [...list(job.PositionSchedule), ...list(job.PositionOfferingType)]
     .map((entry) => (isRecord(entry) ? text(entry.Name) : undefined))
     .filter((name): name is string => name !== undefined)
-  if (employmentType.length > 0) fields.employmentType = employmentType
-  const datePosted = text(job.PublicationStartDate)
-  if (datePosted !== undefined) fields.datePosted = datePosted
-  const validThrough = text(job.ApplicationCloseDate)
-  if (validThrough !== undefined) fields.validThrough = validThrough
-  const requisitionId = text(job.PositionID)
-  if (requisitionId !== undefined) fields.requisitionId = requisitionId
-  const salary = salaryOf(list(job.PositionRemuneration)[0])
-  if (salary !== undefined) fields.salary = salary
-  return fields
+  return compact({
+    title: text(job.PositionTitle),
+    // The hiring agency ("Internal Revenue Service"); its department is the fallback.
+    company: text(job.OrganizationName) ?? text(job.DepartmentName),
+    description: description === "" ? undefined : description,
+    locations: locations.length > 0 ? [...new Set(locations)] : display === undefined ? undefined : [display],
+    // `TeleworkEligible` means some days at home, not a remote job; only `RemoteIndicator` says remote.
+    remote: typeof details.RemoteIndicator === "boolean" ? details.RemoteIndicator : undefined,
+    employmentType: employmentType.length > 0 ? employmentType : undefined,
+    datePosted: text(job.PublicationStartDate),
+    validThrough: text(job.ApplicationCloseDate),
+    requisitionId: text(job.PositionID),
+    salary: salaryOf(list(job.PositionRemuneration)[0])
+  })
 }
 
 /** `{MinimumRange: "53000.0", MaximumRange: "91000.0", RateIntervalCode: "PA", Description: "Per Year"}`. */
@@ -142,46 +140,5 @@ const salaryOf = (pay: unknown): RawFields["salary"] => {
   if (min === undefined && max === undefined) return undefined
   const code = text(pay.RateIntervalCode)
   const unit = text(pay.Description) ?? (code !== undefined && Object.hasOwn(RATE_INTERVALS, code) ? RATE_INTERVALS[code] : code)
-  return {
-    ...(min === undefined ? {} : { min }),
-    ...(max === undefined ? {} : { max }),
-    currency: "USD",
-    ...(unit === undefined ? {} : { unit })
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Helpers
-
-const failed = (error: string): ApiPage => ({ postings: [], next: [], errors: [error] })
-
-const joinUrl = (base: string, path: string): string => `${base.replace(/\/+$/, "")}${path}`
-
-const parseJson = (body: string): { ok: true; value: unknown } | { ok: false; error: string } => {
-  try {
-    return { ok: true, value: JSON.parse(body) as unknown }
-  } catch (error) {
-    return { ok: false, error: error instanceof Error ? error.message : String(error) }
-  }
-}
-
-const excerpt = (body: unknown): string => {
-  const s = String(body).trim().replace(/\s+/g, " ")
-  return s.length > 80 ? `${s.slice(0, 80)}...` : s
-}
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
-
-const list = (value: unknown): ReadonlyArray<unknown> => (Array.isArray(value) ? value : [])
-
-/** A non-blank string, or a finite number as a string. */
-const text = (value: unknown): string | undefined => {
-  if (typeof value === "string") return value.trim() === "" ? undefined : value.trim()
-  return typeof value === "number" && Number.isFinite(value) ? String(value) : undefined
-}
-
-const positiveNumber = (value: unknown): number | undefined => {
-  const n = typeof value === "string" && value.trim() !== "" ? Number(value) : value
-  return typeof n === "number" && Number.isFinite(n) && n > 0 ? n : undefined
+  return compact({ min, max, currency: "USD", unit })
 }

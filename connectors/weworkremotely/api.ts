@@ -1,5 +1,6 @@
 import { load } from "cheerio"
 import type { RawFields } from "../../schemas/RawPosting.js"
+import { compact, excerpt, failed, httpUrl, joinUrl, quote, text } from "../apiSupport.js"
 import type { ApiPage, ApiPosting, ApiRequest, BoardConfig, SourceApi } from "../SourceApi.js"
 
 /**
@@ -36,7 +37,7 @@ export const weworkremotelyApi: SourceApi = {
   parse: (body: string): ApiPage => {
     const $ = load(typeof body === "string" ? body : "", { xml: true })
     if ($("rss > channel").length === 0) {
-      return { postings: [], next: [], errors: [`${SOURCE}: the body is not an RSS 2.0 feed: ${excerpt(body)}`] }
+      return failed(`${SOURCE}: the body is not an RSS 2.0 feed: ${excerpt(body)}`)
     }
     const postings: Array<ApiPosting> = []
     const errors: Array<string> = []
@@ -54,73 +55,39 @@ export const weworkremotelyApi: SourceApi = {
 
 const postingOf = (item: Readonly<Record<string, string>>, index: number): ApiPosting | string => {
   const url = httpUrl(item.link) ?? httpUrl(item.guid)
-  const externalId = nonBlank(item.guid) ?? url
+  const externalId = text(item.guid) ?? url
   if (externalId === undefined || url === undefined) {
-    return `${SOURCE}: item ${index + 1} ("${excerpt(item.title ?? "")}") has no guid or link; skipped`
+    return `${SOURCE}: item ${index + 1} (${quote(item.title ?? "")}) has no guid or link; skipped`
   }
   // WWR's feed page asks users of the feed to link back to We Work Remotely.
   return { externalId, url, fields: fieldsOf(item), payload: item, attribution: { text: "We Work Remotely", url } }
 }
 
 const fieldsOf = (item: Readonly<Record<string, string>>): RawFields => {
-  // The whole board is remote jobs; `region` says from where one may work.
-  const fields: { -readonly [K in keyof RawFields]: RawFields[K] } = { remote: true }
-  const heading = nonBlank(item.title)
-  if (heading !== undefined) {
-    // "Company: Job title"; the job title itself may contain a colon, the company name does not.
-    const cut = heading.indexOf(": ")
-    if (cut > 0) {
-      fields.company = heading.slice(0, cut).trim()
-      fields.title = heading.slice(cut + 2).trim()
-    } else fields.title = heading
-  }
-  const description = nonBlank(item.description)
-  if (description !== undefined) fields.description = description
+  // "Company: Job title"; the job title itself may contain a colon, the company name does not.
+  const heading = text(item.title)
+  const cut = heading?.indexOf(": ") ?? -1
   const locations = [
-    nonBlank(item.region),
+    text(item.region),
     // `country` lists countries separated by commas, each after its flag emoji.
-    ...(item.country ?? "").split(",").map((c) => nonBlank(c.replace(/\p{Regional_Indicator}/gu, "")))
+    ...(item.country ?? "").split(",").map((c) => text(c.replace(/\p{Regional_Indicator}/gu, "")))
   ].filter((l): l is string => l !== undefined)
-  if (locations.length > 0) fields.locations = [...new Set(locations)]
-  const type = nonBlank(item.type)
-  if (type !== undefined) fields.employmentType = [type]
-  const datePosted = rfc822ToIso(item.pubDate)
-  if (datePosted !== undefined) fields.datePosted = datePosted
-  const validThrough = rfc822ToIso(item.expires_at)
-  if (validThrough !== undefined) fields.validThrough = validThrough
-  return fields
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Helpers
-
-const joinUrl = (base: string, path: string): string => `${base.replace(/\/+$/, "")}${path}`
-
-const excerpt = (body: unknown): string => {
-  const s = String(body).trim().replace(/\s+/g, " ")
-  return s.length > 80 ? `${s.slice(0, 80)}...` : s
-}
-
-const nonBlank = (value: string | undefined): string | undefined => {
-  const t = value?.trim()
-  return t === undefined || t === "" ? undefined : t
-}
-
-const httpUrl = (value: string | undefined): string | undefined => {
-  const s = nonBlank(value)
-  if (s === undefined) return undefined
-  try {
-    const { protocol } = new URL(s)
-    return protocol === "https:" || protocol === "http:" ? s : undefined
-  } catch {
-    return undefined
-  }
+  const type = text(item.type)
+  return compact({
+    title: cut > 0 ? text(heading!.slice(cut + 2)) : heading,
+    company: cut > 0 ? text(heading!.slice(0, cut)) : undefined,
+    description: text(item.description),
+    locations: locations.length > 0 ? [...new Set(locations)] : undefined,
+    // The whole board is remote jobs; `region` says from where one may work.
+    remote: true,
+    employmentType: type === undefined ? undefined : [type],
+    datePosted: rfc822ToIso(item.pubDate),
+    validThrough: rfc822ToIso(item.expires_at)
+  })
 }
 
 /** RSS dates are RFC 822 ("Mon, 03 Jun 2024 09:00:00 +0000"), which the normalizer does not read. */
 const rfc822ToIso = (value: string | undefined): string | undefined => {
-  const s = nonBlank(value)
-  if (s === undefined) return undefined
-  const time = Date.parse(s)
+  const time = Date.parse(text(value) ?? "")
   return Number.isNaN(time) ? undefined : new Date(time).toISOString()
 }

@@ -1,7 +1,8 @@
-import { Either, ParseResult, Schema } from "effect"
+import { Either, Schema } from "effect"
 import { HttpUrl } from "../../schemas/common.js"
 import type { RawFields } from "../../schemas/RawPosting.js"
-import type { ApiPosting, BoardConfig, SourceApi } from "../SourceApi.js"
+import { compact, decodeBody, decodeItems, failed, joinUrl, Nullable, requireBoard, text, where } from "../apiSupport.js"
+import type { SourceApi } from "../SourceApi.js"
 
 /**
  * Workable's public widget API (what apply.workable.com career pages and embeds read; Workable documents only
@@ -19,46 +20,32 @@ import type { ApiPosting, BoardConfig, SourceApi } from "../SourceApi.js"
 export const workableApi: SourceApi = {
   type: "workable",
   listsWholeBoard: true,
-  start: (board) => [
-    {
-      url: `${(board.baseUrl ?? PUBLIC_HOST).replace(/\/+$/, "")}/api/v1/widget/accounts/${encodeURIComponent(accountOf(board))}?details=true`,
-      label: "list"
-    }
-  ],
+  start: (board) => {
+    const account = encodeURIComponent(requireBoard(board, "workable", "account"))
+    return [{ url: joinUrl(board.baseUrl ?? PUBLIC_HOST, `/api/v1/widget/accounts/${account}?details=true`), label: "list" }]
+  },
   parse: (body, request, board) => {
-    const account = decodeBody(Account, body)
-    if (Either.isLeft(account)) return { postings: [], next: [], errors: [`workable: ${request.url}: ${account.left}`] }
-    const items = account.right.jobs
-    const postings: Array<ApiPosting> = []
-    const errors: Array<string> = []
-    items.forEach((item, i) => {
-      const where = `workable: ${request.url}: job ${i + 1} of ${items.length}${shortcodeHint(item)} skipped`
-      const job = Schema.decodeUnknownEither(Job, { errors: "all" })(item)
-      if (Either.isLeft(job)) {
-        errors.push(`${where}: ${issues(job.left)}`)
-        return
-      }
-      const url = job.right.url ?? job.right.shortlink ?? job.right.application_url
-      if (url == null) {
-        errors.push(`${where}: it has no url, shortlink or application_url`)
-        return
-      }
-      const company = text(account.right.name) ?? board.board
-      postings.push({ externalId: job.right.shortcode, url, fields: fieldsOf(job.right, company), payload: item })
+    const at = where("workable", request)
+    const account = decodeBody(Account, body, "an account's job list")
+    if (Either.isLeft(account)) return failed(`${at}: ${account.left}`)
+    const company = text(account.right.value.name) ?? board.board
+    const { decoded, errors } = decodeItems(Job, account.right.value.jobs, {
+      where: at,
+      noun: "job",
+      idKey: "shortcode",
+      reject: (job) => (urlOf(job) === undefined ? "it has no url, shortlink or application_url" : undefined)
     })
+    const postings = decoded.map(({ item, value }) => ({
+      externalId: value.shortcode,
+      url: urlOf(value)!,
+      fields: fieldsOf(value, company),
+      payload: item
+    }))
     return { postings, next: [], errors }
   }
 }
 
 const PUBLIC_HOST = "https://apply.workable.com"
-
-const accountOf = (board: BoardConfig): string => {
-  const account = board.board?.trim()
-  if (account === undefined || account === "") throw new Error(`workable source "${board.source}": no account (set \`board\`)`)
-  return account
-}
-
-const Nullable = <A, I>(schema: Schema.Schema<A, I>) => Schema.optional(Schema.NullOr(schema))
 
 const Location = Schema.Struct({
   city: Nullable(Schema.String),
@@ -88,6 +75,9 @@ type Job = typeof Job.Type
 
 const Account = Schema.Struct({ name: Nullable(Schema.String), jobs: Schema.Array(Schema.Unknown) })
 
+/** The job page, else the short link, else the application form. */
+const urlOf = (job: Job): string | undefined => job.url ?? job.shortlink ?? job.application_url ?? undefined
+
 const fieldsOf = (job: Job, company: string | undefined): RawFields => {
   const listed = (job.locations ?? []).filter((l) => l.hidden !== true).map((l) => placeOf(l.city, l.region, l.country))
   const own = placeOf(job.city, job.state, job.country)
@@ -106,41 +96,4 @@ const fieldsOf = (job: Job, company: string | undefined): RawFields => {
 }
 
 const placeOf = (...parts: ReadonlyArray<string | null | undefined>): string | undefined =>
-  parts.flatMap((p) => text(p)?.trim() ?? []).join(", ") || undefined
-
-// ---------------------------------------------------------------------------------------------------------------
-
-const text = (value: string | null | undefined): string | undefined =>
-  typeof value === "string" && value.trim() !== "" ? value : undefined
-
-const compact = <T extends object>(record: T): T =>
-  Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined)) as T
-
-/** The body as JSON of the expected shape, or what is wrong with it, quoting its start. */
-const decodeBody = <A, I>(schema: Schema.Schema<A, I>, body: string): Either.Either<A, string> => {
-  let json: unknown
-  try {
-    json = JSON.parse(body)
-  } catch (error) {
-    return Either.left(`the body is not JSON (${error instanceof Error ? error.message : String(error)}); it starts with ${quote(body)}`)
-  }
-  return Schema.decodeUnknownEither(schema, { errors: "all" })(json).pipe(
-    Either.mapLeft((e) => `the body is not an account's job list (${issues(e)}); it starts with ${quote(body)}`)
-  )
-}
-
-/** Every wrong field; each message and the whole kept short, as `actual` can quote a large value. */
-const issues = (error: ParseResult.ParseError): string =>
-  clip(
-    ParseResult.ArrayFormatter.formatErrorSync(error)
-      .map((issue) => `${issue.path.join(".") || "item"}: ${clip(issue.message, 120)}`)
-      .join("; "),
-    400
-  )
-
-const shortcodeHint = (item: unknown): string =>
-  typeof item === "object" && item !== null && "shortcode" in item ? ` (shortcode ${quote(String(item.shortcode))})` : ""
-
-const quote = (content: string): string => JSON.stringify(clip(content.trim().replace(/\s+/g, " "), 80))
-
-const clip = (s: string, max: number): string => (s.length > max ? `${s.slice(0, max)}…` : s)
+  parts.flatMap((p) => text(p) ?? []).join(", ") || undefined
