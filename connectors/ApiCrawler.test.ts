@@ -1,9 +1,11 @@
 import { Duration, Effect, Fiber, ManagedRuntime, Schedule } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { makeApi } from "../pipelines/api.js"
 import { prepare, withServices } from "../pipelines/ingest.js"
 import { runStage } from "../pipelines/stage.js"
 import { dropNamespace, resetStores, testConfig } from "../pipelines/testing.js"
 import { jobIdOf } from "../processors/normalize.js"
+import type { JobsPage } from "../schemas/Api.js"
 import { deduplicator } from "../processors/deduplicator.js"
 import { normalizer } from "../processors/normalizer.js"
 import { ClickHouse } from "../sinks/ClickHouse.js"
@@ -97,6 +99,12 @@ describe("a posting removed from its board", () => {
         "SELECT count(*) AS n FROM jobs WHERE source = $1 AND closed_at IS NULL", [source]
       )
       expect(Number(others?.n)).toBe(board.length - 1)
+      const api = makeApi(await runtime.runtime())
+      const list = async (status?: string) =>
+        (await api.inject({ method: "GET", url: "/jobs", query: { source, limit: "100", ...(status ? { status } : {}) } })).json<JobsPage>()
+      expect((await list()).items.map((j) => j.jobId)).not.toContain(jobId)
+      expect((await list()).items).toHaveLength(board.length - 1)
+      expect((await list("closed")).items.map((j) => [j.jobId, j.closedAt !== null])).toEqual([[jobId, true]])
 
       replay.setRows("greenhouse", board)
       const back = await crawl("greenhouse", source)

@@ -180,7 +180,8 @@ export const make = Effect.gen(function* () {
       Effect.gen(function* () {
         const params: Array<unknown> = [seekerId]
         const bind = (value: unknown) => `$${params.push(value)}`
-        const where = ["m.seeker_id = $1"]
+        // A job its board stopped listing is no match any more (its applications stay tracked).
+        const where = ["m.seeker_id = $1", "j.closed_at IS NULL"]
         if (query.decision) where.push(`m.decision = ${bind(query.decision)}`)
         if (query.minScore !== undefined) where.push(`m.score >= ${bind(query.minScore)}`)
         const rows = yield* db.query<{

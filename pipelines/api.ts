@@ -129,6 +129,8 @@ const filters = (query: JobsQueryType) =>
     if (query.employmentType) where.push(`employment_type = ${bind(query.employmentType)}`)
     if (query.postedSince) where.push(`posted_at >= ${bind(query.postedSince)}::date`)
     if (query.salaryMin !== undefined) where.push(`coalesce(salary_max, salary_min) >= ${bind(query.salaryMin)}`)
+    const status = query.status ?? "open"
+    if (status !== "all") where.push(status === "open" ? "closed_at IS NULL" : "closed_at IS NOT NULL")
     if (query.cursor) {
       const cursor = yield* Either.match(decodeCursor(query.cursor), {
         onLeft: () => Effect.fail(new BadRequest({ message: "cursor is not one this API returned" })),

@@ -509,6 +509,13 @@ describe("normalizePosting", () => {
     requisitionId: " TR-2020-17 "
   })
 
+  it("carries the attribution a source requires, and adds none where the source gives none", () => {
+    const credit = { text: "Remote OK", url: "https://remoteok.com/remote-jobs/remote-data-scientist-1090017" }
+    const job = Either.getOrThrow(normalizePosting({ ...tecolote, attribution: credit }, NOW))
+    expect(job.attribution).toEqual(credit)
+    expect("attribution" in Either.getOrThrow(normalizePosting(tecolote, NOW))).toBe(false)
+  })
+
   it("normalizes a real Glassdoor posting into a valid Job", () => {
     const job = Either.getOrThrow(normalizePosting(tecolote, NOW))
     expect(job).toEqual({

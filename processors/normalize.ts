@@ -104,7 +104,8 @@ export const normalizePosting = (raw: RawPosting, now: Date): Either.Either<Job,
     validThrough,
     contentHash: raw.contentHash,
     fetchedAt: raw.fetchedAt,
-    normalizedAt: now.toISOString()
+    normalizedAt: now.toISOString(),
+    ...(raw.attribution === undefined ? {} : { attribution: raw.attribution })
   }
   return Schema.validateEither(Job)(job).pipe(
     Either.mapLeft(

@@ -19,6 +19,8 @@ export const JobsQuery = Schema.Struct({
   postedSince: Schema.optional(CalendarDate),
   /** Jobs whose pay range reaches at least this much (in the job's own currency and period). */
   salaryMin: Schema.optional(Schema.NumberFromString.pipe(Schema.nonNegative())),
+  /** `open` (the default): jobs still on their board; `closed`: jobs a board stopped listing; `all`. */
+  status: Schema.optional(Schema.Literal("open", "closed", "all")),
   limit: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 100))),
   cursor: Schema.optional(Schema.String.pipe(Schema.maxLength(200)))
 }).annotations({ identifier: "JobsQuery" })

@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { CalendarDate, EmploymentType, HttpUrl, Salary, Timestamp } from "./common.js"
+import { Attribution, CalendarDate, EmploymentType, HttpUrl, Salary, Timestamp } from "./common.js"
 
 /** A posting after normalization: the shape on `jobs.normalized` and `jobs.unique`, and of a `jobs` row. */
 export const Job = Schema.Struct({
@@ -27,7 +27,9 @@ export const Job = Schema.Struct({
   /** The raw posting's content hash: changes exactly when the source's content changes. */
   contentHash: Schema.String,
   fetchedAt: Timestamp,
-  normalizedAt: Timestamp
+  normalizedAt: Timestamp,
+  /** Credit the source requires wherever the job is shown; absent when it requires none. */
+  attribution: Schema.optional(Attribution)
 }).annotations({ identifier: "Job", description: "A normalized job posting" })
 export type Job = typeof Job.Type
 

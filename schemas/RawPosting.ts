@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { HttpUrl, Timestamp } from "./common.js"
+import { Attribution, HttpUrl, Timestamp } from "./common.js"
 
 /**
  * What every connector emits on `jobs.raw`: one posting as found at its source, with the fields the connector
@@ -48,7 +48,7 @@ export const RawPosting = Schema.Struct({
   /** The payload as found (a JSON-LD object, an API item, ...), kept for reprocessing. */
   payload: Schema.Unknown,
   /** Credit the source's terms require wherever the posting is shown (Remote OK, Adzuna): a text and a link. */
-  attribution: Schema.optional(Schema.Struct({ text: Schema.String, url: HttpUrl }))
+  attribution: Schema.optional(Attribution)
 }).annotations({
   identifier: "RawPosting",
   description: "A job posting as a connector found it, before normalization"

@@ -18,6 +18,9 @@ export const HttpUrl = Schema.String.pipe(
   Schema.annotations({ identifier: "HttpUrl" })
 )
 
+/** Credit a source's terms require wherever its posting is shown (Remote OK, Adzuna): a text and a link. */
+export const Attribution = Schema.Struct({ text: Schema.String, url: HttpUrl }).annotations({ identifier: "Attribution" })
+
 export const EmploymentType = Schema.Literal(
   "FULL_TIME",
   "PART_TIME",

@@ -56,7 +56,8 @@ const readRecord = (record: InRecord): Either.Either<Job | Duplicate | PostingLi
 const jobColumns = [
   "job_id", "source", "source_type", "external_id", "url", "canonical_url", "title", "company", "company_key",
   "locations", "remote", "employment_type", "salary_min", "salary_max", "salary_currency", "salary_period",
-  "description", "requisition_id", "posted_at", "valid_through", "content_hash", "fetched_at", "normalized_at"
+  "description", "requisition_id", "posted_at", "valid_through", "content_hash", "fetched_at", "normalized_at",
+  "attribution"
 ] as const
 
 export type JobRow = { readonly [K in (typeof jobColumns)[number]]: unknown }
@@ -85,7 +86,8 @@ export const jobRow = (job: Job): JobRow => ({
   valid_through: job.validThrough,
   content_hash: job.contentHash,
   fetched_at: job.fetchedAt,
-  normalized_at: job.normalizedAt
+  normalized_at: job.normalizedAt,
+  attribution: job.attribution ?? null
 })
 
 /** The job a `jobs` row holds: the inverse of `jobRow`. */
@@ -117,7 +119,8 @@ export const rowToJob = (r: Record<string, unknown>): Job => ({
   validThrough: (r.valid_through ?? null) as string | null,
   contentHash: String(r.content_hash),
   fetchedAt: new Date(r.fetched_at as string).toISOString(),
-  normalizedAt: new Date(r.normalized_at as string).toISOString()
+  normalizedAt: new Date(r.normalized_at as string).toISOString(),
+  ...(r.attribution === null || r.attribution === undefined ? {} : { attribution: r.attribution as Job["attribution"] })
 })
 
 /** Columns to select for `rowToJob`: dates as text so no time zone shifts them. */

@@ -26,3 +26,6 @@ CREATE TABLE job_lifecycle (
   status text        NOT NULL,
   at     timestamptz NOT NULL
 );
+
+-- Credit a source requires wherever its posting is shown (Remote OK, Adzuna).
+ALTER TABLE jobs ADD COLUMN attribution jsonb;
