@@ -3,24 +3,10 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { chromium, type BrowserContext, type Page } from "playwright-core"
-
-/** Debian's Chromium (installed by stack/bootstrap.sh); Playwright never downloads a browser of its own here. */
-export const chromiumPath = process.env.JOBSTREAM_CHROMIUM ?? "/usr/bin/chromium"
+import { chromiumArgs, chromiumPath } from "../pipelines/chromium.js"
 
 /** Where the dashboard tests leave one screenshot per view. */
 export const artifactsDir = join(import.meta.dirname, "..", "test-artifacts", "dashboard")
-
-// Without the background-networking flags Chromium keeps dialling Google's hosts, which this network refuses.
-const flags = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync"
-]
 
 export interface Browser {
   readonly context: BrowserContext
@@ -36,7 +22,7 @@ export const launch = async (): Promise<Browser> => {
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumPath,
     headless: true,
-    args: flags,
+    args: ["--headless", ...chromiumArgs],
     viewport: { width: 1280, height: 800 },
     locale: "en-GB",
     timezoneId: "UTC"

@@ -1,7 +1,11 @@
+import { join } from "node:path"
 import { NodeRuntime } from "@effect/platform-node"
 import { Config, Effect } from "effect"
-import { demoSource, startDemoSite } from "../connectors/demo-site/server.js"
-import { crawlJsonLd } from "../connectors/jsonld/main.js"
+import { crawlSource } from "../connectors/crawlSource.js"
+import { startDemoSite } from "../connectors/demo-site/server.js"
+import { progressLine, type CrawlProgress, type CrawlSummary } from "../connectors/progress.js"
+import { runSchedule } from "../connectors/scheduler.js"
+import { findSource, loadSources } from "../connectors/sources.js"
 import { ClickHouse } from "../sinks/ClickHouse.js"
 import { Postgres } from "../sinks/Postgres.js"
 import { makeApi, type ApiServices } from "./api.js"
@@ -9,17 +13,42 @@ import { drained, InfraLive, prepare, runPipeline, withServices } from "./ingest
 import { StageStats } from "./stage.js"
 
 /**
- * `jobstream start`   the main job: schemas, stream processors, the demo careers site crawled over HTTP, the API.
- * `jobstream process` the stream processors alone (one more member of each consumer group).
+ * `jobstream start`          the main job: schemas, stream processors, the API, the demo site, every source of
+ *                            the sources file crawled once and then on its schedule.
+ * `jobstream process`        the stream processors alone (one more member of each consumer group).
+ * `jobstream crawl <source>` one source of the sources file, once, with a live progress line.
  */
-const usage = "usage: jobstream start | process"
+const usage = "usage: jobstream start | process | crawl <source>"
 
 const Settings = Config.all({
   apiHost: Config.string("JOBSTREAM_API_HOST").pipe(Config.withDefault("127.0.0.1")),
   apiPort: Config.port("JOBSTREAM_API_PORT").pipe(Config.withDefault(8787)),
   demoPort: Config.port("JOBSTREAM_DEMO_PORT").pipe(Config.withDefault(8788)),
-  demoCount: Config.integer("JOBSTREAM_DEMO_POSTINGS").pipe(Config.withDefault(60))
+  demoCount: Config.integer("JOBSTREAM_DEMO_POSTINGS").pipe(Config.withDefault(60)),
+  /** The sources file; the default crawls the demo site in several source shapes. */
+  sources: Config.string("JOBSTREAM_SOURCES").pipe(
+    Config.withDefault(join(import.meta.dirname, "..", "connectors", "sources.demo.yaml"))
+  )
 })
+
+/** The sources file with `${VAR}`s resolved from the environment, JOBSTREAM_DEMO_URL defaulting to the demo site. */
+const sourcesFrom = (path: string, demoUrl: string) =>
+  loadSources(path, { JOBSTREAM_DEMO_URL: demoUrl, ...process.env })
+
+/** Progress on stderr: rewritten in place on a terminal, a line every five seconds elsewhere (logs, CI). */
+const progressReporter = () => {
+  let last = 0
+  return (progress: CrawlProgress) => {
+    if (process.stderr.isTTY) process.stderr.write(`\r\x1b[2K${progressLine(progress)}`)
+    else if (Date.now() - last >= 5000) {
+      last = Date.now()
+      process.stderr.write(`${progressLine(progress)}\n`)
+    }
+  }
+}
+
+const summaryLine = (s: CrawlSummary) =>
+  `${progressLine(s)}${s.complete ? "" : "  (incomplete: nothing was closed)"}`
 
 const serveApi = (host: string, port: number) =>
   Effect.acquireRelease(
@@ -41,8 +70,10 @@ const start = Effect.gen(function* () {
     Effect.promise(() => startDemoSite({ port: settings.demoPort, count: settings.demoCount })),
     (site) => Effect.promise(() => site.close())
   )
-  const crawl = yield* crawlJsonLd(demoSource(demo.url))
-  yield* drained("120 seconds")
+  const sources = (yield* sourcesFrom(settings.sources, demo.url)).filter((s) => s.enabled)
+  const crawls: Array<CrawlSummary> = []
+  for (const source of sources) crawls.push(yield* crawlSource(source))
+  yield* drained("180 seconds")
 
   const stats = yield* StageStats
   const counts = yield* stats.snapshot
@@ -61,7 +92,8 @@ const start = Effect.gen(function* () {
       [
         "",
         "jobstream is running.",
-        `Crawled ${demo.url}/careers: ${crawl.pages} pages, ${crawl.postings} postings (${crawl.new} new, ${crawl.changed} changed, ${crawl.unchanged} unchanged), ${crawl.errors} bad pages`,
+        `Crawled ${sources.length} sources of ${new Set(sources.map((s) => s.type)).size} types (${settings.sources}):`,
+        ...crawls.map((c) => `  ${summaryLine(c)}`),
         "This run, per stage:",
         line("jobs.raw -> normalize", counts.get("normalize.in") ?? 0),
         line("normalize -> jobs.normalized", counts.get("normalize.out.jobs.normalized") ?? 0),
@@ -79,14 +111,26 @@ const start = Effect.gen(function* () {
         line("health", `${api}/healthz`),
         line("dashboard", `${api}/dashboard`),
         line("KPIs (JSON or Arrow IPC)", `${api}/kpis`),
+        line("metrics (Prometheus)", `${api}/metrics`),
         line("demo careers site", `${demo.url}/careers`),
+        "Each source is crawled again on its interval; `npm run crawl -- <source>` crawls one now.",
         "Ctrl-C stops the job; `npm run stack:down` stops the stack.",
         ""
       ].join("\n")
     )
   )
-  return yield* Effect.never
+  return yield* runSchedule(sources, { skipFirst: true })
 })
+
+const crawlOne = (name: string | undefined) =>
+  Effect.gen(function* () {
+    const settings = yield* Settings
+    if (name === undefined) return yield* Effect.dieMessage(usage)
+    const source = yield* findSource(yield* sourcesFrom(settings.sources, `http://127.0.0.1:${settings.demoPort}`), name)
+    yield* prepare
+    const summary = yield* crawlSource(source, progressReporter())
+    yield* Effect.sync(() => process.stderr.write(`\r\x1b[2K${summaryLine(summary)}\n`))
+  })
 
 const process_ = Effect.gen(function* () {
   yield* prepare
@@ -95,7 +139,14 @@ const process_ = Effect.gen(function* () {
 })
 
 const command = process.argv[2]
-const program = command === "start" ? start : command === "process" ? process_ : Effect.die(usage)
+const program =
+  command === "start"
+    ? start
+    : command === "process"
+      ? process_
+      : command === "crawl"
+        ? crawlOne(process.argv[3])
+        : Effect.dieMessage(usage)
 
 program.pipe(
   Effect.scoped,

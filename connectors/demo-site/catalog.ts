@@ -229,6 +229,16 @@ export const escapeHtml = (text: string): string =>
 
 export const jobPath = (slug: string): string => `/careers/jobs/${slug}`
 
+/**
+ * The pages the site also serves from its script-driven front end, at `renderedPath(slug)`: those of every fifth
+ * posting (DEMO-0005, DEMO-0010, ...), in listing order. Such a page has the same JSON-LD as the posting's own
+ * page, but only once its script has run: a crawler that does not run scripts finds no posting there.
+ */
+export const renderedPages = (catalog: DemoCatalog): Array<Extract<DemoPage, { kind: "posting" }>> =>
+  catalog.pages.flatMap((page) => (page.kind === "posting" && (indexOfId(page.posting.id) + 1) % 5 === 0 ? [page] : []))
+
+export const renderedPath = (slug: string): string => `/careers/rendered/jobs/${slug}`
+
 // ---------------------------------------------------------------------------------------------------------------
 
 const BULLET = /^[•·●▪-]\s*/
@@ -279,9 +289,13 @@ const postingAt = (rows: ReadonlyArray<FixtureRow>, i: number): DemoPosting => {
   }
 }
 
-/** Glassdoor's own formats only ("$53K-$91K (Glassdoor est.)", "$17-$24 Per Hour(Glassdoor est.)"). */
-const glassdoorSalary = (text: string): DemoSalary | null => {
-  const m = /\$(\d+)(K?)-\$(\d+)(K?)\s*(Per Hour)?/i.exec(text)
+/**
+ * A fixture row's Glassdoor salary text as numbers: Glassdoor's own formats only ("$53K-$91K (Glassdoor est.)",
+ * "$17-$24 Per Hour(Glassdoor est.)"), always US dollars; null for no text or any other text. The replay
+ * builders (`connectors/replay`) read salaries with it too, so every source shows the same pay for a row.
+ */
+export const glassdoorSalary = (text: string | null): DemoSalary | null => {
+  const m = text === null ? null : /\$(\d+)(K?)-\$(\d+)(K?)\s*(Per Hour)?/i.exec(text)
   if (!m) return null
   const scale = m[2] !== "" ? 1000 : 1
   return { currency: "USD", minValue: Number(m[1]) * scale, maxValue: Number(m[3]) * scale, unitText: m[5] ? "HOUR" : "YEAR" }

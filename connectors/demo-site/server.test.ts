@@ -3,8 +3,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { canonicalUrl, htmlToText, normalizePosting, parseSalaryText } from "../../processors/normalize.js"
 import type { RawPosting } from "../../schemas/RawPosting.js"
 import { contentHashOf, extractJobPostings, type FoundPosting } from "../jsonld/extract.js"
-import { demoCatalog, demoPostings, fixture, PARTNER_QUERY, REFERENCE_DATE, type DemoPage } from "./catalog.js"
-import { PAGE_SIZE, startDemoSite, type DemoSite } from "./server.js"
+import {
+  demoCatalog,
+  demoPostings,
+  fixture,
+  PARTNER_QUERY,
+  REFERENCE_DATE,
+  renderedPages,
+  renderedPath,
+  type DemoPage
+} from "./catalog.js"
+import { PAGE_SIZE, replaySlices, startDemoSite, type DemoSite } from "./server.js"
 
 const NOW = new Date("2024-06-10T00:00:00.000Z")
 
@@ -16,6 +25,7 @@ const get = async (url: string): Promise<{ status: number; type: string; body: s
 const links = (html: string): Array<string> =>
   [...html.matchAll(/<li class="job"><a href="([^"]+)"/g)].map((m) => m[1]!)
 const nextLink = (html: string): string | undefined => /<link rel="next" href="([^"]+)">/.exec(html)?.[1]
+const locs = (xml: string): Array<string> => [...xml.matchAll(/<loc>([^<]+)<\/loc>/g)].map((m) => m[1]!)
 
 const toRaw = (found: FoundPosting): RawPosting => ({
   source: "demo-careers",
@@ -137,18 +147,62 @@ describe("demo careers site over HTTP", () => {
     expect(found!.fields.title).toBe(copy.original.title)
   })
 
-  it("serves robots.txt and a sitemap of every job page", async () => {
+  it("serves robots.txt, allowing everything, and a sitemap index of the job pages and their script-driven copies", async () => {
     const robots = await get(`${site.url}/robots.txt`)
     expect(robots.status).toBe(200)
-    expect(robots.body).toContain(`Sitemap: ${site.url}/sitemap.xml`)
+    expect(robots.body).toBe(`User-agent: *\nAllow: /\n\nSitemap: ${site.url}/sitemap-index.xml\n`)
+    const index = await get(`${site.url}/sitemap-index.xml`)
+    expect(index.type).toBe("application/xml; charset=utf-8")
+    expect(index.body).toContain("<sitemapindex ")
+    expect(locs(index.body)).toEqual([`${site.url}/sitemap.xml`, `${site.url}/sitemap-rendered.xml`])
     const sitemap = await get(`${site.url}/sitemap.xml`)
     expect(sitemap.type).toBe("application/xml; charset=utf-8")
-    const locs = [...sitemap.body.matchAll(/<loc>([^<]+)<\/loc>/g)].map((m) => m[1])
-    expect(locs).toEqual(site.catalog().pages.map((p) => `${site.url}${p.path}`))
+    expect(locs(sitemap.body)).toEqual(site.catalog().pages.map((p) => `${site.url}${p.path}`))
+    const rendered = await get(`${site.url}/sitemap-rendered.xml`)
+    expect(locs(rendered.body)).toEqual(renderedPages(site.catalog()).map((p) => `${site.url}${renderedPath(p.slug)}`))
+  })
+
+  it("serves every fifth posting again from a script-driven page whose JSON-LD exists only once its script ran", async () => {
+    const pages = renderedPages(site.catalog())
+    expect(pages.map((p) => p.posting.id)).toEqual(Array.from({ length: 12 }, (_, i) => `DEMO-${String(5 * (i + 1)).padStart(4, "0")}`))
+    const listing = await get(`${site.url}/careers/rendered`)
+    expect(listing.status).toBe(200)
+    expect(links(listing.body)).toEqual(pages.map((p) => renderedPath(p.slug)))
+
+    const page = pages[0]!
+    const copy = await get(`${site.url}${renderedPath(page.slug)}`)
+    expect(copy.status).toBe(200)
+    expect(copy.body).toContain(`<h1>${page.posting.title}</h1>`)
+    expect(copy.body).toContain(`<link rel="canonical" href="${site.url}${page.path}">`)
+    expect(extractJobPostings(copy.body, `${site.url}${renderedPath(page.slug)}`)).toEqual({ postings: [], errors: [] })
+    // What the script adds is what the posting's own page holds.
+    const data = /const data = ([\s\S]*?)\n {2}const element/.exec(copy.body)![1]!
+    const injected = `<script type="application/ld+json">${JSON.stringify(JSON.parse(data))}</script>`
+    const own = await get(`${site.url}${page.path}`)
+    expect(extractJobPostings(injected, `${site.url}${renderedPath(page.slug)}`).postings).toEqual(
+      extractJobPostings(own.body, `${site.url}${page.path}`).postings
+    )
+    const notRendered = site.catalog().pages.find((p) => p.kind === "posting" && !pages.includes(p))!
+    expect((await get(`${site.url}${renderedPath(notRendered.slug)}`)).status).toBe(404)
+  })
+
+  it("answers as eleven job-source APIs under /replay, each with its slice of the postings, with ETags", async () => {
+    const board = await fetch(`${site.url}/replay/greenhouse/v1/boards/demo/jobs?content=true`)
+    const etag = board.headers.get("etag")
+    const jobs = ((await board.json()) as { jobs: Array<{ title: string }> }).jobs
+    const [from, to] = replaySlices.greenhouse
+    expect(jobs.map((j) => j.title)).toEqual(fixture().slice(from, to).map((row) => row.title))
+    expect(etag).toMatch(/^"[0-9a-f]{40}"$/)
+    const again = await fetch(`${site.url}/replay/greenhouse/v1/boards/demo/jobs?content=true`, { headers: { "if-none-match": etag! } })
+    expect(again.status).toBe(304)
+    expect((await get(`${site.url}/replay/remoteok/api`)).type).toMatch(/json/)
+    expect((await get(`${site.url}/replay/weworkremotely/remote-jobs.rss`)).type).toMatch(/rss/)
+    expect((await get(`${site.url}/replay/adzuna/v1/api/jobs/us/search/1`)).status).toBe(401)
+    expect((await get(`${site.url}/replay/nosuchsource/api`)).status).toBe(404)
   })
 
   it("answers 404 for unknown paths, 405 for other methods, and HEAD without a body", async () => {
-    for (const path of ["/", "/nope", "/careers/jobs/no-such-job", "/careers/jobs/", "/careers/jobs/../../etc/passwd"]) {
+    for (const path of ["/", "/nope", "/careers/jobs/no-such-job", "/careers/jobs/", "/careers/jobs/../../etc/passwd", "/careers/rendered/jobs/x"]) {
       expect((await get(`${site.url}${path}`)).status).toBe(404)
     }
     expect((await fetch(`${site.url}/careers`, { method: "POST", body: "x" })).status).toBe(405)
@@ -179,6 +233,16 @@ describe("changing the demo site while it runs", () => {
     expect(site.catalog().pages).toHaveLength(13)
   })
 
+  it("breaks a job page and its script-driven copy with 503, keeping them listed", async () => {
+    const victim = renderedPages(site.catalog())[0]!
+    expect(site.fail(victim.slug)).toBe(true)
+    expect(site.fail("no-such-job")).toBe(false)
+    expect((await get(`${site.url}${victim.path}`)).status).toBe(503)
+    expect((await get(`${site.url}${renderedPath(victim.slug)}`)).status).toBe(503)
+    expect(links((await get(`${site.url}/careers`)).body)).toContain(victim.path)
+    expect((await get(`${site.url}/sitemap-rendered.xml`)).body).toContain(renderedPath(victim.slug))
+  })
+
   it("grows past the fixture with distinct variants, keeping removed pages removed", async () => {
     site.setCount(130)
     const catalog = site.catalog()
@@ -191,6 +255,19 @@ describe("changing the demo site while it runs", () => {
     expect(variant?.kind === "posting" && variant.posting.title).toBe(fixture()[0]!.title)
     const { body } = await get(`${site.url}${variant!.path}`)
     expect(extractJobPostings(body, `${site.url}${variant!.path}`).postings.map((p) => p.externalId)).toEqual(["DEMO-0061"])
+  })
+})
+
+describe("a demo site with robots.txt rules", () => {
+  it("disallows the given path prefixes for every agent, and still names the sitemap index", async () => {
+    const site = await startDemoSite({ count: 5, disallow: ["/careers/rendered", "/careers/jobs/x"] })
+    try {
+      expect((await get(`${site.url}/robots.txt`)).body).toBe(
+        `User-agent: *\nDisallow: /careers/rendered\nDisallow: /careers/jobs/x\nAllow: /\n\nSitemap: ${site.url}/sitemap-index.xml\n`
+      )
+    } finally {
+      await site.close()
+    }
   })
 })
 

@@ -83,7 +83,7 @@ export const leverPostings = (rows: ReadonlyArray<BoardRow>, opts: BoardOptions)
       lists: [],
       additional: "",
       additionalPlain: "",
-      workplaceType: isRemote(row, i) ? "remote" : "on-site",
+      workplaceType: isRemoteRow(row) ? "remote" : "on-site",
       ...(salary === null
         ? {}
         : {
@@ -105,7 +105,7 @@ export const ashbyJobBoard = (rows: ReadonlyArray<BoardRow>, opts: BoardOptions)
     const salary = glassdoorSalary(row.salaryText)
     const place = splitLocation(row.location)
     const jobUrl = `https://jobs.ashbyhq.com/${opts.board}/${id}`
-    const remote = isRemote(row, i)
+    const remote = isRemoteRow(row)
     return {
       id,
       title: row.title,
@@ -207,7 +207,7 @@ export const recruiteeOffers = (rows: ReadonlyArray<BoardRow>, opts: BoardOption
       state_name: place.region,
       country: "United States",
       country_code: "US",
-      remote: isRemote(row, i),
+      remote: isRemoteRow(row),
       employment_type_code: isPartTime(i) ? "parttime_permanent" : "fulltime_permanent",
       created_at: `${daysBefore(i + 1)} 08:00:00 UTC`,
       published_at: `${daysBefore(i)} 09:30:00 UTC`,
@@ -234,7 +234,7 @@ export const workableAccount = (rows: ReadonlyArray<BoardRow>, opts: BoardOption
       shortcode,
       code: `JOB-${row.sourceRow}`,
       employment_type: isPartTime(i) ? "Part-time" : "Full-time",
-      telecommuting: isRemote(row, i),
+      telecommuting: isRemoteRow(row),
       department: "Data",
       url,
       shortlink: url,
@@ -261,7 +261,7 @@ export const workableAccount = (rows: ReadonlyArray<BoardRow>, opts: BoardOption
 const smartRecruitersListItem = (row: BoardRow, index: number, opts: BoardOptions) => {
   const id = smartRecruitersId(row)
   const place = splitLocation(row.location)
-  const remote = isRemote(row, index)
+  const remote = isRemoteRow(row)
   return {
     id,
     name: row.title,
@@ -281,7 +281,11 @@ const smartRecruitersListItem = (row: BoardRow, index: number, opts: BoardOption
   }
 }
 
-const isRemote = (row: BoardRow, index: number): boolean => /\bremote\b/i.test(row.title) || index % 6 === 5
+/**
+ * Remote as the demo careers site has it (catalog.ts: a title saying so, or every sixth posting of the fixture),
+ * so one posting is remote, or not, on every source that lists it.
+ */
+export const isRemoteRow = (row: BoardRow): boolean => /\bremote\b/i.test(row.title) || fixture().indexOf(row) % 6 === 5
 const isPartTime = (index: number): boolean => index % 5 === 4
 
 /** "Albuquerque, NM" -> city and region; a bare "Maryland" is a region. */

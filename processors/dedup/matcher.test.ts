@@ -163,6 +163,13 @@ describe("the layered decision", () => {
     expect(reasonOf(run(first(), job({ source: "b" }))[1]!)).toBe("title-company-location")
   })
 
+  it("reads differing requisition ids as two openings only within one source", () => {
+    // The career site's posting id and the ATS's requisition number of one job are different ids of one posting.
+    const careers = () => job({ requisitionId: "DEMO-0014" })
+    expect(reasonOf(run(careers(), job({ requisitionId: "REQ-138", source: "b" }))[1]!)).toBe("title-company-location")
+    expect(reasonOf(run(careers(), job({ requisitionId: "REQ-138" }))[1]!)).toBe("unique")
+  })
+
   it("flags a similar description under a different specialisation for review, not merge", () => {
     const [, d] = run(job({ title: "Data Scientist NLP Lead" }), job({ title: "Data Scientist Imaging Lead" }))
     expect(d!.kind).toBe("unique")

@@ -14,8 +14,9 @@ import { locationKeys, locationsCompatible, postingRefs, refsConflict, titleKey,
  * 4. `title-company-location`: the same title key, company and place within the time window;
  * 5. `near-duplicate`: MinHash-LSH over the description's shingles within the company block and time window,
  *    confirmed by the estimated similarity (Jaccard, or containment for truncated and wrapped copies).
- * Layers 4 and 5 never merge postings whose requisition ids or posting references differ, whose places or work
- * modes (remote or not) differ or whose title levels differ; layer 5 merges only titles that mostly agree.
+ * Layers 4 and 5 never merge postings whose requisition ids (within one source) or posting references differ,
+ * whose places or work modes (remote or not) differ or whose title levels differ; layer 5 merges only titles that
+ * mostly agree.
  * A match whose job has closed makes a new job that records the old one (`repostOf`). A near-duplicate whose
  * similarity lies between `review` and `merge` is kept as its own job and flagged for review.
  */
@@ -39,6 +40,8 @@ export const defaultThresholds: Thresholds = { merge: 0.8, review: 0.55, windowD
 /** What the index keeps of each posting: enough to decide, never the text itself. */
 export interface Entry {
   readonly jobId: string
+  /** The configured source; absent in entries stored before it was kept. */
+  readonly source?: string
   readonly clusterId: string
   readonly companyKey: string
   readonly titleKey: string
@@ -79,6 +82,7 @@ export const entryOf = (job: Job, withSketch = true): Entry => {
   const s = withSketch ? sketch(job.description) : null
   return {
     jobId: job.jobId,
+    source: job.source,
     clusterId: job.jobId,
     companyKey: job.companyKey,
     titleKey: title,
@@ -95,6 +99,13 @@ export const entryOf = (job: Job, withSketch = true): Entry => {
     bands: s === null ? [] : bandKeys(s.signature, job.companyKey)
   }
 }
+
+/**
+ * Two requisition ids of one source that differ name two openings. Across sources they prove nothing: one
+ * source's id is the employer's requisition, another's its career site's posting id or an ATS reference number.
+ */
+const requisitionsConflict = (a: Entry, b: Entry): boolean =>
+  a.requisition !== null && b.requisition !== null && a.requisition !== b.requisition && a.source !== undefined && a.source === b.source
 
 /**
  * Identity keys in layer order. ATS references are global (a Greenhouse id names one posting anywhere); loose
@@ -163,7 +174,7 @@ const match = (index: InMemoryIndex, e: Entry, t: Thresholds): Decision => {
     locationsCompatible(e.locations, placeOf(of)) &&
     of.remote === e.remote &&
     !refsConflict(e.refs, of.refs) &&
-    !(e.requisition && of.requisition && e.requisition !== of.requisition) &&
+    !requisitionsConflict(e, of) &&
     of.levels === e.levels
 
   if (t.layers.includes("title-company-location")) {
