@@ -5,7 +5,7 @@ import { crawlSource } from "../connectors/crawlSource.js"
 import { startDemoSite } from "../connectors/demo-site/server.js"
 import { progressLine, type CrawlProgress, type CrawlSummary } from "../connectors/progress.js"
 import { runSchedule } from "../connectors/scheduler.js"
-import { findSource, loadSources } from "../connectors/sources.js"
+import { findSource, loadSources, SourcesError, UnknownSourceError } from "../connectors/sources.js"
 import { ClickHouse } from "../sinks/ClickHouse.js"
 import { Postgres } from "../sinks/Postgres.js"
 import { makeApi, type ApiServices } from "./api.js"
@@ -148,7 +148,19 @@ const program =
         ? crawlOne(process.argv[3])
         : Effect.dieMessage(usage)
 
-program.pipe(
+/** A sources file that does not validate is the user's to fix: its problems, file:line:column, and no stack. */
+const reportingSourceErrors = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.catchIf(
+    effect,
+    (error) => error instanceof SourcesError || error instanceof UnknownSourceError,
+    (error) =>
+      Effect.sync(() => {
+        console.error((error as SourcesError | UnknownSourceError).message)
+        process.exitCode = 2
+      })
+  )
+
+reportingSourceErrors(program).pipe(
   Effect.scoped,
   Effect.provide(withServices(InfraLive)),
   NodeRuntime.runMain
