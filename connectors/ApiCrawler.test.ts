@@ -151,7 +151,7 @@ describe("every API source type against its replayed API", () => {
     replay.setRows("lever", rows)
   })
 
-  it("never writes a credential into ClickHouse connector events", async () => {
+  it("never writes a credential into ClickHouse connector events or the HTTP cache", async () => {
     await crawl("adzuna", "replay-adzuna-secret")
     const events = await runtime.runPromise(
       Effect.flatMap(ClickHouse, (ch) =>
@@ -160,6 +160,9 @@ describe("every API source type against its replayed API", () => {
     )
     expect(events.length).toBeGreaterThan(0)
     for (const e of events) expect(e.url).not.toContain("replay-secret-key")
+    const cached = await query<{ url: string; next: unknown }>("SELECT url, next FROM source_http_cache")
+    expect(cached.length).toBeGreaterThan(0)
+    for (const row of cached) expect(JSON.stringify(row)).not.toMatch(/replay-secret-key|replay-usajobs-key/)
   })
 })
 

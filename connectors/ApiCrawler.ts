@@ -48,7 +48,7 @@ interface Validators {
  * follow-up requests queued. Guarantees:
  * - a body the parser cannot fully read goes to `jobs.dlq` with the reasons and its bytes; the crawl goes on;
  * - a listing that answers 304 Not Modified keeps its postings seen and its next pages queued, from what its
- *   last full answer held;
+ *   last full answer held; requests carrying credentials are never cached, so no secret reaches the database;
  * - postings missing from the board are closed only when the source lists whole boards and the run was
  *   complete: every request answered, nothing malformed, no cap reached, and at least one posting found (an
  *   empty answer is more often a broken board than an empty one);
@@ -117,12 +117,16 @@ export const crawlApi = (config: ApiSource) =>
     const handle = async (request: ApiRequest, enqueue: (next: ReadonlyArray<ApiRequest>) => Promise<void>) => {
       politeness.checkBreaker(source)
       const shownUrl = redactUrl(request.url)
-      const [cached] = await run(
-        db.query<Validators>(
-          "SELECT etag, last_modified, external_ids, next FROM source_http_cache WHERE source = $1 AND url = $2",
-          [source, request.url]
-        )
-      )
+      // A request that carries a credential (in its URL or headers) is never cached: no secret is stored.
+      const cacheable = shownUrl === request.url && request.headers === undefined
+      const [cached] = cacheable
+        ? await run(
+            db.query<Validators>(
+              "SELECT etag, last_modified, external_ids, next FROM source_http_cache WHERE source = $1 AND url = $2",
+              [source, request.url]
+            )
+          )
+        : []
       const fetched = await fetchPolitely(
         {
           url: request.url,
@@ -163,7 +167,7 @@ export const crawlApi = (config: ApiSource) =>
         )
       }
       await enqueue(page.next)
-      if ((fetched.etag !== undefined || fetched.lastModified !== undefined) && page.errors.length === 0)
+      if (cacheable && (fetched.etag !== undefined || fetched.lastModified !== undefined) && page.errors.length === 0)
         await run(
           db.query(
             `INSERT INTO source_http_cache (source, url, etag, last_modified, external_ids, next, fetched_at)
