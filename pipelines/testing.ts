@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto"
 import ckjs from "@confluentinc/kafka-javascript"
 import { ConfigProvider, Effect, Layer } from "effect"
+import { Publisher, type CrawlRun } from "../connectors/Publisher.js"
+import type { RawPosting } from "../schemas/RawPosting.js"
 import * as ClickHouse from "../sinks/ClickHouse.js"
 import { kpiTables } from "../sinks/kpis.js"
 import * as Postgres from "../sinks/Postgres.js"
@@ -74,4 +76,26 @@ export const unreachableKafka = (reason = "broker unreachable") => {
       ping: Effect.fail(down)
     })
   )
+}
+
+/** Everything a crawl hands the Publisher, kept in memory: for tests that only look at what was found. */
+export const memoryPublisher = () => {
+  const postings: Array<RawPosting> = []
+  const rejected: Array<{ url: string; reason: string }> = []
+  const runs: Array<CrawlRun> = []
+  const layer = Layer.succeed(
+    Publisher,
+    Publisher.of({
+      publish: (posting) =>
+        Effect.sync(() => {
+          postings.push(posting)
+          return "new" as const
+        }),
+      touch: () => Effect.succeed(0),
+      closeMissing: () => Effect.succeed(0),
+      recordRun: (run) => Effect.sync(() => void runs.push(run)),
+      reject: ({ url, reason }) => Effect.sync(() => void rejected.push({ url, reason }))
+    })
+  )
+  return { postings, rejected, runs, layer }
 }

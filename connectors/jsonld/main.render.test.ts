@@ -1,9 +1,8 @@
-import { Effect, Layer } from "effect"
+import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import type { RawPosting } from "../../schemas/RawPosting.js"
+import { memoryPublisher } from "../../pipelines/testing.js"
 import { renderedPages } from "../demo-site/catalog.js"
 import { startDemoSite, type DemoSite } from "../demo-site/server.js"
-import { Publisher } from "../Publisher.js"
 import { crawlJsonLd, type JsonLdSource } from "./main.js"
 
 /**
@@ -12,24 +11,9 @@ import { crawlJsonLd, type JsonLdSource } from "./main.js"
  */
 
 const crawl = async (config: JsonLdSource) => {
-  const postings: Array<RawPosting> = []
-  const rejected: Array<string> = []
-  const publisher = Layer.succeed(
-    Publisher,
-    Publisher.of({
-      publish: (posting) =>
-        Effect.sync(() => {
-          postings.push(posting)
-          return "new" as const
-        }),
-      touch: () => Effect.succeed(0),
-      closeMissing: () => Effect.succeed(0),
-      recordRun: () => Effect.void,
-      reject: ({ url }) => Effect.sync(() => void rejected.push(url))
-    })
-  )
-  const summary = await Effect.runPromise(crawlJsonLd(config).pipe(Effect.provide(publisher)))
-  return { summary, postings, rejected, ids: postings.map((p) => p.externalId).sort() }
+  const memory = memoryPublisher()
+  const summary = await Effect.runPromise(crawlJsonLd(config).pipe(Effect.provide(memory.layer)))
+  return { summary, ...memory, rejected: memory.rejected.map((r) => r.url), ids: memory.postings.map((p) => p.externalId).sort() }
 }
 
 describe("crawlJsonLd with render, in Chromium", () => {

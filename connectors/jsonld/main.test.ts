@@ -1,41 +1,17 @@
 import { execFile } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { promisify } from "node:util"
-import { Effect, Layer, ManagedRuntime } from "effect"
+import { Effect, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { prepare, withServices } from "../../pipelines/ingest.js"
 import { Kafka } from "../../pipelines/Kafka.js"
-import { dropNamespace, testConfig } from "../../pipelines/testing.js"
+import { dropNamespace, memoryPublisher, testConfig } from "../../pipelines/testing.js"
 import { Topics } from "../../schemas/Envelope.js"
-import type { RawPosting } from "../../schemas/RawPosting.js"
 import { Postgres } from "../../sinks/Postgres.js"
 import { demoCatalog, renderedPages, renderedPath } from "../demo-site/catalog.js"
 import { PAGE_SIZE, startDemoSite, type DemoSite } from "../demo-site/server.js"
 import type { CrawlProgress } from "../progress.js"
-import { Publisher, type CrawlRun } from "../Publisher.js"
 import { crawlJsonLd, type JsonLdSource } from "./main.js"
-
-/** Everything a crawl hands the Publisher, kept in memory: for tests that only look at what was found. */
-const memoryPublisher = () => {
-  const postings: Array<RawPosting> = []
-  const rejected: Array<{ url: string; reason: string }> = []
-  const runs: Array<CrawlRun> = []
-  const layer = Layer.succeed(
-    Publisher,
-    Publisher.of({
-      publish: (posting) =>
-        Effect.sync(() => {
-          postings.push(posting)
-          return "new" as const
-        }),
-      touch: () => Effect.succeed(0),
-      closeMissing: () => Effect.succeed(0),
-      recordRun: (run) => Effect.sync(() => void runs.push(run)),
-      reject: ({ url, reason }) => Effect.sync(() => void rejected.push({ url, reason }))
-    })
-  )
-  return { postings, rejected, runs, layer }
-}
 
 const crawlInMemory = async (config: JsonLdSource) => {
   const memory = memoryPublisher()
