@@ -137,6 +137,8 @@ export const retryAfterMs = (header: string | null, now = Date.now()): number | 
   if (header === null || header.trim() === "") return undefined
   const value = header.trim()
   if (/^\d+$/.test(value)) return Number(value) * 1000
+  // An HTTP date names its day and month; Date.parse alone would take "-5" for a year.
+  if (!/[a-z]{3}/i.test(value)) return undefined
   const at = Date.parse(value)
   return Number.isNaN(at) ? undefined : Math.max(0, at - now)
 }

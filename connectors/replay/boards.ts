@@ -33,7 +33,8 @@ export const greenhouseJobs = (
       updated_at: `${daysBefore(i)}T10:55:28-05:00`,
       first_published: `${daysBefore(i)}T09:30:00-05:00`,
       requisition_id: `REQ-${row.sourceRow}`,
-      location: { name: row.location },
+      // Greenhouse has no remote flag: boards write it into the location's name.
+      location: { name: isRemoteRow(row) ? `${row.location} (Remote)` : row.location },
       absolute_url: `https://job-boards.greenhouse.io/${opts.board}/jobs/${id}`,
       company_name: row.company,
       metadata: null,

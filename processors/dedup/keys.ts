@@ -148,7 +148,9 @@ export const titleSimilarity = (a: string, b: string): number => {
 
 const PLACE_ALIASES: Record<string, string> = {
   nyc: "new york", "new york city": "new york", ny: "new york", sf: "san francisco", la: "los angeles",
-  dc: "washington", "washington dc": "washington", "washington d c": "washington", philly: "philadelphia"
+  dc: "washington", "washington dc": "washington", "washington d c": "washington", philly: "philadelphia",
+  us: "united states", usa: "united states", "united states of america": "united states", "u s a": "united states",
+  uk: "united kingdom", "great britain": "united kingdom"
 }
 
 /**
@@ -168,7 +170,8 @@ export const locationKeys = (locations: ReadonlyArray<string>): Array<string> =>
       keys.add("remote")
       continue
     }
-    const first = text.split(/[,;(/|]| - /)[0]!.replace(/[^\p{L}\p{N}]+/gu, " ").trim()
+    // "USA Only", a remote board's eligibility region, is the place "USA".
+    const first = text.split(/[,;(/|]| - /)[0]!.replace(/[^\p{L}\p{N}]+/gu, " ").trim().replace(/ only$/, "")
     if (first !== "") keys.add(PLACE_ALIASES[first] ?? first)
   }
   return [...keys].sort()

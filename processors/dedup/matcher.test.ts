@@ -93,6 +93,8 @@ describe("titleKey and locationKeys", () => {
     expect(locationKeys(["NYC"])).toEqual(locationKeys(["New York, NY"]))
     expect(locationKeys(["Boston, Massachusetts"])).toEqual(locationKeys(["Boston, MA"]))
     expect(locationKeys(["Remote in USA"])).toEqual(["remote"])
+    expect(locationKeys(["USA Only"])).toEqual(locationKeys(["United States of America"]))
+    expect(locationKeys(["US"])).toEqual(["united states"])
     expect(locationKeys(["Toronto, ON, Canada"])).not.toEqual(locationKeys(["Vancouver, BC, Canada"]))
   })
 })
@@ -161,6 +163,16 @@ describe("the layered decision", () => {
     expect(others.map((other) => reasonOf(run(first(), other)[1]!))).toEqual(["unique", "unique", "unique", "unique", "unique"])
     // The same posting again, by contrast, is merged.
     expect(reasonOf(run(first(), job({ source: "b" }))[1]!)).toBe("title-company-location")
+  })
+
+  it("takes a remote board's 'anywhere' for the office a remote job reports to, but never an onsite job", () => {
+    const office = () => job({ locations: ["Peoria, IL, US"], remote: true })
+    expect(reasonOf(run(office(), job({ locations: ["Anywhere in the World"], remote: true, source: "b" }))[1]!)).toBe(
+      "title-company-location"
+    )
+    const onsite = () => job({ locations: ["Peoria, IL, US"] })
+    expect(reasonOf(run(onsite(), job({ locations: ["Anywhere in the World"], remote: true, source: "b" }))[1]!)).toBe("unique")
+    expect(reasonOf(run(office(), job({ locations: ["Denver, CO"], remote: true, source: "b" }))[1]!)).toBe("unique")
   })
 
   it("reads differing requisition ids as two openings only within one source", () => {

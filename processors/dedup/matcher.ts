@@ -101,6 +101,14 @@ export const entryOf = (job: Job, withSketch = true): Entry => {
 }
 
 /**
+ * Same place, or both remote and one of them open to anyone anywhere ("Remote", "Anywhere in the World"): a
+ * remote job board names where applicants may live, the employer's own page the office the job reports to.
+ */
+const placesCompatible = (a: Entry, b: Entry, bPlaces: ReadonlyArray<string>): boolean =>
+  locationsCompatible(a.locations, bPlaces) ||
+  (a.remote && b.remote && (a.locations.includes("remote") || bPlaces.includes("remote")))
+
+/**
  * Two requisition ids of one source that differ name two openings. Across sources they prove nothing: one
  * source's id is the employer's requisition, another's its career site's posting id or an ATS reference number.
  */
@@ -171,7 +179,7 @@ const match = (index: InMemoryIndex, e: Entry, t: Thresholds): Decision => {
   const comparable = (of: Entry) =>
     of.jobId !== e.jobId &&
     Math.abs(of.day - e.day) <= t.windowDays &&
-    locationsCompatible(e.locations, placeOf(of)) &&
+    placesCompatible(e, of, placeOf(of)) &&
     of.remote === e.remote &&
     !refsConflict(e.refs, of.refs) &&
     !requisitionsConflict(e, of) &&
