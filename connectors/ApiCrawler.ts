@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto"
-import { BasicCrawler, Configuration, RequestQueue } from "crawlee"
+import { BasicCrawler, Configuration, log, RequestQueue } from "crawlee"
 import { Effect, Runtime } from "effect"
 import type { RawPosting } from "../schemas/RawPosting.js"
 import { Postgres } from "../sinks/Postgres.js"
@@ -96,22 +96,25 @@ export const crawlApi = (config: ApiSource) =>
       )
     }
 
-    const publish = async (posting: ApiPosting, fetchedAt: string) => {
-      const raw: RawPosting = {
-        source,
-        sourceType: api.type,
-        externalId: posting.externalId,
-        url: posting.url,
-        fetchedAt,
-        contentHash: contentHashOf(posting.payload),
-        fields: posting.fields,
-        payload: posting.payload,
-        ...(posting.attribution === undefined ? {} : { attribution: posting.attribution })
-      }
-      const change = await run(publisher.publish(raw))
-      counts.postings += 1
-      counts[change] += 1
-      await run(metrics.recordPosting(source, change))
+    /** One page's postings, published together. */
+    const publish = async (postings: ReadonlyArray<ApiPosting>, fetchedAt: string) => {
+      const raws = postings.map(
+        (posting): RawPosting => ({
+          source,
+          sourceType: api.type,
+          externalId: posting.externalId,
+          url: posting.url,
+          fetchedAt,
+          contentHash: contentHashOf(posting.payload),
+          fields: posting.fields,
+          payload: posting.payload,
+          ...(posting.attribution === undefined ? {} : { attribution: posting.attribution })
+        })
+      )
+      const changes = await run(publisher.publish(raws))
+      counts.postings += changes.length
+      for (const change of changes) counts[change] += 1
+      await run(Effect.forEach(changes, (change) => metrics.recordPosting(source, change), { discard: true }))
     }
 
     const handle = async (request: ApiRequest, enqueue: (next: ReadonlyArray<ApiRequest>) => Promise<void>) => {
@@ -156,7 +159,7 @@ export const crawlApi = (config: ApiSource) =>
       }
       const fetchedAt = new Date().toISOString()
       const page = api.parse(fetched.body, request, board)
-      for (const posting of page.postings) await publish(posting, fetchedAt)
+      await publish(page.postings, fetchedAt)
       if (page.errors.length > 0) {
         counts.errors += page.errors.length
         await run(
@@ -256,3 +259,6 @@ export const crawlApi = (config: ApiSource) =>
     progress()
     return summary
   }).pipe(Effect.withSpan("ApiCrawler.crawl"), Effect.annotateLogs("connector", config.board.source))
+
+// Crawlee's own INFO lines (start, statistics) would drown the crawl's progress line.
+log.setLevel(log.LEVELS.WARNING)

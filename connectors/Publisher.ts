@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto"
 import { Context, Effect, Layer } from "effect"
-import { DeadLetterTopic, DlqHeaders, encode, hashId, Headers, Topics } from "../schemas/Envelope.js"
+import { DeadLetterTopic, DlqHeaders, encode, hashId, Headers, Topics, type Envelope } from "../schemas/Envelope.js"
 import type { PostingLifecycle } from "../schemas/Lifecycle.js"
 import type { RawPosting } from "../schemas/RawPosting.js"
 import { jobIdOf } from "../processors/normalize.js"
@@ -37,7 +37,8 @@ const maxDeadLetterBytes = 512 * 1024
 export class Publisher extends Context.Tag("jobstream/Publisher")<
   Publisher,
   {
-    readonly publish: (posting: RawPosting) => Effect.Effect<Change, KafkaError | PostgresError>
+    /** A page's postings in one round trip each to PostgreSQL and Kafka; what each did, in order. */
+    readonly publish: (postings: ReadonlyArray<RawPosting>) => Effect.Effect<ReadonlyArray<Change>, KafkaError | PostgresError>
     /**
      * Postings still on their board though not fetched again (a listing answered 304 Not Modified): seen at
      * `seenAt`, so a complete crawl does not close them.
@@ -71,41 +72,63 @@ export const make = Effect.gen(function* () {
   const kafka = yield* Kafka
   const db = yield* Postgres
   return Publisher.of({
-    publish: (posting) =>
+    publish: (postings) =>
       Effect.gen(function* () {
-        const [known] = yield* db.query<{ content_hash: string; closed_at: Date | null }>(
-          "SELECT content_hash, closed_at FROM source_postings WHERE source = $1 AND external_id = $2",
-          [posting.source, posting.externalId]
+        if (postings.length === 0) return []
+        const known = new Map(
+          (yield* db.query<{ source: string; external_id: string; content_hash: string; closed_at: Date | null }>(
+            `SELECT p.source, p.external_id, p.content_hash, p.closed_at
+             FROM source_postings p JOIN unnest($1::text[], $2::text[]) AS k (source, external_id)
+               ON p.source = k.source AND p.external_id = k.external_id`,
+            [postings.map((p) => p.source), postings.map((p) => p.externalId)]
+          )).map((row) => [`${row.source}\u0000${row.external_id}`, row])
         )
-        const change: Change = !known
-          ? "new"
-          : known.closed_at !== null
-            ? "reopened"
-            : known.content_hash === posting.contentHash
-              ? "unchanged"
-              : "changed"
-        const messages = change === "unchanged" ? [] : [encode(Topics.raw, posting)]
-        if (change === "reopened")
-          messages.push(
-            encode(
-              Topics.lifecycle,
-              lifecycleOf(posting.source, posting.sourceType, posting.externalId, posting.url, {
-                status: "reopened",
-                at: posting.fetchedAt,
-                since: known!.closed_at!.toISOString()
-              })
+        const messages: Array<Envelope> = []
+        const changes = postings.map((posting): Change => {
+          const key = `${posting.source}\u0000${posting.externalId}`
+          const before = known.get(key)
+          // The same posting twice in one batch: the second is what the first left behind.
+          known.set(key, { source: posting.source, external_id: posting.externalId, content_hash: posting.contentHash, closed_at: null })
+          const change: Change = !before
+            ? "new"
+            : before.closed_at !== null
+              ? "reopened"
+              : before.content_hash === posting.contentHash
+                ? "unchanged"
+                : "changed"
+          if (change !== "unchanged") messages.push(encode(Topics.raw, posting))
+          if (change === "reopened")
+            messages.push(
+              encode(
+                Topics.lifecycle,
+                lifecycleOf(posting.source, posting.sourceType, posting.externalId, posting.url, {
+                  status: "reopened",
+                  at: posting.fetchedAt,
+                  since: before!.closed_at!.toISOString()
+                })
+              )
             )
-          )
+          return change
+        })
         if (messages.length > 0) yield* kafka.send(messages)
         yield* db.query(
           `INSERT INTO source_postings (source, external_id, content_hash, url, last_seen_at)
-           VALUES ($1, $2, $3, $4, $5)
+           SELECT DISTINCT ON (source, external_id) source, external_id, content_hash, url, last_seen_at
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) WITH ORDINALITY
+             AS p (source, external_id, content_hash, url, last_seen_at, n)
+           ORDER BY source, external_id, n DESC
            ON CONFLICT (source, external_id) DO UPDATE
              SET content_hash = excluded.content_hash, url = excluded.url, last_seen_at = excluded.last_seen_at,
                  closed_at = NULL`,
-          [posting.source, posting.externalId, posting.contentHash, posting.url, posting.fetchedAt]
+          [
+            postings.map((p) => p.source),
+            postings.map((p) => p.externalId),
+            postings.map((p) => p.contentHash),
+            postings.map((p) => p.url),
+            postings.map((p) => p.fetchedAt)
+          ]
         )
-        return change
+        return changes
       }).pipe(Effect.withSpan("Publisher.publish")),
     touch: (source, externalIds, seenAt) =>
       externalIds.length === 0

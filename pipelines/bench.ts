@@ -12,10 +12,13 @@
  * 3. KPIs: each KPI query over more than 1M generated events in ClickHouse (sinks/kpis.bench.ts).
  * 4. Near-duplicate dedup of 1M generated postings on one core, against the identity layers alone
  *    (processors/dedup/dedup.bench.ts).
+ * 5. Connectors: each API type's parser against JSON.parse of the same bodies, and a 3,000-posting board crawled
+ *    over HTTP through the real Publisher, first run against the 304 re-crawl (connectors/connectors.bench.ts).
  */
 import { randomBytes } from "node:crypto"
 import { AutoTokenizer, env, pipeline } from "@huggingface/transformers"
 import { Effect, Fiber, ManagedRuntime } from "effect"
+import { benchConnectors } from "../connectors/connectors.bench.js"
 import { demoPostings } from "../connectors/demo-site/catalog.js"
 import * as Embedder from "../processors/Embedder.js"
 import { benchDedup } from "../processors/dedup/dedup.bench.js"
@@ -181,6 +184,8 @@ const main = async () => {
 
   console.log("KPI queries")
   await benchKpis()
+
+  await benchConnectors()
 
   console.log("Near-duplicate dedup, 1M generated postings, one core")
   benchDedup()

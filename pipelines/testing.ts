@@ -86,10 +86,10 @@ export const memoryPublisher = () => {
   const layer = Layer.succeed(
     Publisher,
     Publisher.of({
-      publish: (posting) =>
+      publish: (found) =>
         Effect.sync(() => {
-          postings.push(posting)
-          return "new" as const
+          postings.push(...found)
+          return found.map(() => "new" as const)
         }),
       touch: () => Effect.succeed(0),
       closeMissing: () => Effect.succeed(0),

@@ -96,7 +96,7 @@ export const crawlJsonLd = (config: JsonLdSource) =>
           payload: found.payload
         }
         counts.postings += 1
-        counts[await run(publisher.publish(posting))] += 1
+        for (const change of await run(publisher.publish([posting]))) counts[change] += 1
       },
       malformed: async (url, reason, body) => {
         counts.errors += 1
