@@ -26,6 +26,8 @@ export interface BoardConfig {
   readonly board?: string
   /** Overrides the public API host, e.g. `http://127.0.0.1:8788/greenhouse`: replay servers and tests. */
   readonly baseUrl?: string
+  /** The employer, for APIs that name none (a Lever, Ashby or Workable board is one company's); else the board. */
+  readonly company?: string
   /** Free-text search terms for sources that search rather than list a board (Adzuna, USAJOBS, HN). */
   readonly query?: string
   /** Credentials read from the environment by the caller, never from the sources file. */

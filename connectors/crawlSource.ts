@@ -29,7 +29,8 @@ export const crawlSource = (source: SourceConfig, onProgress?: (progress: CrawlP
       credentials: source.credentials,
       ...(source.board === undefined ? {} : { board: source.board }),
       ...(source.baseUrl === undefined ? {} : { baseUrl: source.baseUrl }),
-      ...(source.query === undefined ? {} : { query: source.query })
+      ...(source.query === undefined ? {} : { query: source.query }),
+      ...(source.company === undefined ? {} : { company: source.company })
     },
     rate: source.rateLimit,
     ...(onProgress === undefined ? {} : { onProgress })

@@ -31,6 +31,11 @@ const lines = (...rows: ReadonlyArray<string>) => rows.join("\n") + "\n"
 const source = (...keys: ReadonlyArray<string>) => lines("sources:", "  - name: a", ...keys.map((key) => `    ${key}`))
 
 describe("parseSources: valid files", () => {
+  it("takes the employer's name for boards whose API names none", () => {
+    const [lever] = parse(source("type: lever", "board: palantir", "company: Palantir Technologies"))
+    expect(lever).toMatchObject({ board: "palantir", company: "Palantir Technologies" })
+  })
+
   it("reads one source of every type, with its keys and the defaults", () => {
     const text = lines(
       "sources:",
@@ -237,6 +242,8 @@ describe("parseSources: problems, each at its line", () => {
       "urls: greenhouse sources take no urls (only jsonld)"],
     ["a query on a feed", source("type: weworkremotely", "query: devops"), 4,
       "query: weworkremotely sources take no query (only adzuna, usajobs, hackernews)"],
+    ["a company on a board whose API names it", source("type: greenhouse", "board: a", "company: Acme"), 5,
+      "company: greenhouse sources take no company (only lever, ashby, workable)"],
     ["credentials on a type that takes none", source("type: remoteok", "credentials: { token: '${T}' }"), 4,
       /^credentials: remoteok sources take no credentials/],
     ["missing credentials", source("type: usajobs"), 2, "credentials: required for usajobs sources: email, apiKey"],

@@ -17,6 +17,7 @@ import { type Document, isMap, isNode, isScalar, isSeq, LineCounter, parseDocume
  *     board: acme               # the board at the source; see "Type-specific keys" below
  *     baseUrl: http://127.0.0.1:8788/replay/greenhouse   # optional http(s) URL: replaces the public API host
  *     query: data engineer      # adzuna, usajobs, hackernews only: search terms
+ *     company: Acme Corporation # lever, ashby, workable only: the employer's name (their APIs give none)
  *     interval: 30m             # optional; an integer and s, m, h or d: 90s, 30m, 6h, 1d; from 1m to 7d
  *     rateLimit: { perMinute: 25, perDay: 250 }   # optional, positive integers; replaces the default whole
  *     credentials: { appId: "${ADZUNA_APP_ID}" }  # values MUST be ${VAR} references: a literal secret is an error
@@ -32,6 +33,7 @@ import { type Document, isMap, isNode, isScalar, isSeq, LineCounter, parseDocume
  *   adzuna (the country code, e.g. `gb`); optional for hackernews (a pinned thread id) and weworkremotely (the
  *   category slug, e.g. `remote-programming-jobs`); a numeric board is written quoted: `board: "42575537"`;
  * - `query`: adzuna, usajobs, hackernews; `baseUrl`: every type but jsonld;
+ * - `company`: lever, ashby, workable, whose APIs name no employer (default: the board token);
  * - `credentials`: adzuna needs `appId` and `appKey`, usajobs `email` (the registered e-mail, sent as the
  *   User-Agent) and `apiKey`; no other names and no other types;
  * - `urls`, `sitemap`, `follow`, `render`: jsonld.
@@ -55,6 +57,7 @@ export interface SourceConfig {
   readonly board?: string
   readonly baseUrl?: string
   readonly query?: string
+  readonly company?: string
   readonly intervalMs: number
   readonly rateLimit: RateLimit
   /** Resolved from the environment, never a value written in the file; empty for the types that take none. */
@@ -168,6 +171,7 @@ const BOARD_TYPES: ReadonlyArray<SourceType> = [
 const TYPE_KEYS: Readonly<Record<string, ReadonlyArray<SourceType>>> = {
   board: [...BOARD_TYPES, "adzuna", "hackernews", "weworkremotely"],
   query: ["adzuna", "usajobs", "hackernews"],
+  company: ["lever", "ashby", "workable"],
   baseUrl: sourceTypes.filter((t) => t !== "jsonld"),
   credentials: ["adzuna", "usajobs"],
   urls: ["jsonld"],
@@ -261,6 +265,7 @@ const sourcesFile = (env: Env) => {
     board: optional(NonEmpty),
     baseUrl: optional(Url),
     query: optional(Text),
+    company: optional(NonEmpty),
     interval: optional(Interval),
     rateLimit: optional(RateLimitSchema),
     credentials: optional(Schema.Record({ key: Schema.String, value: Credential }).annotations(expected("a mapping"))),
@@ -283,6 +288,7 @@ interface Entry {
   readonly board?: string
   readonly baseUrl?: string
   readonly query?: string
+  readonly company?: string
   /** Milliseconds. */
   readonly interval?: number
   readonly rateLimit?: RateLimit

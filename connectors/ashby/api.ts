@@ -79,7 +79,7 @@ const fieldsOf = (job: Job, board: BoardConfig): RawFields => {
   const employmentType = text(job.employmentType)
   return compact({
     title: job.title,
-    company: board.board,
+    company: board.company ?? board.board,
     description: text(job.descriptionHtml) ?? text(job.descriptionPlain),
     locations: locations.length > 0 ? [...new Set(locations)] : undefined,
     remote: job.isRemote ?? WORKPLACE_REMOTE.get(job.workplaceType ?? ""),

@@ -60,6 +60,12 @@ describe("leverApi.parse", () => {
     ])
   })
 
+  it("names the company from the source's `company` when given, else the site", () => {
+    const named = leverApi.parse(JSON.stringify([all[0]!]), first, { ...BOARD, company: "Acme Corporation" })
+    expect(named.postings[0]!.fields.company).toBe("Acme Corporation")
+    expect(parseJson([all[0]!]).postings[0]!.fields.company).toBe("acme")
+  })
+
   it("keeps the interval of an hourly range and reads each workplace type", () => {
     const hourly = all.find((p) => p.salaryRange?.interval === "per-hour-wage")!
     expect(parseJson([hourly]).postings[0]!.fields.salary).toEqual({ min: 10, max: 17, currency: "USD", unit: "per-hour-wage" })

@@ -117,7 +117,7 @@ const fieldsOf = (posting: Posting, board: BoardConfig): RawFields => {
   const range = posting.salaryRange
   return compact({
     title: posting.text,
-    company: board.board,
+    company: board.company ?? board.board,
     description: descriptionOf(posting),
     locations: locations.length > 0 ? [...new Set(locations)] : undefined,
     remote: REMOTE.get(posting.workplaceType ?? ""),

@@ -28,7 +28,7 @@ export const workableApi: SourceApi = {
     const at = where("workable", request)
     const account = decodeBody(Account, body, "an account's job list")
     if (Either.isLeft(account)) return failed(`${at}: ${account.left}`)
-    const company = text(account.right.value.name) ?? board.board
+    const company = board.company ?? text(account.right.value.name) ?? board.board
     const { decoded, errors } = decodeItems(Job, account.right.value.jobs, {
       where: at,
       noun: "job",
