@@ -71,8 +71,15 @@ const start = Effect.gen(function* () {
     (site) => Effect.promise(() => site.close())
   )
   const sources = (yield* sourcesFrom(settings.sources, demo.url)).filter((s) => s.enabled)
-  const crawls: Array<CrawlSummary> = []
-  for (const source of sources) crawls.push(yield* crawlSource(source))
+  // A source that cannot run (its site down, no browser) is reported; the others still run.
+  const crawls: Array<string> = []
+  for (const source of sources)
+    crawls.push(
+      yield* crawlSource(source).pipe(
+        Effect.map(summaryLine),
+        Effect.catchAll((error) => Effect.succeed(`${source.name}  failed: ${error.message}`))
+      )
+    )
   yield* drained("180 seconds")
 
   const stats = yield* StageStats
@@ -93,7 +100,7 @@ const start = Effect.gen(function* () {
         "",
         "jobstream is running.",
         `Crawled ${sources.length} sources of ${new Set(sources.map((s) => s.type)).size} types (${settings.sources}):`,
-        ...crawls.map((c) => `  ${summaryLine(c)}`),
+        ...crawls.map((c) => `  ${c}`),
         "This run, per stage:",
         line("jobs.raw -> normalize", counts.get("normalize.in") ?? 0),
         line("normalize -> jobs.normalized", counts.get("normalize.out.jobs.normalized") ?? 0),
