@@ -15,9 +15,8 @@ import { crawlApi, type ApiSource } from "./ApiCrawler.js"
 import { fixture } from "./demo-site/catalog.js"
 import { defaultRetry, make as makePoliteness, Politeness } from "./Politeness.js"
 import { sourceApis } from "./registry.js"
-import type { BoardConfig } from "./SourceApi.js"
 import { greenhouseJobs } from "./replay/boards.js"
-import { replayTypes, startReplayServer, type ReplayServer, type ReplayType } from "./replay/server.js"
+import { replayBoard, replayTypes, startReplayServer, type ReplayServer, type ReplayType } from "./replay/server.js"
 
 const config = testConfig()
 const runtime = ManagedRuntime.make(withServices(config.layer))
@@ -28,13 +27,7 @@ const rows = fixture()
 const quickRetry = { ...defaultRetry, baseDelayMs: 20, maxDelayMs: 200 }
 
 /** Board, query and credentials each replayed source type needs. */
-const boardOf = (type: ReplayType, source: string): BoardConfig => ({
-  source,
-  baseUrl: `${replay.url}/${type}`,
-  ...(type === "adzuna" ? { board: "us", query: "data", credentials: { appId: "replay-id", appKey: "replay-secret-key" } } : {}),
-  ...(type === "usajobs" ? { query: "data", credentials: { email: "ops@example.org", apiKey: "replay-usajobs-key" } } : {}),
-  ...(["hackernews", "weworkremotely", "usajobs", "adzuna"].includes(type) ? {} : { board: "acme" })
-})
+const boardOf = (type: ReplayType, source: string) => replayBoard(type, replay.url, source)
 
 const crawl = (type: ReplayType, source: string, extra: Partial<ApiSource> = {}) =>
   runtime.runPromise(

@@ -36,6 +36,7 @@ export interface ApiSource {
 }
 
 interface Validators {
+  readonly url: string
   readonly etag: string | null
   readonly last_modified: string | null
   readonly external_ids: ReadonlyArray<string>
@@ -61,6 +62,7 @@ export const crawlApi = (config: ApiSource) =>
     const db = yield* Postgres
     const runtime = yield* Effect.runtime<never>()
     const run = <A, E>(effect: Effect.Effect<A, E>) => Runtime.runPromise(runtime)(effect)
+    const record = (effect: Effect.Effect<unknown>) => void Runtime.runSync(runtime)(effect)
     const { api, board } = config
     const source = board.source
     const retry = config.retry ?? defaultRetry
@@ -68,7 +70,6 @@ export const crawlApi = (config: ApiSource) =>
     const runId = randomUUID()
     const startedAt = new Date()
     const counts = { pages: 0, postings: 0, new: 0, changed: 0, unchanged: 0, reopened: 0, closed: 0, errors: 0, retries: 0 }
-    let failedRequests = 0
     const events: Array<ConnectorEvent> = []
     const progress = () =>
       config.onProgress?.({ ...counts, source, seconds: (Date.now() - startedAt.getTime()) / 1000 })
@@ -88,12 +89,8 @@ export const crawlApi = (config: ApiSource) =>
         })
       )
       if (attempt.retry !== undefined) counts.retries += 1
-      void run(
-        Effect.all([
-          metrics.recordFetch(source, attempt.status, attempt.seconds),
-          attempt.retry === undefined ? Effect.void : metrics.recordRetry(source, attempt.retry)
-        ])
-      )
+      record(metrics.recordFetch(source, attempt.status, attempt.seconds))
+      if (attempt.retry !== undefined) record(metrics.recordRetry(source, attempt.retry))
     }
 
     /** One page's postings, published together. */
@@ -113,23 +110,28 @@ export const crawlApi = (config: ApiSource) =>
       )
       const changes = await run(publisher.publish(raws))
       counts.postings += changes.length
-      for (const change of changes) counts[change] += 1
-      await run(Effect.forEach(changes, (change) => metrics.recordPosting(source, change), { discard: true }))
+      const byChange = new Map<(typeof changes)[number], number>()
+      for (const change of changes) byChange.set(change, (byChange.get(change) ?? 0) + 1)
+      for (const [change, n] of byChange) {
+        counts[change] += n
+        record(metrics.recordPosting(source, change, n))
+      }
     }
+
+    // The validators the source kept, read once per run rather than once per request.
+    const validators = new Map(
+      (yield* db.query<Validators>(
+        "SELECT url, etag, last_modified, external_ids, next FROM source_http_cache WHERE source = $1",
+        [source]
+      )).map((v) => [v.url, v])
+    )
 
     const handle = async (request: ApiRequest, enqueue: (next: ReadonlyArray<ApiRequest>) => Promise<void>) => {
       politeness.checkBreaker(source)
       const shownUrl = redactUrl(request.url)
       // A request that carries a credential (in its URL or headers) is never cached: no secret is stored.
       const cacheable = shownUrl === request.url && request.headers === undefined
-      const [cached] = cacheable
-        ? await run(
-            db.query<Validators>(
-              "SELECT etag, last_modified, external_ids, next FROM source_http_cache WHERE source = $1 AND url = $2",
-              [source, request.url]
-            )
-          )
-        : []
+      const cached = cacheable ? validators.get(request.url) : undefined
       const fetched = await fetchPolitely(
         {
           url: request.url,
@@ -144,7 +146,7 @@ export const crawlApi = (config: ApiSource) =>
         onAttempt
       ).catch((error: unknown) => {
         if (error instanceof FetchFailed && politeness.settle(source, false, breaker)) {
-          void run(Effect.all([metrics.setBreakerOpen(source, true), metrics.recordError(source, "breaker")]))
+          record(Effect.all([metrics.setBreakerOpen(source, true), metrics.recordError(source, "breaker")]))
         }
         throw error
       })
@@ -154,7 +156,7 @@ export const crawlApi = (config: ApiSource) =>
         await run(publisher.touch(source, cached.external_ids, new Date()))
         counts.postings += cached.external_ids.length
         counts.unchanged += cached.external_ids.length
-        await run(metrics.recordPosting(source, "unchanged", cached.external_ids.length))
+        record(metrics.recordPosting(source, "unchanged", cached.external_ids.length))
         return enqueue(cached.next)
       }
       const fetchedAt = new Date().toISOString()
@@ -209,7 +211,6 @@ export const crawlApi = (config: ApiSource) =>
               progress()
             },
             failedRequestHandler: async ({ request }, error) => {
-              failedRequests += 1
               counts.errors += 1
               const kind = error instanceof BreakerOpen ? "breaker" : "http"
               await run(
@@ -231,7 +232,8 @@ export const crawlApi = (config: ApiSource) =>
       catch: (cause) => new CrawlError({ source, cause })
     })
 
-    const complete = failedRequests === 0 && counts.errors === 0 && !exhausted
+    // A request that failed for good counted as an error too: no errors means every request was answered.
+    const complete = counts.errors === 0 && !exhausted
     if (api.listsWholeBoard && complete && counts.postings > 0) {
       counts.closed = yield* publisher.closeMissing({ source, sourceType: api.type, since: startedAt })
       yield* metrics.recordPosting(source, "closed", counts.closed)
@@ -252,7 +254,7 @@ export const crawlApi = (config: ApiSource) =>
         startedAt,
         finishedAt: new Date(),
         status: complete ? "complete" : "incomplete",
-        detail: JSON.stringify({ reopened: counts.reopened, retries: counts.retries, failedRequests })
+        detail: JSON.stringify({ reopened: counts.reopened, retries: counts.retries })
       })]).pipe(
       Effect.catchAll((error) => Effect.logWarning(`${source}: connector events not written to ClickHouse`, error))
     )

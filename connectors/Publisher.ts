@@ -4,26 +4,15 @@ import { DeadLetterTopic, DlqHeaders, encode, hashId, Headers, Topics, type Enve
 import type { PostingLifecycle } from "../schemas/Lifecycle.js"
 import type { RawPosting } from "../schemas/RawPosting.js"
 import { jobIdOf } from "../processors/normalize.js"
+import type { CrawlSummary } from "./progress.js"
 import { Kafka, type KafkaError } from "../pipelines/Kafka.js"
 import { Postgres, type PostgresError } from "../sinks/Postgres.js"
 
 /** What publishing a posting did: `reopened` is a posting that had closed and is back on its board. */
 export type Change = "new" | "changed" | "unchanged" | "reopened"
 
-export interface CrawlRun {
-  readonly runId: string
-  readonly source: string
-  readonly startedAt: Date
-  readonly pages: number
-  readonly postings: number
-  readonly new: number
-  readonly changed: number
-  readonly unchanged: number
-  readonly closed: number
-  readonly errors: number
-  /** The crawl read everything it was asked to: only then may missing postings be closed. */
-  readonly complete: boolean
-}
+/** A finished crawl as `crawl_runs` keeps it: its summary and when it started. */
+export type CrawlRun = CrawlSummary & { readonly startedAt: Date }
 
 /** At most this much of a rejected page travels to the dead-letter topic. */
 const maxDeadLetterBytes = 512 * 1024

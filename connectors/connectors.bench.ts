@@ -5,8 +5,8 @@ import { crawlApi } from "./ApiCrawler.js"
 import { fixture } from "./demo-site/catalog.js"
 import { sourceApis } from "./registry.js"
 import type { BoardRow } from "./replay/boards.js"
-import { replayAnswer, replayTypes, startReplayServer, type ReplayType } from "./replay/server.js"
-import type { ApiRequest, BoardConfig } from "./SourceApi.js"
+import { replayAnswer, replayBoard, replayTypes, startReplayServer, type ReplayType } from "./replay/server.js"
+import type { ApiRequest } from "./SourceApi.js"
 
 /**
  * Connector throughput, `npm run bench`:
@@ -73,13 +73,7 @@ export const benchConnectors = async (size = 3000) => {
   }
 }
 
-const boardOf = (type: ReplayType, host: string): BoardConfig => ({
-  source: `bench-${type}`,
-  baseUrl: `${host}/${type}`,
-  ...(type === "adzuna" ? { board: "us", credentials: { appId: "bench", appKey: "bench" } } : {}),
-  ...(type === "usajobs" ? { credentials: { email: "bench@example.org", apiKey: "bench" } } : {}),
-  ...(["hackernews", "weworkremotely", "usajobs", "adzuna"].includes(type) ? {} : { board: "bench" })
-})
+const boardOf = (type: ReplayType, host: string) => replayBoard(type, host, `bench-${type}`)
 
 /** Every body a crawl of `type` reads, answered by the replay routes without HTTP, and the request of each. */
 const crawlInMemory = (type: ReplayType, rows: ReadonlyArray<BoardRow>) => {

@@ -12,22 +12,21 @@ export const nextDelay = (intervalMs: number, random: number): number =>
 
 /**
  * Crawls every enabled source forever, each on its own interval with jitter, concurrently (each host's rate
- * limit still applies). The first run of each source waits a jittered share of its interval when `skipFirst`
+ * limit still applies). With `skipFirst` each source first waits its jittered interval
  * (the main job has just crawled them all). A run that fails is logged and the schedule goes on.
  */
 export const runSchedule = (sources: ReadonlyArray<SourceConfig>, options: { readonly skipFirst: boolean }) =>
   Effect.forEach(
     sources.filter((s) => s.enabled),
-    (source) =>
-      Effect.gen(function* () {
-        if (options.skipFirst) yield* Effect.sleep(Duration.millis(nextDelay(source.intervalMs, yield* Random.next)))
-        while (true) {
-          yield* crawlSource(source).pipe(
-            Effect.tap((summary) => Effect.logInfo(progressLine(summary))),
-            Effect.catchAll((error) => Effect.logWarning(`scheduled crawl of ${source.name} failed`, error))
-          )
-          yield* Effect.sleep(Duration.millis(nextDelay(source.intervalMs, yield* Random.next)))
-        }
-      }).pipe(Effect.annotateLogs("source", source.name)),
+    (source) => {
+      const pause = Random.next.pipe(Effect.flatMap((r) => Effect.sleep(Duration.millis(nextDelay(source.intervalMs, r)))))
+      const crawl = crawlSource(source).pipe(
+        Effect.tap((summary) => Effect.logInfo(progressLine(summary))),
+        Effect.catchAll((error) => Effect.logWarning(`scheduled crawl of ${source.name} failed`, error))
+      )
+      return Effect.zipRight(options.skipFirst ? pause : Effect.void, Effect.forever(Effect.zipRight(crawl, pause))).pipe(
+        Effect.annotateLogs("source", source.name)
+      )
+    },
     { concurrency: "unbounded", discard: true }
   )

@@ -50,20 +50,14 @@ export const sourceTypes = [
 
 export type SourceType = (typeof sourceTypes)[number]
 
-/** One source as the crawler runs it: validated, `${VAR}`s resolved, defaults applied. */
-export interface SourceConfig {
-  readonly name: string
-  readonly type: SourceType
-  readonly board?: string
-  readonly baseUrl?: string
-  readonly query?: string
-  readonly company?: string
+/** One source as the crawler runs it: an entry of the file (`Entry`), validated, with its defaults applied. */
+export interface SourceConfig
+  extends Omit<Entry, "interval" | "rateLimit" | "credentials" | "urls" | "follow" | "render" | "enabled"> {
   readonly intervalMs: number
   readonly rateLimit: RateLimit
   /** Resolved from the environment, never a value written in the file; empty for the types that take none. */
   readonly credentials: Readonly<Record<string, string>>
   readonly urls: ReadonlyArray<string>
-  readonly sitemap?: string
   readonly follow: ReadonlyArray<string>
   readonly render: boolean
   readonly enabled: boolean

@@ -1,4 +1,5 @@
 import { Effect } from "effect"
+import type { CrawlSummary } from "../connectors/progress.js"
 import { hashId } from "../schemas/Envelope.js"
 import { ClickHouse, type ClickHouseError, toDateTime } from "./ClickHouse.js"
 
@@ -39,21 +40,15 @@ export interface FetchOutcome {
   readonly detail?: string
 }
 
-export interface RunOutcome {
-  readonly runId: string
-  readonly source: string
-  readonly sourceType: string
+/** A run's counts as the crawler summed them (connectors/progress.ts), with its times and how it ended. */
+export type RunOutcome = Pick<
+  CrawlSummary,
+  "runId" | "source" | "sourceType" | "pages" | "postings" | "new" | "changed" | "unchanged" | "closed" | "errors"
+> & {
   readonly startedAt: Date
   readonly finishedAt: Date
-  /** How the run ended, e.g. "ok" or "failed". */
+  /** How the run ended, e.g. "complete" or "incomplete". */
   readonly status: string
-  readonly pages: number
-  readonly postings: number
-  readonly new: number
-  readonly changed: number
-  readonly unchanged: number
-  readonly closed: number
-  readonly errors: number
   readonly detail?: string
 }
 

@@ -13,7 +13,7 @@ import {
   type DemoPage
 } from "./catalog.js"
 import { isRemoteRow } from "../replay/boards.js"
-import { replayAnswer, withEtag, type ReplayType } from "../replay/server.js"
+import { replayAnswer, sendAnswer, type ReplayType } from "../replay/server.js"
 
 /**
  * A local careers site that the main job crawls over real HTTP (node:http only):
@@ -175,9 +175,7 @@ const route = (request: IncomingMessage, response: ServerResponse, state: State)
     const inner = new URL(`${url.pathname.slice("/replay".length)}${url.search}`, url)
     const answer = replayAnswer(inner, request.headers, replayRows)
     if (answer === undefined) return notFound(request, response)
-    const sent = withEtag(answer, request)
-    response.writeHead(sent.status, { "Content-Type": sent.contentType, "Cache-Control": "no-cache", ...sent.headers })
-    return void response.end(request.method === "HEAD" ? undefined : sent.body)
+    return void sendAnswer(request, response, answer)
   }
   const job = /^\/careers\/(rendered\/)?jobs\/([a-z0-9-]+)\/?$/.exec(url.pathname)
   const rendered = job?.[1] !== undefined

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto"
-import { createServer, type IncomingMessage } from "node:http"
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import { fixture } from "../demo-site/catalog.js"
 import {
@@ -13,6 +13,7 @@ import {
   workableAccount,
   type BoardRow
 } from "./boards.js"
+import type { BoardConfig } from "../SourceApi.js"
 import { adzunaSearch, hnSearch, hnThread, remoteokJobs, usajobsSearch, wwrFeed } from "./feeds.js"
 
 /**
@@ -164,10 +165,7 @@ export const startReplayServer = async (options: { readonly host?: string; reado
         ? { status: 405, contentType: "text/plain; charset=utf-8", body: "method not allowed" }
         : (replayAnswer(url, request.headers, (type) => rows.get(type) ?? all) ??
           { status: 404, contentType: "text/plain; charset=utf-8", body: "not found" })
-    const sent = withEtag(answer, request)
-    log.push({ path: `${url.pathname}${url.search}`, status: sent.status })
-    response.writeHead(sent.status, { "content-type": sent.contentType, ...sent.headers })
-    response.end(request.method === "HEAD" ? undefined : sent.body)
+    log.push({ path: `${url.pathname}${url.search}`, status: sendAnswer(request, response, answer) })
   })
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject)
@@ -187,8 +185,25 @@ export const startReplayServer = async (options: { readonly host?: string; reado
   }
 }
 
+/** Writes the answer, with an ETag on a 200 (a 304 when If-None-Match matches it); returns the status sent. */
+export const sendAnswer = (request: IncomingMessage, response: ServerResponse, answer: ReplayAnswer): number => {
+  const sent = withEtag(answer, request)
+  response.writeHead(sent.status, { "content-type": sent.contentType, "cache-control": "no-cache", ...sent.headers })
+  response.end(request.method === "HEAD" ? undefined : sent.body)
+  return sent.status
+}
+
+/** The board, query and credentials each replayed type needs to be crawled from `baseUrl` (this server's URL). */
+export const replayBoard = (type: ReplayType, baseUrl: string, source: string): BoardConfig => ({
+  source,
+  baseUrl: `${baseUrl}/${type}`,
+  ...(type === "adzuna" ? { board: "us", query: "data", credentials: { appId: "replay-id", appKey: "replay-secret-key" } } : {}),
+  ...(type === "usajobs" ? { query: "data", credentials: { email: "ops@example.org", apiKey: "replay-usajobs-key" } } : {}),
+  ...(["hackernews", "weworkremotely", "usajobs", "adzuna"].includes(type) ? {} : { board: "acme" })
+})
+
 /** A 200 gets an ETag of its body; a matching If-None-Match turns it into a bodiless 304. */
-export const withEtag = (answer: ReplayAnswer, request: IncomingMessage): ReplayAnswer => {
+const withEtag = (answer: ReplayAnswer, request: IncomingMessage): ReplayAnswer => {
   if (answer.status !== 200) return answer
   const etag = `"${createHash("sha1").update(answer.body).digest("hex")}"`
   if (request.headers["if-none-match"] === etag) return { status: 304, contentType: answer.contentType, body: "", headers: { etag } }
