@@ -1,6 +1,6 @@
 import ckjs from "@confluentinc/kafka-javascript"
 import type { KafkaJS as KafkaJSTypes, Message as RdMessage, KafkaConsumer as RdConsumer } from "@confluentinc/kafka-javascript"
-import { Chunk, Config, Context, Data, Effect, Layer, Option, Scope, Stream } from "effect"
+import { Chunk, Config, Context, Data, Duration, Effect, Layer, Option, Scope, Stream } from "effect"
 
 const { KafkaConsumer, KafkaJS } = ckjs
 
@@ -50,11 +50,21 @@ export interface ConsumerOptions {
 
 /**
  * A subscription. `batches` pulls records in order per partition; nothing is committed until `commit` is called
- * with a batch that has been handled, so a crash replays the unhandled tail (at-least-once).
+ * with a batch that has been handled, so a crash replays the unhandled tail (at-least-once). `membership` reads
+ * what the client last heard from the group coordinator, without a call to the broker.
  */
 export interface Consumer {
   readonly batches: Stream.Stream<Chunk.Chunk<InRecord>, KafkaError>
   readonly commit: (batch: Chunk.Chunk<InRecord>) => Effect.Effect<void, KafkaError>
+  readonly membership: Effect.Effect<Membership>
+}
+
+/** Whether the consumer holds a place in its group, and how many partitions it was given. */
+export interface Membership {
+  readonly member: boolean
+  readonly partitions: number
+  /** The last error the client reported (a lost connection, a failed rebalance), if any since it joined. */
+  readonly lastError: string | null
 }
 
 export interface KafkaSettings {
@@ -65,6 +75,10 @@ export interface KafkaSettings {
    * (a test run, a staging copy) share one broker without seeing each other.
    */
   readonly namespace: string
+  /** How long a send waits for the broker's acknowledgement before failing (the records may still arrive). */
+  readonly sendTimeout: Duration.Duration
+  /** The limit of every other call to the broker: metadata, offsets, commits. */
+  readonly callTimeout: Duration.Duration
 }
 
 export class Kafka extends Context.Tag("jobstream/Kafka")<
@@ -72,8 +86,14 @@ export class Kafka extends Context.Tag("jobstream/Kafka")<
   {
     readonly settings: KafkaSettings
     readonly ensureTopics: (topics: ReadonlyArray<TopicSpec>) => Effect.Effect<void, KafkaError>
-    /** Publishes with acks=all on an idempotent producer; resolves once every record is acknowledged. */
-    readonly send: (records: ReadonlyArray<OutRecord>) => Effect.Effect<void, KafkaError>
+    /**
+     * Publishes with acks=all on an idempotent producer; resolves once every record is acknowledged, or fails after
+     * `timeout` (default: the settings' `sendTimeout`).
+     */
+    readonly send: (
+      records: ReadonlyArray<OutRecord>,
+      options?: { readonly timeout?: Duration.DurationInput }
+    ) => Effect.Effect<void, KafkaError>
     readonly consumer: (options: ConsumerOptions) => Effect.Effect<Consumer, KafkaError, Scope.Scope>
     /** Records of `topics` not yet committed by `groupId` (a group that never committed lags by everything). */
     readonly lag: (groupId: string, topics: ReadonlyArray<string>) => Effect.Effect<number, KafkaError>
@@ -91,16 +111,19 @@ export const make = (settings: KafkaSettings) =>
     const producer = kafka.producer({
       "enable.idempotence": true,
       "linger.ms": 5,
+      // A record the broker has not acknowledged by then fails its send; the caller retries or reports it.
+      "message.timeout.ms": 120_000,
       kafkaJS: { idempotent: true, acks: -1, logLevel: KafkaJS.logLevel.ERROR }
     })
     const admin = kafka.admin({ kafkaJS: { logLevel: KafkaJS.logLevel.ERROR } })
     yield* Effect.acquireRelease(
-      attempt("connect", () => Promise.all([producer.connect(), admin.connect()])),
+      attempt("connect", settings.callTimeout, () => Promise.all([producer.connect(), admin.connect()])),
       () => Effect.promise(() => Promise.allSettled([producer.disconnect(), admin.disconnect()]))
     )
+    const call = <A>(operation: string, f: () => Promise<A>) => attempt(operation, settings.callTimeout, f)
 
     const ensureTopics = (topics: ReadonlyArray<TopicSpec>) =>
-      attempt("createTopics", async () => {
+      call("createTopics", async () => {
         const existing = new Set(await admin.listTopics())
         const missing = topics.filter((t) => !existing.has(ns + t.name))
         if (missing.length === 0) return
@@ -114,52 +137,72 @@ export const make = (settings: KafkaSettings) =>
         })
       })
 
-    const send = (records: ReadonlyArray<OutRecord>) =>
+    const send = (records: ReadonlyArray<OutRecord>, options?: { readonly timeout?: Duration.DurationInput }) =>
       records.length === 0
         ? Effect.void
-        : attempt("send", () => producer.sendBatch({ topicMessages: groupByTopic(ns, records) })).pipe(Effect.asVoid)
+        : attempt("send", Duration.decode(options?.timeout ?? settings.sendTimeout), () =>
+            producer.sendBatch({ topicMessages: groupByTopic(ns, records) })
+          ).pipe(Effect.asVoid)
 
     const consumer = (options: ConsumerOptions) =>
       Effect.map(
-        Effect.acquireRelease(connectConsumer(settings, options), (c) =>
+        Effect.acquireRelease(connectConsumer(settings, options), ({ client }) =>
+          // A client whose broker is gone may never finish leaving its group; the session timeout ends it anyway.
           Effect.async<void>((resume) => {
-            c.disconnect(() => resume(Effect.void))
-          })
+            client.disconnect(() => resume(Effect.void))
+          }).pipe(Effect.timeout(settings.callTimeout), Effect.ignore)
         ),
-        (c): Consumer => ({
+        ({ client, membership }): Consumer => ({
           batches: Stream.repeatEffectChunkOption(
-            poll(c, ns, options.maxBatch ?? 500).pipe(
+            poll(client, ns, options.maxBatch ?? 500).pipe(
               Effect.mapError(Option.some),
               Effect.map((records) => Chunk.of(Chunk.unsafeFromArray(records)))
             )
           ).pipe(Stream.filter(Chunk.isNonEmpty)),
-          commit: (batch) =>
-            attempt("commit", async () => {
-              const offsets = nextOffsets(batch).map((o) => ({ ...o, topic: ns + o.topic }))
-              if (offsets.length > 0) c.commitSync(offsets)
-            })
+          commit: (batch) => {
+            const offsets = nextOffsets(batch).map((o) => ({ ...o, topic: ns + o.topic }))
+            return offsets.length === 0
+              ? Effect.void
+              : Effect.async<void, KafkaError>((resume) => {
+                  const async = client as AsyncCommit
+                  async.commitCb(offsets, (err) =>
+                    resume(err ? Effect.fail(new KafkaError({ operation: "commit", cause: err })) : Effect.void)
+                  )
+                }).pipe(timeLimit("commit", settings.callTimeout))
+          },
+          membership: Effect.sync(() => ({ ...membership }))
         })
       )
 
     const lag = (groupId: string, topics: ReadonlyArray<string>) =>
-      attempt("lag", async () => {
+      Effect.gen(function* () {
         const names = topics.map((t) => ns + t)
-        const committed = await admin.fetchOffsets({ groupId: ns + groupId, topics: names })
+        const [committed, ends] = yield* Effect.all(
+          [
+            call("fetch committed offsets", () => admin.fetchOffsets({ groupId: ns + groupId, topics: names })),
+            Effect.forEach(names, (topic) => call("fetch topic offsets", () => admin.fetchTopicOffsets(topic)), {
+              concurrency: "unbounded"
+            })
+          ],
+          { concurrency: "unbounded" }
+        )
         const position = new Map<string, number>()
         for (const t of committed)
           for (const p of t.partitions)
             if (Number(p.offset) >= 0) position.set(`${t.topic}\u0000${p.partition}`, Number(p.offset))
         let total = 0
-        for (const topic of names) {
-          for (const p of await admin.fetchTopicOffsets(topic)) {
+        names.forEach((topic, i) => {
+          for (const p of ends[i]!) {
             const from = position.get(`${topic}\u0000${p.partition}`) ?? Number(p.low)
             total += Math.max(0, Number(p.high) - from)
           }
-        }
+        })
         return total
       })
 
-    const ping = attempt("metadata", () => admin.listTopics({ timeout: 3000 })).pipe(Effect.map((t) => t.length))
+    const ping = call("metadata", () => admin.listTopics({ timeout: Duration.toMillis(settings.callTimeout) })).pipe(
+      Effect.map((t) => t.length)
+    )
 
     return Kafka.of({ settings, ensureTopics, send, consumer, lag, ping })
   })
@@ -172,38 +215,88 @@ export const layerConfig = Layer.scoped(
     Config.all({
       brokers: Config.string("JOBSTREAM_KAFKA_BROKERS").pipe(Config.withDefault("127.0.0.1:19092")),
       clientId: Config.string("JOBSTREAM_KAFKA_CLIENT_ID").pipe(Config.withDefault("jobstream")),
-      namespace: Config.string("JOBSTREAM_KAFKA_NAMESPACE").pipe(Config.withDefault(""))
+      namespace: Config.string("JOBSTREAM_KAFKA_NAMESPACE").pipe(Config.withDefault("")),
+      sendTimeout: Config.duration("JOBSTREAM_KAFKA_SEND_TIMEOUT").pipe(Config.withDefault(Duration.seconds(5))),
+      callTimeout: Config.duration("JOBSTREAM_KAFKA_CALL_TIMEOUT").pipe(Config.withDefault(Duration.seconds(10)))
     }),
     make
   )
 )
 
-const attempt = <A>(operation: string, f: () => Promise<A>) =>
-  Effect.tryPromise({ try: f, catch: (cause) => new KafkaError({ operation, cause }) })
+/**
+ * A promise-returning client call with a time limit. The limit does not wait for the call to give up: a broker
+ * that hangs costs the caller `limit`, never more.
+ */
+const attempt = <A>(operation: string, limit: Duration.Duration, f: () => Promise<A>) =>
+  Effect.tryPromise({ try: f, catch: (cause) => new KafkaError({ operation, cause }) }).pipe(timeLimit(operation, limit))
+
+const timeLimit =
+  (operation: string, limit: Duration.Duration) =>
+  <A>(effect: Effect.Effect<A, KafkaError>) =>
+    effect.pipe(
+      Effect.disconnect,
+      Effect.timeoutFail({
+        duration: limit,
+        onTimeout: () =>
+          new KafkaError({ operation, cause: new Error(`no answer from the broker within ${Duration.format(limit)}`) })
+      })
+    )
+
+/**
+ * The client's asynchronous commit: it runs on librdkafka's thread and calls back, where `commitSync` would hold
+ * the event loop (and with it the API) for as long as the broker takes to answer. It is in the library, not in its
+ * type declarations.
+ */
+type AsyncCommit = RdConsumer & {
+  commitCb(offsets: ReadonlyArray<{ topic: string; partition: number; offset: number }>, cb: (err: Error | null) => void): void
+}
 
 const connectConsumer = (settings: KafkaSettings, options: ConsumerOptions) =>
-  Effect.async<RdConsumer, KafkaError>((resume) => {
-    const c = new KafkaConsumer(
-      {
-        "bootstrap.servers": settings.brokers,
-        "client.id": `${settings.clientId}-${options.groupId}`,
-        "group.id": settings.namespace + options.groupId,
-        "enable.auto.commit": false,
-        // A killed member holds its partitions until its session expires: 10 s, not the default 45 s, of
-        // standstill after a crash.
-        "session.timeout.ms": 10_000,
-        "heartbeat.interval.ms": 2_000,
-        "partition.assignment.strategy": "cooperative-sticky"
-      },
-      { "auto.offset.reset": "earliest" }
-    )
-    c.setDefaultConsumeTimeout(options.waitMs ?? 250)
-    c.connect({ timeout: 10_000 }, (err) => {
-      if (err) return resume(Effect.fail(new KafkaError({ operation: "connect consumer", cause: err })))
-      c.subscribe(options.topics.map((t) => settings.namespace + t))
-      resume(Effect.succeed(c))
-    })
-  })
+  Effect.async<{ client: RdConsumer; membership: { member: boolean; partitions: number; lastError: string | null } }, KafkaError>(
+    (resume) => {
+      const membership = { member: false, partitions: 0, lastError: null as string | null }
+      const client = new KafkaConsumer(
+        {
+          "bootstrap.servers": settings.brokers,
+          "client.id": `${settings.clientId}-${options.groupId}`,
+          "group.id": settings.namespace + options.groupId,
+          "enable.auto.commit": false,
+          // A killed member holds its partitions until its session expires: 10 s, not the default 45 s, of
+          // standstill after a crash.
+          "session.timeout.ms": 10_000,
+          "heartbeat.interval.ms": 2_000,
+          "partition.assignment.strategy": "cooperative-sticky",
+          // The client assigns and revokes as usual, and tells us: that is how membership is known.
+          rebalance_cb: true
+        },
+        { "auto.offset.reset": "earliest" }
+      )
+      // The listener runs inside librdkafka's rebalance callback, before the library assigns or revokes: it must
+      // not throw nor call back into the client (which may be closing), so it only counts. Cooperative rebalances
+      // hand over increments: -175 adds partitions (possibly none: still a member), -174 takes some away.
+      client.on("rebalance", (err, assignment) => {
+        if (err.code === -175) {
+          membership.member = true
+          membership.partitions += assignment.length
+        } else if (err.code === -174) {
+          membership.partitions = Math.max(0, membership.partitions - assignment.length)
+          if (membership.partitions === 0) membership.member = false
+        } else membership.lastError = err.message
+      })
+      client.on("rebalance.error", (err) => {
+        membership.lastError = err instanceof Error ? err.message : String(err)
+      })
+      client.on("event.error", (err) => {
+        membership.lastError = err.message
+      })
+      client.setDefaultConsumeTimeout(options.waitMs ?? 250)
+      client.connect({ timeout: Duration.toMillis(settings.callTimeout) }, (err) => {
+        if (err) return resume(Effect.fail(new KafkaError({ operation: "connect consumer", cause: err })))
+        client.subscribe(options.topics.map((t) => settings.namespace + t))
+        resume(Effect.succeed({ client, membership }))
+      })
+    }
+  )
 
 const poll = (c: RdConsumer, ns: string, max: number) =>
   Effect.async<Array<InRecord>, KafkaError>((resume) => {

@@ -5,6 +5,7 @@ import * as Postgres from "../sinks/Postgres.js"
 import { makeApi } from "./api.js"
 import { unreachableKafka } from "./testing.js"
 import { JobSearch } from "./JobSearch.js"
+import { StageMonitor } from "./StageMonitor.js"
 import * as Followups from "../processors/followups.js"
 import * as Applications from "./Applications.js"
 import * as Seekers from "./Seekers.js"
@@ -12,6 +13,7 @@ import * as Seekers from "./Seekers.js"
 // Nothing listens on these ports (and the broker is a stand-in that is down): the API must say what is down.
 const unreachable = Layer.mergeAll(
   unreachableKafka(),
+  StageMonitor.layer,
   Postgres.layer({ url: Redacted.make("postgres://nobody@127.0.0.1:1/none"), maxConnections: 1 }),
   ClickHouse.layer({ url: "http://127.0.0.1:1", database: "none", username: "default", password: Redacted.make("") })
 )

@@ -11,14 +11,16 @@ import { Postgres } from "../sinks/Postgres.js"
 import { makeApi, type ApiServices } from "./api.js"
 import { drained, InfraLive, prepare, runPipeline, withServices } from "./ingest.js"
 import { StageStats } from "./stage.js"
+import { supervise } from "./supervisor.js"
 
 /**
  * `jobstream start`          the main job: schemas, stream processors, the API, the demo site, every source of
  *                            the sources file crawled once and then on its schedule.
+ * `jobstream serve`          the stream processors and the API, without crawling (what the fault suite runs).
  * `jobstream process`        the stream processors alone (one more member of each consumer group).
  * `jobstream crawl <source>` one source of the sources file, once, with a live progress line.
  */
-const usage = "usage: jobstream start | process | crawl <source>"
+const usage = "usage: jobstream start | serve | process | crawl <source>"
 
 const Settings = Config.all({
   apiHost: Config.string("JOBSTREAM_API_HOST").pipe(Config.withDefault("127.0.0.1")),
@@ -126,7 +128,7 @@ const start = Effect.gen(function* () {
       ].join("\n")
     )
   )
-  return yield* runSchedule(sources, { skipFirst: true })
+  return yield* supervise("schedule", runSchedule(sources, { skipFirst: true }))
 })
 
 const crawlOne = (name: string | undefined) =>
@@ -139,6 +141,15 @@ const crawlOne = (name: string | undefined) =>
     yield* Effect.sync(() => process.stderr.write(`\r\x1b[2K${summaryLine(summary)}\n`))
   })
 
+const serve = Effect.gen(function* () {
+  const settings = yield* Settings
+  yield* prepare
+  yield* Effect.forkScoped(runPipeline)
+  yield* serveApi(settings.apiHost, settings.apiPort)
+  yield* Effect.logInfo(`stream processors running, API on http://${settings.apiHost}:${settings.apiPort}`)
+  return yield* Effect.never
+})
+
 const process_ = Effect.gen(function* () {
   yield* prepare
   yield* Effect.logInfo("stream processors running")
@@ -149,11 +160,13 @@ const command = process.argv[2]
 const program =
   command === "start"
     ? start
-    : command === "process"
-      ? process_
-      : command === "crawl"
-        ? crawlOne(process.argv[3])
-        : Effect.dieMessage(usage)
+    : command === "serve"
+      ? serve
+      : command === "process"
+        ? process_
+        : command === "crawl"
+          ? crawlOne(process.argv[3])
+          : Effect.dieMessage(usage)
 
 /** A sources file that does not validate is the user's to fix: its problems, file:line:column, and no stack. */
 const reportingSourceErrors = <A, E, R>(effect: Effect.Effect<A, E, R>) =>

@@ -18,8 +18,16 @@ import * as Applications from "./Applications.js"
 import * as JobSearch from "./JobSearch.js"
 import * as Seekers from "./Seekers.js"
 import { runStage, StageStats } from "./stage.js"
+import { StageMonitor } from "./StageMonitor.js"
+import { supervise } from "./supervisor.js"
 
-const ClientsLive = Layer.mergeAll(Kafka.layerConfig, Postgres.layerConfig, ClickHouse.layerConfig, StageStats.layer)
+const ClientsLive = Layer.mergeAll(
+  Kafka.layerConfig,
+  Postgres.layerConfig,
+  ClickHouse.layerConfig,
+  StageStats.layer,
+  StageMonitor.layer
+)
 
 /** The local embedder, remembering vectors in PostgreSQL. */
 const EmbedderLive = Layer.unwrapEffect(Effect.map(Embedder.settingsConfig, Embedder.layerWithCache)).pipe(
@@ -49,16 +57,41 @@ export const prepare = Effect.gen(function* () {
   yield* ClickHouse.migrate
 }).pipe(Effect.withSpan("Ingest.prepare"))
 
-/** Every stage, each its own consumer group, concurrently, until interrupted. */
-export const runPipeline = Effect.gen(function* () {
-  const scorer = yield* makeScorer
-  yield* Effect.all(
-    [...fixedStages, scorer].map((stage) =>
-      runStage<unknown, Kafka.Kafka | Postgres.Postgres | ClickHouse.ClickHouse>(stage)
-    ),
-    { concurrency: "unbounded", discard: true }
-  )
+/**
+ * Every few seconds, each stage's lag into the monitor; a reading that fails leaves the lag unknown (null) rather
+ * than stale, and is retried at the next tick.
+ */
+const readLag = Effect.gen(function* () {
+  const kafka = yield* Kafka.Kafka
+  const monitor = yield* StageMonitor
+  yield* monitor.update("lag", (h) => ({ ...h, state: "running", member: true, startedAt: new Date().toISOString() }))
+  const names = new Map<string, string>([...fixedStages.map((s) => [s.groupId, s.name] as const), [scorerGroup.groupId, "score"]])
+  const tick = Effect.forEach(stageGroups, (group) =>
+    kafka.lag(group.groupId, group.topics).pipe(
+      Effect.option,
+      Effect.flatMap((lag) =>
+        monitor.update(names.get(group.groupId)!, (h) => ({ ...h, lag: lag._tag === "Some" ? lag.value : null }))
+      )
+    )
+  ).pipe(Effect.zipRight(monitor.update("lag", (h) => ({ ...h, lastProgressAt: new Date().toISOString() }))))
+  return yield* Effect.repeat(tick, Schedule.spaced(Duration.seconds(3)))
 })
+
+/**
+ * Every stage, each its own consumer group, concurrently, until interrupted; each under its own supervisor, so a
+ * failure restarts that stage alone (the scorer's start, which reads every seeker, included). Beside them, the
+ * lag of every group is read into the StageMonitor for `/healthz` and the stages' watchdogs.
+ */
+export const runPipeline = Effect.all(
+  [
+    ...fixedStages.map((stage) =>
+      supervise(stage.name, runStage<unknown, Kafka.Kafka | Postgres.Postgres | ClickHouse.ClickHouse>(stage))
+    ),
+    supervise("score", Effect.flatMap(makeScorer, (scorer) => runStage(scorer))),
+    supervise("lag", readLag)
+  ],
+  { concurrency: "unbounded", discard: true }
+)
 
 /** Records published but not yet handled, summed over every stage's consumer group. */
 export const pipelineLag = Effect.gen(function* () {
@@ -68,17 +101,20 @@ export const pipelineLag = Effect.gen(function* () {
 })
 
 /** Waits until every stage has handled everything published so far (two quiet readings in a row). */
-export const drained = (timeout: Duration.DurationInput) =>
-  pipelineLag.pipe(
+export const drained = (timeout: Duration.DurationInput) => {
+  // A reading the broker cannot answer right now is taken again, until the timeout says otherwise.
+  const lag = Effect.retry(pipelineLag, Schedule.spaced(Duration.millis(500)))
+  return lag.pipe(
     Effect.repeat({
       schedule: Schedule.spaced(Duration.millis(250)),
       until: (lag) => lag === 0
     }),
     Effect.zipRight(Effect.sleep(Duration.millis(300))),
-    Effect.zipRight(pipelineLag),
+    Effect.zipRight(lag),
     Effect.repeat({ schedule: Schedule.spaced(Duration.millis(250)), until: (lag) => lag === 0 }),
     Effect.timeoutFail({
       duration: timeout,
       onTimeout: () => new Error(`the pipeline did not catch up within ${Duration.format(Duration.decode(timeout))}`)
     })
   )
+}

@@ -9,6 +9,7 @@ import type { PipelineEvent } from "../sinks/clickhouseEvents.js"
 import { catalogue, kpiTables, type KpiAnswer, type KpiColumn } from "../sinks/kpis.js"
 import * as Postgres from "../sinks/Postgres.js"
 import { makeApi } from "./api.js"
+import { StageMonitor } from "./StageMonitor.js"
 import * as Applications from "./Applications.js"
 import { JobSearch } from "./JobSearch.js"
 import { arrowStream } from "./kpiRoutes.js"
@@ -34,7 +35,8 @@ const runtime = ManagedRuntime.make(
   Layer.mergeAll(
     Layer.provideMerge(Layer.mergeAll(Seekers.layer, Applications.layer), services),
     Layer.succeed(JobSearch, JobSearch.of({ search: () => Effect.die("not used by these tests") })),
-    Followups.layerTemplate
+    Followups.layerTemplate,
+    StageMonitor.layer
   )
 )
 

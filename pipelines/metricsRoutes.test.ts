@@ -5,6 +5,7 @@ import * as Followups from "../processors/followups.js"
 import * as ClickHouse from "../sinks/ClickHouse.js"
 import * as Postgres from "../sinks/Postgres.js"
 import { makeApi } from "./api.js"
+import { StageMonitor } from "./StageMonitor.js"
 import * as Applications from "./Applications.js"
 import { JobSearch } from "./JobSearch.js"
 import * as Seekers from "./Seekers.js"
@@ -26,7 +27,8 @@ const runtime = ManagedRuntime.make(
       )
     ),
     Layer.succeed(JobSearch, JobSearch.of({ search: () => Effect.die("not used by these tests") })),
-    Followups.layerTemplate
+    Followups.layerTemplate,
+    StageMonitor.layer
   )
 )
 afterAll(() => runtime.dispose())

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto"
 import ckjs from "@confluentinc/kafka-javascript"
-import { ConfigProvider, Effect, Layer } from "effect"
+import { ConfigProvider, Duration, Effect, Layer } from "effect"
 import { Publisher, type CrawlRun } from "../connectors/Publisher.js"
 import type { RawPosting } from "../schemas/RawPosting.js"
 import * as ClickHouse from "../sinks/ClickHouse.js"
@@ -68,7 +68,13 @@ export const unreachableKafka = (reason = "broker unreachable") => {
   return Layer.succeed(
     Kafka,
     Kafka.of({
-      settings: { brokers: "127.0.0.1:1", clientId: "test", namespace: "" },
+      settings: {
+        brokers: "127.0.0.1:1",
+        clientId: "test",
+        namespace: "",
+        sendTimeout: Duration.seconds(1),
+        callTimeout: Duration.seconds(1)
+      },
       ensureTopics: () => Effect.fail(down),
       send: () => Effect.fail(down),
       consumer: () => Effect.fail(down),
