@@ -1,24 +1,36 @@
 import { readdir, readFile } from "node:fs/promises"
 import { join } from "node:path"
-import { Config, Context, Data, Effect, Layer, Redacted } from "effect"
+import { Config, Context, Data, Duration, Effect, FiberRef, Layer, Redacted } from "effect"
 import pg from "pg"
 
-/** A failure talking to PostgreSQL. `code` is the SQLSTATE when the server sent one. */
+/**
+ * A failure talking to PostgreSQL. `code` is the SQLSTATE when the server sent one; `timeout` is set when the
+ * server gave no answer within the call's limit (a hung or overloaded server: worth a retry later).
+ */
 export class PostgresError extends Data.TaggedError("PostgresError")<{
   readonly operation: string
   readonly code: string | undefined
   readonly cause: unknown
+  readonly timeout?: Duration.Duration
 }> {
   override get message() {
-    return `PostgreSQL ${this.operation} failed: ${this.cause instanceof Error ? this.cause.message : String(this.cause)}`
+    return this.timeout === undefined
+      ? `PostgreSQL ${this.operation} failed: ${this.cause instanceof Error ? this.cause.message : String(this.cause)}`
+      : `PostgreSQL ${this.operation} timed out: no answer within ${Duration.format(this.timeout)}`
   }
+}
+
+export interface QueryOptions {
+  /** The most this call may take, waiting for a connection included (default: `requestTimeout` or `queryTimeout`). */
+  readonly timeout?: Duration.DurationInput
 }
 
 export interface Sql {
   /** Runs one statement; every value goes in `params` as a bound parameter. */
   readonly query: <R extends pg.QueryResultRow = pg.QueryResultRow>(
     text: string,
-    params?: ReadonlyArray<unknown>
+    params?: ReadonlyArray<unknown>,
+    options?: QueryOptions
   ) => Effect.Effect<Array<R>, PostgresError>
 }
 
@@ -33,52 +45,162 @@ export class Postgres extends Context.Tag("jobstream/Postgres")<
 export interface PostgresSettings {
   readonly url: Redacted.Redacted<string>
   readonly maxConnections: number
+  /** Waiting for a pooled connection or opening a new one (default 3 s). */
+  readonly connectTimeout?: Duration.DurationInput
+  /** The server cancels a statement that runs longer (default 15 s). */
+  readonly statementTimeout?: Duration.DurationInput
+  /** The client gives up on a call with no answer (default 20 s): the limit that holds when the server hangs. */
+  readonly queryTimeout?: Duration.DurationInput
+  /** The same limit inside `forRequest`, for someone waiting on the answer (default 5 s). */
+  readonly requestTimeout?: Duration.DurationInput
 }
+
+export const defaultTimeouts = {
+  connect: Duration.seconds(3),
+  statement: Duration.seconds(15),
+  query: Duration.seconds(20),
+  request: Duration.seconds(5)
+} as const
+
+/**
+ * pg's own connect and read timers are backstops: they fire this much after the call's limit, which therefore
+ * decides, so a timeout always reads as one (pg's timers fail with messages of their own).
+ */
+const backstopMargin = 250
+
+/** Migrations may rewrite big tables and wait for another process's migrations: they get far longer. */
+const migrationTimeout = Duration.minutes(10)
+
+const servingRequest = FiberRef.unsafeMake(false)
+
+/**
+ * Runs `effect` as the work of an HTTP request: its PostgreSQL calls that name no timeout get `requestTimeout`
+ * instead of `queryTimeout`, so a hung server costs a client a prompt 503 rather than the pipeline's patience.
+ */
+export const forRequest = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.locally(effect, servingRequest, true)
 
 const migrationsDir = join(import.meta.dirname, "migrations", "postgres")
 
+/**
+ * A checked-out connection. It goes back to the pool only when it is known to be idle: no statement left
+ * running (one abandoned by a timeout or an interruption may still be executing) and no transaction left open.
+ * Otherwise it is closed, which also makes the server roll back whatever it had open.
+ */
+interface Lease {
+  readonly client: pg.PoolClient
+  idle: boolean
+  inTransaction: boolean
+}
+
 export const make = (settings: PostgresSettings) =>
   Effect.gen(function* () {
+    const limits = {
+      connect: Duration.decode(settings.connectTimeout ?? defaultTimeouts.connect),
+      statement: Duration.decode(settings.statementTimeout ?? defaultTimeouts.statement),
+      query: Duration.decode(settings.queryTimeout ?? defaultTimeouts.query),
+      request: Duration.decode(settings.requestTimeout ?? defaultTimeouts.request)
+    }
     const pool = yield* Effect.acquireRelease(
       Effect.sync(
         () =>
           new pg.Pool({
             connectionString: Redacted.value(settings.url),
             max: settings.maxConnections,
-            application_name: "jobstream"
+            application_name: "jobstream",
+            connectionTimeoutMillis: Duration.toMillis(limits.connect) + backstopMargin,
+            statement_timeout: Duration.toMillis(limits.statement),
+            query_timeout: Duration.toMillis(limits.query) + backstopMargin
           })
       ),
-      (p) => Effect.promise(() => p.end())
+      // A hung server never acknowledges the goodbye of its connections: stop waiting for it.
+      (p) => Effect.promise(() => p.end()).pipe(Effect.timeout(limits.connect), Effect.ignore)
     )
     // An idle client that loses its server emits 'error'; without a listener that would crash the process.
     pool.on("error", () => {})
 
-    const on = (client: pg.Pool | pg.PoolClient): Sql => ({
-      query: (text, params = []) =>
-        Effect.tryPromise({
-          try: () => client.query(text, params as Array<unknown>),
-          catch: (cause) => new PostgresError({ operation: firstWords(text), code: sqlState(cause), cause })
-        }).pipe(Effect.map((r) => r.rows))
-    })
+    const timeoutOf = (options: QueryOptions | undefined) =>
+      options?.timeout === undefined
+        ? Effect.map(FiberRef.get(servingRequest), (request) => (request ? limits.request : limits.query))
+        : Effect.succeed(Duration.decode(options.timeout))
 
-    const transaction = <A, E>(f: (tx: Sql) => Effect.Effect<A, E>) =>
-      Effect.acquireUseRelease(
-        Effect.tryPromise({
-          try: () => pool.connect(),
-          catch: (cause) => new PostgresError({ operation: "connect", code: sqlState(cause), cause })
-        }),
-        (client) => {
-          const tx = on(client)
-          return tx.query("BEGIN").pipe(
-            Effect.zipRight(f(tx)),
-            Effect.tap(() => tx.query("COMMIT")),
-            Effect.tapErrorCause(() => Effect.ignore(tx.query("ROLLBACK")))
+    // Interruptible: a caller that stops waiting is free at once, and a connection handed over later goes back.
+    const checkout = (limit: Duration.Duration) =>
+      Effect.async<Lease, PostgresError>((resume) => {
+        let waiting = true
+        pool.connect((err, client) => {
+          if (!waiting) client?.release()
+          else if (err !== undefined || client === undefined)
+            resume(Effect.fail(new PostgresError({ operation: "connect", code: sqlState(err), cause: err })))
+          else resume(Effect.succeed({ client, idle: true, inTransaction: false }))
+        })
+        return Effect.sync(() => {
+          waiting = false
+        })
+      }).pipe(timeLimit("connect", Duration.min(limit, limits.connect)))
+
+    const withLease = <A, E>(limit: Duration.Duration, use: (lease: Lease) => Effect.Effect<A, E>) =>
+      Effect.uninterruptibleMask((restore) =>
+        Effect.flatMap(restore(checkout(limit)), (lease) =>
+          restore(use(lease)).pipe(
+            Effect.ensuring(Effect.sync(() => lease.client.release(lease.idle && !lease.inTransaction ? undefined : true)))
           )
-        },
-        (client) => Effect.sync(() => client.release())
+        )
       )
 
-    return Postgres.of({ ...on(pool), transaction })
+    const send = <R extends pg.QueryResultRow>(
+      lease: Lease,
+      text: string,
+      params: ReadonlyArray<unknown>,
+      timeout: Duration.Duration
+    ) =>
+      Effect.async<Array<R>, PostgresError>((resume) => {
+        lease.idle = false
+        const query: TimedQuery = { text, values: [...params], query_timeout: Duration.toMillis(timeout) + backstopMargin }
+        lease.client.query<R>(query).then(
+          (result) => {
+            lease.idle = true
+            resume(Effect.succeed(result.rows))
+          },
+          (cause: unknown) => {
+            // The server answered with an error: the connection is fine. Anything else leaves it in doubt.
+            lease.idle = cause instanceof pg.DatabaseError
+            resume(Effect.fail(new PostgresError({ operation: firstWords(text), code: sqlState(cause), cause })))
+          }
+        )
+      })
+
+    /** One statement under its limit; `run` gets the limit to pass on, a timeout names the statement. */
+    const bounded = <A>(text: string, options: QueryOptions | undefined, run: (limit: Duration.Duration) => Effect.Effect<A, PostgresError>) =>
+      Effect.flatMap(timeoutOf(options), (limit) => run(limit).pipe(timeLimit(firstWords(text), limit)))
+
+    const query = <R extends pg.QueryResultRow>(text: string, params: ReadonlyArray<unknown> = [], options?: QueryOptions) =>
+      bounded(text, options, (limit) => withLease(limit, (lease) => send<R>(lease, text, params, limit)))
+
+    const transaction = <A, E>(f: (tx: Sql) => Effect.Effect<A, E>) =>
+      Effect.flatMap(timeoutOf(undefined), (limit) =>
+        withLease(limit, (lease) => {
+          const tx: Sql = {
+            query: <R extends pg.QueryResultRow>(text: string, params: ReadonlyArray<unknown> = [], options?: QueryOptions) =>
+              bounded(text, options, (limit) => send<R>(lease, text, params, limit))
+          }
+          const inTransaction = (open: boolean) =>
+            Effect.sync(() => {
+              lease.inTransaction = open
+            })
+          return tx.query("BEGIN").pipe(
+            Effect.zipRight(inTransaction(true)),
+            Effect.zipRight(f(tx)),
+            Effect.tap(() => Effect.zipRight(tx.query("COMMIT"), inTransaction(false))),
+            // A connection stuck in a statement is closed instead, which rolls back on the server.
+            Effect.tapErrorCause(() =>
+              lease.idle ? Effect.ignore(Effect.zipRight(tx.query("ROLLBACK"), inTransaction(false))) : Effect.void
+            )
+          )
+        })
+      )
+
+    return Postgres.of({ query, transaction })
   })
 
 /**
@@ -88,9 +210,11 @@ export const make = (settings: PostgresSettings) =>
 export const migrate = Effect.gen(function* () {
   const db = yield* Postgres
   const files = (yield* Effect.promise(() => readdir(migrationsDir))).filter((f) => f.endsWith(".sql")).sort()
+  const long = { timeout: migrationTimeout }
   yield* db.transaction((tx) =>
     Effect.gen(function* () {
-      yield* tx.query("SELECT pg_advisory_xact_lock(4242001)")
+      yield* tx.query("SELECT set_config('statement_timeout', $1, true)", [String(Duration.toMillis(migrationTimeout))])
+      yield* tx.query("SELECT pg_advisory_xact_lock(4242001)", [], long)
       yield* tx.query(
         "CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
       )
@@ -98,7 +222,7 @@ export const migrate = Effect.gen(function* () {
       for (const file of files) {
         if (done.has(file)) continue
         const sql = yield* Effect.promise(() => readFile(join(migrationsDir, file), "utf8"))
-        yield* tx.query(sql)
+        yield* tx.query(sql, [], long)
         yield* tx.query("INSERT INTO schema_migrations (name) VALUES ($1)", [file])
         yield* Effect.logInfo(`applied migration ${file}`)
       }
@@ -115,11 +239,29 @@ export const layerConfig = Layer.scoped(
       url: Config.redacted("JOBSTREAM_PG_URL").pipe(
         Config.withDefault(Redacted.make("postgres://jobstream@127.0.0.1:15432/jobstream"))
       ),
-      maxConnections: Config.integer("JOBSTREAM_PG_MAX_CONNECTIONS").pipe(Config.withDefault(8))
+      maxConnections: Config.integer("JOBSTREAM_PG_MAX_CONNECTIONS").pipe(Config.withDefault(8)),
+      connectTimeout: Config.duration("JOBSTREAM_PG_CONNECT_TIMEOUT").pipe(Config.withDefault(defaultTimeouts.connect)),
+      statementTimeout: Config.duration("JOBSTREAM_PG_STATEMENT_TIMEOUT").pipe(Config.withDefault(defaultTimeouts.statement)),
+      queryTimeout: Config.duration("JOBSTREAM_PG_QUERY_TIMEOUT").pipe(Config.withDefault(defaultTimeouts.query)),
+      requestTimeout: Config.duration("JOBSTREAM_PG_REQUEST_TIMEOUT").pipe(Config.withDefault(defaultTimeouts.request))
     }),
     make
   )
 )
+
+/** pg reads a per-query `query_timeout` that its type declarations leave out. */
+interface TimedQuery extends pg.QueryConfig {
+  readonly query_timeout: number
+}
+
+/** Fails with a timed-out PostgresError after `limit`; the call itself is interrupted, never waited for. */
+const timeLimit =
+  (operation: string, limit: Duration.Duration) =>
+  <A>(effect: Effect.Effect<A, PostgresError>) =>
+    Effect.timeoutFail(effect, {
+      duration: limit,
+      onTimeout: () => new PostgresError({ operation, code: undefined, cause: undefined, timeout: limit })
+    })
 
 const sqlState = (cause: unknown): string | undefined =>
   typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string"
