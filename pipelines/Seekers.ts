@@ -1,11 +1,11 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto"
 import { Context, Effect, Layer, Schema } from "effect"
-import { extractText, getDocumentProxy } from "unpdf"
 import { encode, Topics } from "../schemas/Envelope.js"
 import { Preferences, type Match, type SeekerEvent } from "../schemas/Seeker.js"
 import { Postgres, type PostgresError } from "../sinks/Postgres.js"
 import { BadRequest, Unauthorized } from "./httpErrors.js"
 import { Kafka, type KafkaError } from "./Kafka.js"
+import { PdfText, layerConfig as pdfTextLayer, type PdfBusy, type PdfTooManyPages, type PdfUnreadable } from "./pdfText.js"
 
 export const maxResumeCharacters = 200_000
 
@@ -40,7 +40,7 @@ export class Seekers extends Context.Tag("jobstream/Seekers")<
     readonly addResume: (
       seekerId: string,
       upload: ResumeUpload
-    ) => Effect.Effect<{ resumeId: string; characters: number; primary: boolean }, BadRequest | Failure>
+    ) => Effect.Effect<{ resumeId: string; characters: number; primary: boolean }, BadRequest | PdfTooManyPages | PdfUnreadable | PdfBusy | Failure>
     readonly setPreferences: (seekerId: string, preferences: Preferences) => Effect.Effect<Preferences, Failure>
     readonly matches: (seekerId: string, query: MatchesQuery) => Effect.Effect<Array<MatchView>, PostgresError>
   }
@@ -71,6 +71,7 @@ export interface MatchView {
 export const make = Effect.gen(function* () {
   const db = yield* Postgres
   const kafka = yield* Kafka
+  const pdf = yield* PdfText
 
   const publish = (seekerId: string, type: SeekerEvent["type"], resumeId: string | null) => {
     const event: SeekerEvent = { eventId: randomUUID(), seekerId, type, resumeId, at: new Date().toISOString() }
@@ -141,7 +142,7 @@ export const make = Effect.gen(function* () {
 
     addResume: (seekerId, upload) =>
       Effect.gen(function* () {
-        const text = yield* resumeText(upload)
+        const text = yield* resumeText(upload, pdf)
         const resumeId = randomUUID()
         const primary = yield* db.transaction((tx) =>
           Effect.gen(function* () {
@@ -222,22 +223,18 @@ export const make = Effect.gen(function* () {
   })
 })
 
-export const layer = Layer.effect(Seekers, make)
+/** With PDF extraction configured from the environment; a test provides `make` its own `PdfText` instead. */
+export const layer = Layer.effect(Seekers, make).pipe(Layer.provide(pdfTextLayer))
 
 export const hashKey = (value: string) => createHash("sha256").update(value).digest("hex")
 
-/** The resume's text: plain text as sent, or the text layer of a PDF. */
-const resumeText = (upload: ResumeUpload) =>
+/** The resume's text: plain text as sent, or the text layer of a PDF, read in a sandboxed worker. */
+const resumeText = (upload: ResumeUpload, pdf: Context.Tag.Service<PdfText>) =>
   Effect.gen(function* () {
     const type = upload.contentType.split(";")[0]!.trim().toLowerCase()
     let text: string
     if (type === "application/pdf") {
-      const bytes = typeof upload.body === "string" ? Buffer.from(upload.body, "latin1") : upload.body
-      text = yield* Effect.tryPromise({
-        try: async () => (await extractText(await getDocumentProxy(new Uint8Array(bytes)), { mergePages: true })).text,
-        catch: (cause) =>
-          new BadRequest({ message: `the PDF could not be read: ${cause instanceof Error ? cause.message : String(cause)}` })
-      })
+      text = yield* pdf.extract(typeof upload.body === "string" ? Buffer.from(upload.body, "latin1") : upload.body)
     } else if (type === "text/plain") {
       text = typeof upload.body === "string" ? upload.body : upload.body.toString("utf8")
     } else {

@@ -13,10 +13,13 @@ export const statusOf: Record<string, number> = {
   Forbidden: 403,
   KpiNotFound: 404,
   JobNotFound: 404,
+  PdfTooManyPages: 413,
+  PdfUnreadable: 422,
   PostgresError: 503,
   ClickHouseError: 503,
   KafkaError: 503,
-  EmbedderError: 503
+  EmbedderError: 503,
+  PdfBusy: 503
 }
 
 /** Decodes a request part with its schema; a failure is a 400 naming each invalid field. */
