@@ -1,4 +1,4 @@
-import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
+import { Cause, Effect, Layer, Logger, ManagedRuntime, Redacted } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
 import * as ClickHouse from "../sinks/ClickHouse.js"
 import * as Postgres from "../sinks/Postgres.js"
@@ -19,12 +19,21 @@ const unreachable = Layer.mergeAll(
 )
 
 describe("the API's contract, without a stack", () => {
-  const search = Layer.succeed(JobSearch, JobSearch.of({ search: () => Effect.die("not used by these tests") }))
+  const search = Layer.succeed(
+    JobSearch,
+    JobSearch.of({ search: () => Effect.die(new Error("SELECT embedding FROM jobs: not used by these tests")) })
+  )
+  /** What the API logged: its level, message and the cause in full. */
+  const logged: Array<string> = []
+  const capture = Logger.make(({ logLevel, message, cause }) => {
+    logged.push(`${logLevel.label} ${String(message)} ${Cause.pretty(cause)}`)
+  })
   const runtime = ManagedRuntime.make(
     Layer.mergeAll(
       Layer.provideMerge(Layer.mergeAll(Seekers.layer, Applications.layer), unreachable),
       search,
-      Followups.layerTemplate
+      Followups.layerTemplate,
+      Logger.replace(Logger.defaultLogger, capture)
     )
   )
   afterAll(() => runtime.dispose())
@@ -58,11 +67,38 @@ describe("the API's contract, without a stack", () => {
     await api.close()
   })
 
-  it("answers 503 for /jobs when PostgreSQL is down, and says so", async () => {
+  it("answers 503 for /jobs when PostgreSQL is down, naming PostgreSQL and nothing of its error; the log has it", async () => {
     const api = makeApi(await runtime.runtime())
+    logged.length = 0
     const response = await api.inject({ method: "GET", url: "/jobs" })
     expect(response.statusCode).toBe(503)
-    expect(response.json().error).toBe("unavailable")
+    expect(response.json()).toEqual({ error: "unavailable", message: "PostgreSQL is unavailable", dependency: "postgres" })
+    expect(logged).toEqual([expect.stringMatching(/^ERROR GET \/jobs answered 503 .*PostgreSQL connect failed: .*ECONNREFUSED/s)])
+    await api.close()
+  })
+
+  it("answers a defect with a bare 500, and logs it whole", async () => {
+    const api = makeApi(await runtime.runtime())
+    logged.length = 0
+    const response = await api.inject({ method: "GET", url: "/jobs/search?q=spark" })
+    expect(response.statusCode).toBe(500)
+    expect(response.json()).toEqual({ error: "internal", message: "internal error" })
+    expect(logged).toEqual([expect.stringMatching(/^ERROR GET \/jobs\/search answered 500 .*SELECT embedding FROM jobs/s)])
+    await api.close()
+  })
+
+  it.each([
+    ["a body over the 1 MiB limit", { "content-type": "application/json" }, JSON.stringify({ name: "x".repeat(1_100_000) }), 413],
+    ["a media type no parser takes", { "content-type": "application/xml" }, "<seeker/>", 415],
+    ["malformed JSON", { "content-type": "application/json" }, '{"name":', 400],
+    ["a number where the name is expected (no coercion to a string)", { "content-type": "application/json" }, '{"name":42}', 400]
+  ])("answers POST /seekers with %s by fastify's own status", async (_what, headers, payload, status) => {
+    const api = makeApi(await runtime.runtime())
+    logged.length = 0
+    const response = await api.inject({ method: "POST", url: "/seekers", headers, payload })
+    expect(response.statusCode).toBe(status)
+    expect(response.json()).toMatchObject({ error: expect.any(String), message: expect.any(String) })
+    expect(logged).toEqual([])
     await api.close()
   })
 })

@@ -3,7 +3,8 @@ import { Cause, Effect, Either, Exit, JSONSchema, Runtime, Schema } from "effect
 import { Health, JobCluster, JobsPage, JobsQuery, type JobsQuery as JobsQueryType } from "../schemas/Api.js"
 import { ClickHouse } from "../sinks/ClickHouse.js"
 import { Postgres } from "../sinks/Postgres.js"
-import { BadRequest, decodeOr400, statusOf } from "./httpErrors.js"
+import { CalendarDate, Text } from "../schemas/common.js"
+import { BadRequest, decodeOr400, replyFor } from "./httpErrors.js"
 import type { FollowupWriter } from "../processors/followups.js"
 import { applicationRoutes } from "./applicationRoutes.js"
 import type { Applications } from "./Applications.js"
@@ -20,7 +21,7 @@ import { Seekers } from "./Seekers.js"
 export type ApiServices = Kafka | Postgres | ClickHouse | Seekers | JobSearch | Applications | FollowupWriter
 
 const SearchQuery = Schema.Struct({
-  q: Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200)),
+  q: Text.pipe(Schema.minLength(1), Schema.maxLength(200)),
   limit: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 50)))
 })
 
@@ -29,7 +30,9 @@ const SearchQuery = Schema.Struct({
  * the process's runtime, and one error handler turns failures into status codes.
  */
 export const makeApi = (runtime: Runtime.Runtime<ApiServices>): FastifyInstance => {
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 })
+  // No type coercion: a number or a boolean where the schema asks for a string is the client's mistake (400), not
+  // a string to store; query strings and paths are strings already.
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, ajv: { customOptions: { coerceTypes: false } } })
   // Rejects with the typed failure itself (not a FiberFailure) so the error handler can read its tag.
   const run = async <A, E>(effect: Effect.Effect<A, E, ApiServices>): Promise<A> => {
     const exit = await Runtime.runPromiseExit(runtime)(effect)
@@ -37,14 +40,17 @@ export const makeApi = (runtime: Runtime.Runtime<ApiServices>): FastifyInstance 
     throw Cause.squash(exit.cause)
   }
 
-  app.setErrorHandler((error: unknown, _request, reply) => {
-    const fields = typeof error === "object" && error !== null ? (error as Record<string, unknown>) : {}
-    const message = error instanceof Error ? error.message : String(error)
-    const status =
-      (typeof fields._tag === "string" ? statusOf[fields._tag] : undefined) ??
-      ("validation" in fields ? 400 : typeof fields.statusCode === "number" ? fields.statusCode : 500)
-    const code = status === 503 ? "unavailable" : status >= 500 ? "internal" : String(fields._tag ?? fields.code ?? "bad_request")
-    return reply.status(status).send({ error: code, message })
+  app.setErrorHandler((error: unknown, request, reply) => {
+    const answer = replyFor(error)
+    if (answer.log !== null) {
+      const log = answer.log === "error" ? Effect.logError : Effect.logWarning
+      Runtime.runSync(runtime)(
+        log(`${request.method} ${request.routeOptions.url ?? "(no route)"} answered ${answer.status}`, Cause.die(error)).pipe(
+          Effect.annotateLogs("component", "Api")
+        )
+      )
+    }
+    return reply.status(answer.status).send(answer.body)
   })
 
   seekerRoutes(app, run)
@@ -169,7 +175,7 @@ const checkHealth = Effect.gen(function* () {
   return { status: k.ok && p.ok && c.ok ? "ok" : "degraded", checks: { kafka: k, postgres: p, clickhouse: c } } as const
 })
 
-const CursorJson = Schema.parseJson(Schema.Struct({ date: Schema.String.pipe(Schema.pattern(/^\d{4}-\d{2}-\d{2}$/)), id: Schema.String.pipe(Schema.pattern(/^[0-9a-f]{32}$/)) }))
+const CursorJson = Schema.parseJson(Schema.Struct({ date: CalendarDate, id: Schema.String.pipe(Schema.pattern(/^[0-9a-f]{32}$/)) }))
 
 const encodeCursor = (date: string, id: string) =>
   Buffer.from(Schema.encodeSync(CursorJson)({ date, id })).toString("base64url")

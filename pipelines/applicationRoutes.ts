@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from "fastify"
-import { Effect, JSONSchema, Stream } from "effect"
+import { Effect, JSONSchema, Schema, Stream } from "effect"
 import { followupDrafts, FollowupWriter } from "../processors/followups.js"
 import {
   ApplicationCreated,
@@ -13,10 +13,14 @@ import {
   Followups,
   NewApplication
 } from "../schemas/Application.js"
+import { Text } from "../schemas/common.js"
 import { Applications } from "./Applications.js"
 import { decodeOr400 } from "./httpErrors.js"
 import { owner } from "./seekerRoutes.js"
 import type { Seekers } from "./Seekers.js"
+
+/** `:applicationId` reaches SQL as a bound value: one PostgreSQL cannot store is refused here, naming the field. */
+const ApplicationPath = JSONSchema.make(Schema.Struct({ seekerId: Schema.String, applicationId: Text }))
 
 type Run = <A, E>(effect: Effect.Effect<A, E, Seekers | Applications | FollowupWriter>) => Promise<A>
 
@@ -58,14 +62,14 @@ export const applicationRoutes = (app: FastifyInstance, run: Run) => {
 
   app.get(
     "/seekers/:seekerId/applications/:applicationId",
-    { schema: { response: { 200: JSONSchema.make(ApplicationView) } } },
+    { schema: { params: ApplicationPath, response: { 200: JSONSchema.make(ApplicationView) } } },
     (request) =>
       run(Effect.flatMap(owner(request), (seekerId) => Effect.flatMap(Applications, (a) => a.get(seekerId, applicationIdOf(request)))))
   )
 
   app.post(
     "/seekers/:seekerId/applications/:applicationId/moves",
-    { schema: { body: JSONSchema.make(ApplicationMove), response: { 200: JSONSchema.make(ApplicationMoved) } } },
+    { schema: { params: ApplicationPath, body: JSONSchema.make(ApplicationMove), response: { 200: JSONSchema.make(ApplicationMoved) } } },
     (request) =>
       run(
         Effect.gen(function* () {
@@ -78,7 +82,7 @@ export const applicationRoutes = (app: FastifyInstance, run: Run) => {
 
   app.get(
     "/seekers/:seekerId/applications/:applicationId/history",
-    { schema: { response: { 200: JSONSchema.make(ApplicationHistory) } } },
+    { schema: { params: ApplicationPath, response: { 200: JSONSchema.make(ApplicationHistory) } } },
     (request) =>
       run(
         Effect.gen(function* () {

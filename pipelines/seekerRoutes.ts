@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from "fastify"
 import { Effect, JSONSchema, Schema } from "effect"
+import { Text } from "../schemas/common.js"
 import { Decision, NewSeeker, Preferences, SeekerCreated } from "../schemas/Seeker.js"
 import { decodeOr400, Forbidden } from "./httpErrors.js"
 import { Seekers } from "./Seekers.js"
@@ -16,7 +17,7 @@ const MatchesQuery = Schema.Struct({
 
 const ResumeQuery = Schema.Struct({
   primary: Schema.optional(Schema.Literal("true", "false")),
-  filename: Schema.optional(Schema.String.pipe(Schema.maxLength(255)))
+  filename: Schema.optional(Text.pipe(Schema.maxLength(255)))
 })
 
 type Run = <A, E>(effect: Effect.Effect<A, E, Seekers>) => Promise<A>

@@ -68,7 +68,7 @@ export const normalizePosting = (raw: RawPosting, now: Date): Either.Either<Job,
       })
     )
   }
-  const url = typeof raw.url === "string" ? raw.url.trim() : ""
+  const url = typeof raw.url === "string" ? storable(raw.url).trim() : ""
   const canonical = canonicalUrl(url)
   if (canonical === null) {
     return Either.left(
@@ -81,12 +81,12 @@ export const normalizePosting = (raw: RawPosting, now: Date): Either.Either<Job,
   const locations = cleanLocations(fields.locations)
   const postedAt = toCalendarDate(fields.datePosted, now)
   const validThrough = toCalendarDate(fields.validThrough, now)
-  const requisitionId = cleanText(fields.requisitionId).slice(0, 200)
+  const requisitionId = prefix(cleanText(fields.requisitionId), 200).trimEnd()
   const job: Job = {
     jobId: jobIdOf(raw.source, raw.externalId),
-    source: raw.source,
-    sourceType: raw.sourceType,
-    externalId: raw.externalId,
+    source: storable(raw.source),
+    sourceType: storable(raw.sourceType),
+    externalId: storable(raw.externalId),
     url,
     canonicalUrl: canonical,
     title,
@@ -105,7 +105,9 @@ export const normalizePosting = (raw: RawPosting, now: Date): Either.Either<Job,
     contentHash: raw.contentHash,
     fetchedAt: raw.fetchedAt,
     normalizedAt: now.toISOString(),
-    ...(raw.attribution === undefined ? {} : { attribution: raw.attribution })
+    ...(raw.attribution === undefined
+      ? {}
+      : { attribution: { text: storable(raw.attribution.text), url: storable(raw.attribution.url) } })
   }
   return Schema.validateEither(Job)(job).pipe(
     Either.mapLeft(
@@ -119,7 +121,10 @@ export const normalizePosting = (raw: RawPosting, now: Date): Either.Either<Job,
   )
 }
 
-/** The stable job id: the first 32 hex digits of sha256(`source` NUL `externalId`). */
+/**
+ * The stable job id: the first 32 hex digits of sha256(`source` NUL `externalId`), of the ids as the connector
+ * sent them, so the connectors' lifecycle events (`jobIdOf` of the same values) name the same job.
+ */
 export const jobIdOf = (source: string, externalId: string): string =>
   createHash("sha256").update(`${source}\u0000${externalId}`, "utf8").digest("hex").slice(0, 32)
 
@@ -222,6 +227,8 @@ const fixCharacters = (text: string): string =>
     // Symbol/Wingdings bullets pasted from Word land in the private use area.
     .replace(/(^|\n)[ ]*[\uf000-\uf0ff][ ]*/g, "$1• ")
     .replace(/[\ue000-\uf8ff]/g, "")
+    // Half a surrogate pair (a bad `\u` escape, a cut emoji) is no character, and PostgreSQL refuses it.
+    .replace(/[\ud800-\udfff]/gu, "")
 
 const tidy = (text: string): string =>
   text
@@ -237,8 +244,18 @@ const tidy = (text: string): string =>
 const truncateText = (text: string, max: number): string => {
   if (text.length <= max) return text
   const cut = text.lastIndexOf("\n", max)
-  return (cut > max * 0.9 ? text.slice(0, cut) : text.slice(0, max)).trimEnd()
+  return (cut > max * 0.9 ? text.slice(0, cut) : prefix(text, max)).trimEnd()
 }
+
+/** The first `max` UTF-16 units, one fewer when the cut would split a surrogate pair (into text PostgreSQL refuses). */
+const prefix = (text: string, max: number): string =>
+  text.length <= max ? text : text.slice(0, /[\ud800-\udbff]/.test(text.charAt(max - 1)) ? max - 1 : max)
+
+/**
+ * Text copied as the connector sent it (ids, URLs) without what PostgreSQL cannot store: NUL and half a
+ * surrogate pair. Crawled pages carry both; one such posting would otherwise stop the sinks' batches.
+ */
+const storable = (text: string): string => text.replaceAll("\u0000", "").replace(/[\ud800-\udfff]/gu, "")
 
 /** The part of a domhandler node that text rendering reads. */
 interface DomNode {
@@ -601,12 +618,11 @@ export const cleanLocations = (locations: ReadonlyArray<string> | undefined): Ar
     if (out.length >= MAX_LOCATIONS) break
     const cleaned = cleanText(typeof raw === "string" ? raw : undefined)
     if (PLACEHOLDER_LOCATION.test(cleaned)) continue
-    let s = cleaned
-      .replace(/\s*,\s*(?:,\s*)*/g, ", ")
+    // Cut before the edges are trimmed, so a cut never leaves a trailing ", " that a second pass would remove.
+    const s = prefix(cleaned.replace(/\s*,\s*(?:,\s*)*/g, ", "), MAX_LOCATION_LENGTH)
       .replace(/^[\s,;|/-]+|[\s,;|/-]+$/g, "")
       .replace(/^remote\b/i, "Remote")
     if (s === "" || PLACEHOLDER_LOCATION.test(s)) continue
-    s = s.slice(0, MAX_LOCATION_LENGTH)
     const key = s.toLowerCase()
     if (seen.has(key)) continue
     seen.add(key)

@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { CalendarDate, EmploymentType, HttpUrl, Timestamp } from "./common.js"
+import { CalendarDate, EmploymentType, HttpUrl, Text, Timestamp } from "./common.js"
 import { Duplicate, Job } from "./Job.js"
 
 const BooleanFromText = Schema.transform(Schema.Literal("true", "false", "1", "0"), Schema.Boolean, {
@@ -10,10 +10,10 @@ const BooleanFromText = Schema.transform(Schema.Literal("true", "false", "1", "0
 
 /** `GET /jobs` query string: every filter optional; `cursor` is the `nextCursor` of the previous page. */
 export const JobsQuery = Schema.Struct({
-  q: Schema.optional(Schema.String.pipe(Schema.maxLength(200))),
-  company: Schema.optional(Schema.String.pipe(Schema.maxLength(200))),
-  location: Schema.optional(Schema.String.pipe(Schema.maxLength(200))),
-  source: Schema.optional(Schema.String.pipe(Schema.maxLength(200))),
+  q: Schema.optional(Text.pipe(Schema.maxLength(200))),
+  company: Schema.optional(Text.pipe(Schema.maxLength(200))),
+  location: Schema.optional(Text.pipe(Schema.maxLength(200))),
+  source: Schema.optional(Text.pipe(Schema.maxLength(200))),
   remote: Schema.optional(BooleanFromText),
   employmentType: Schema.optional(EmploymentType),
   postedSince: Schema.optional(CalendarDate),
@@ -22,7 +22,7 @@ export const JobsQuery = Schema.Struct({
   /** `open` (the default): jobs still on their board; `closed`: jobs a board stopped listing; `all`. */
   status: Schema.optional(Schema.Literal("open", "closed", "all")),
   limit: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 100))),
-  cursor: Schema.optional(Schema.String.pipe(Schema.maxLength(200)))
+  cursor: Schema.optional(Text.pipe(Schema.maxLength(200)))
 }).annotations({ identifier: "JobsQuery" })
 export type JobsQuery = typeof JobsQuery.Type
 
@@ -78,7 +78,9 @@ export const Health = Schema.Struct({
 }).annotations({ identifier: "Health" })
 export type Health = typeof Health.Type
 
+/** Every error answer. A 503 names the `dependency` that is down; a 500 says only "internal error". */
 export const ApiError = Schema.Struct({
   error: Schema.String,
-  message: Schema.String
+  message: Schema.String,
+  dependency: Schema.optional(Schema.String)
 }).annotations({ identifier: "ApiError" })

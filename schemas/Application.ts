@@ -1,6 +1,6 @@
 import { Schema } from "effect"
 import type { TopicDef } from "./Envelope.js"
-import { CalendarDate, Timestamp } from "./common.js"
+import { CalendarDate, Text, Timestamp } from "./common.js"
 
 /**
  * Where an application stands. The pipeline stages run saved -> applied -> screening -> interview -> offer ->
@@ -51,7 +51,7 @@ export const awaitingEmployer: ReadonlyArray<ApplicationStatus> = ["applied", "s
 /** A status the seeker may create an application in. */
 export const InitialStatus = Schema.Literal("saved", "applied")
 
-const Note = Schema.String.pipe(Schema.maxLength(2000))
+const Note = Text.pipe(Schema.maxLength(2000))
 
 /** `POST /seekers/:seekerId/applications`. Creating the same (seeker, job) again returns the existing one. */
 export const NewApplication = Schema.Struct({
@@ -68,7 +68,7 @@ export const ApplicationMove = Schema.Struct({
   /** Refuse the move (409) unless the application is still at this status: the If-Match of a kanban drag. */
   expectedStatus: Schema.optional(ApplicationStatus),
   /** A retry carrying the same id returns the move already made instead of moving again or failing. */
-  requestId: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(100)))
+  requestId: Schema.optional(Text.pipe(Schema.minLength(1), Schema.maxLength(100)))
 }).annotations({ identifier: "ApplicationMove" })
 export type ApplicationMove = typeof ApplicationMove.Type
 

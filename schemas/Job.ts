@@ -46,7 +46,7 @@ export const Duplicate = Schema.Struct({
    */
   reason: Schema.Literal("requisition-id", "canonical-url", "url-variant", "title-company-location", "near-duplicate"),
   /** 1 for the identity layers; the estimated description similarity for the others (1 when none to compare). */
-  similarity: Schema.Number,
+  similarity: Schema.Number.pipe(Schema.between(0, 1)),
   detectedAt: Timestamp
 }).annotations({ identifier: "Duplicate", description: "A posting found to duplicate an earlier job" })
 export type Duplicate = typeof Duplicate.Type

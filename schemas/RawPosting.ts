@@ -45,8 +45,8 @@ export const RawPosting = Schema.Struct({
   /** SHA-256 of the raw payload's canonical JSON: changes exactly when the source's content changes. */
   contentHash: Schema.String.pipe(Schema.pattern(/^[0-9a-f]{64}$/)),
   fields: RawFields,
-  /** The payload as found (a JSON-LD object, an API item, ...), kept for reprocessing. */
-  payload: Schema.Unknown,
+  /** The payload as found (a JSON-LD object, an API item, ...), kept for reprocessing: JSON, as the source sent it. */
+  payload: Schema.Unknown.annotations({ arbitrary: () => (fc) => fc.jsonValue() }),
   /** Credit the source's terms require wherever the posting is shown (Remote OK, Adzuna): a text and a link. */
   attribution: Schema.optional(Attribution)
 }).annotations({

@@ -1,10 +1,10 @@
 import { Schema } from "effect"
-import { Timestamp } from "./common.js"
+import { Text, Timestamp } from "./common.js"
 
 /** `GET /reviews/pending` query string: at most `limit` jobs (default 50), optionally of one source. */
 export const PendingReviewsQuery = Schema.Struct({
   limit: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 500))),
-  source: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200)))
+  source: Schema.optional(Text.pipe(Schema.minLength(1), Schema.maxLength(200)))
 }).annotations({ identifier: "PendingReviewsQuery" })
 export type PendingReviewsQuery = typeof PendingReviewsQuery.Type
 

@@ -1,5 +1,5 @@
 import { Schema } from "effect"
-import { SalaryPeriod, Timestamp } from "./common.js"
+import { SalaryPeriod, Text, Timestamp } from "./common.js"
 
 export const SeniorityLevel = Schema.Literal("intern", "junior", "mid", "senior", "staff", "manager").annotations({
   identifier: "SeniorityLevel"
@@ -9,7 +9,7 @@ export type SeniorityLevel = typeof SeniorityLevel.Type
 export const Decision = Schema.Literal("auto_approve", "manual_review", "reject").annotations({ identifier: "Decision" })
 export type Decision = typeof Decision.Type
 
-const Text = (max: number) => Schema.String.pipe(Schema.minLength(1), Schema.maxLength(max))
+const Required = (max: number) => Text.pipe(Schema.minLength(1), Schema.maxLength(max))
 const Score = Schema.Number.pipe(Schema.int(), Schema.between(0, 100))
 
 export const Thresholds = Schema.Struct({
@@ -25,28 +25,28 @@ export type Thresholds = typeof Thresholds.Type
 
 /** What a seeker wants; every field optional on input, defaults applied by `withDefaults`. */
 export const Preferences = Schema.Struct({
-  targetTitles: Schema.optional(Schema.Array(Text(200)).pipe(Schema.maxItems(20))),
-  locations: Schema.optional(Schema.Array(Text(200)).pipe(Schema.maxItems(20))),
+  targetTitles: Schema.optional(Schema.Array(Required(200)).pipe(Schema.maxItems(20))),
+  locations: Schema.optional(Schema.Array(Required(200)).pipe(Schema.maxItems(20))),
   remote: Schema.optional(Schema.Literal("remote_only", "remote_ok", "onsite_only")),
   salaryFloor: Schema.optional(
     Schema.NullOr(
       Schema.Struct({
-        amount: Schema.Number.pipe(Schema.positive()),
+        amount: Schema.Number.pipe(Schema.finite(), Schema.positive()),
         currency: Schema.String.pipe(Schema.pattern(/^[A-Z]{3}$/)),
         period: SalaryPeriod
       })
     )
   ),
   seniority: Schema.optional(Schema.Array(SeniorityLevel).pipe(Schema.maxItems(6))),
-  mustHaveSkills: Schema.optional(Schema.Array(Text(100)).pipe(Schema.maxItems(50))),
-  excludedSkills: Schema.optional(Schema.Array(Text(100)).pipe(Schema.maxItems(50))),
+  mustHaveSkills: Schema.optional(Schema.Array(Required(100)).pipe(Schema.maxItems(50))),
+  excludedSkills: Schema.optional(Schema.Array(Required(100)).pipe(Schema.maxItems(50))),
   thresholds: Schema.optional(Thresholds)
 }).annotations({ identifier: "Preferences" })
 export type Preferences = typeof Preferences.Type
 
 export const NewSeeker = Schema.Struct({
-  name: Text(200),
-  email: Schema.optional(Schema.String.pipe(Schema.pattern(/^[^\s@]{1,64}@[^\s@]{1,255}$/)))
+  name: Required(200),
+  email: Schema.optional(Text.pipe(Schema.pattern(/^[^\s@]{1,64}@[^\s@]{1,255}$/)))
 }).annotations({ identifier: "NewSeeker" })
 
 export const SeekerCreated = Schema.Struct({
@@ -81,7 +81,7 @@ export const Match = Schema.Struct({
   source: Schema.String,
   score: Score,
   decision: Decision,
-  components: Schema.Record({ key: Schema.String, value: Schema.Number }),
+  components: Schema.Record({ key: Schema.String, value: Schema.Number.pipe(Schema.finite()) }),
   explanation: Schema.Struct({
     matchedSkills: Schema.Array(Schema.String),
     missingMustHaves: Schema.Array(Schema.String),

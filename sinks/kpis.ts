@@ -1,4 +1,5 @@
 import { Effect, ParseResult, Schema } from "effect"
+import { isCalendarDate } from "../schemas/common.js"
 import { ClickHouse, quote, toDateTime, type ClickHouseError } from "./ClickHouse.js"
 
 /**
@@ -46,6 +47,7 @@ export const Instant = Schema.transformOrFail(InstantText, Schema.DateFromSelf, 
   decode: (text, _options, ast) => {
     const iso = text.length === 10 ? `${text}T00:00:00Z` : /(Z|[+-]\d{2}:\d{2})$/.test(text) ? text : `${text}Z`
     const ms = Date.parse(iso)
+    // Date.parse takes 2025-02-30 for March 2nd.
     return Number.isNaN(ms) || !isCalendarDate(text.slice(0, 10)) || ms < earliest || ms >= latest
       ? Effect.fail(new ParseResult.Type(ast, text, "a real date between 2000-01-01 and 2100-01-01"))
       : Effect.succeed(new Date(ms))
@@ -480,13 +482,6 @@ const typedRow = (columns: ReadonlyArray<KpiColumn>, row: Record<string, unknown
       }
     })
   )
-
-/** Date.parse takes 2025-02-30 for March 2nd. */
-const isCalendarDate = (ymd: string) => {
-  const [y = 0, m = 0, d = 0] = ymd.split("-").map(Number)
-  const date = new Date(Date.UTC(y, m - 1, d))
-  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d
-}
 
 const tupleList = (items: ReadonlyArray<string>) => `(${items.map(quote).join(", ")})`
 
