@@ -1,5 +1,5 @@
 import { Config, Effect, Either, Schema } from "effect"
-import { deadLetter, decode, encode, Topics, type Envelope } from "../schemas/Envelope.js"
+import { deadLetter, decode, encode, hashId, Topics, type Envelope } from "../schemas/Envelope.js"
 import type { Job } from "../schemas/Job.js"
 import { Preferences, type Match, type SeekerEvent } from "../schemas/Seeker.js"
 import type { InRecord } from "../pipelines/Kafka.js"
@@ -26,12 +26,16 @@ export const scorerGroup = { groupId: "jobstream.score", topics: [Topics.unique.
 interface Scorable {
   readonly features: JobFeatures
   readonly source: string
+  readonly contentHash: string
 }
 
 interface Seeker {
   readonly profile: SeekerProfile
   readonly resumeId: string
-  /** What the profile was built from: an event that leaves both unchanged re-scores nothing. */
+  /**
+   * A hash of what the profile was built from (resume text and preferences): an event that leaves it unchanged
+   * re-scores nothing, and it is part of each match's inputs.
+   */
   readonly basis: string
 }
 
@@ -62,7 +66,9 @@ export const makeScorer = Effect.gen(function* () {
 
   const features = (jobs: ReadonlyArray<Job>) =>
     Effect.map(embedder.embed(jobs.map(jobText)), (vectors) =>
-      jobs.map((job, i): Scorable => ({ features: jobFeatures(job, vectors[i]!, lexical), source: job.source }))
+      jobs.map(
+        (job, i): Scorable => ({ features: jobFeatures(job, vectors[i]!, lexical), source: job.source, contentHash: job.contentHash })
+      )
     )
 
   /**
@@ -88,23 +94,27 @@ export const makeScorer = Effect.gen(function* () {
       )
     )
 
-  const toMatch = (score: SeekerScore, source: string): Match => ({
-    ...score,
-    source,
-    components: score.components as Record<string, number>,
-    resumeId: seekers.get(score.seekerId)?.resumeId ?? "",
-    model: embedder.model,
-    scoredAt: new Date().toISOString()
-  })
+  const toMatch = (score: SeekerScore, job: Scorable): Match => {
+    const seeker = seekers.get(score.seekerId)
+    return {
+      ...score,
+      source: job.source,
+      components: score.components as Record<string, number>,
+      resumeId: seeker?.resumeId ?? "",
+      model: embedder.model,
+      scoredAt: new Date().toISOString(),
+      inputs: { jobContentHash: job.contentHash, seekerBasis: seeker?.basis ?? "" }
+    }
+  }
 
   /** Every seeker of `m` at or above the floor for each job; `keep` adds rows to publish whatever their score. */
   const score = (jobs: ReadonlyArray<Scorable>, m: SeekerMatrix, keep: (jobId: string) => boolean = () => false) =>
-    jobs.flatMap(({ features: job, source }) => {
-      const batch = scoreBatch(job, m)
+    jobs.flatMap((job) => {
+      const batch = scoreBatch(job.features, m)
       const out: Array<Envelope> = []
       for (let i = 0; i < m.size; i++)
-        if (batch.scores[i]! >= settings.floor || keep(job.jobId))
-          out.push(encode(Topics.scored, toMatch(explain(job, m, batch, i), source)))
+        if (batch.scores[i]! >= settings.floor || keep(job.features.jobId))
+          out.push(encode(Topics.scored, toMatch(explain(job.features, m, batch, i), job)))
       return out
     })
 
@@ -190,6 +200,7 @@ const loadSeeker = (db: Postgres["Type"], embedder: Embedder["Type"], seekerId: 
       vector: vector!,
       preferences: Either.getOrElse(preferences, () => ({}))
     })
-    return { profile, resumeId: row.resume_id, basis: `${row.text_hash}:${JSON.stringify(row.preferences)}` } satisfies Seeker
+    // jsonb keeps its keys in one order, so equal preferences always print alike.
+    return { profile, resumeId: row.resume_id, basis: hashId("seeker", row.text_hash, JSON.stringify(row.preferences)) } satisfies Seeker
   })
 

@@ -123,8 +123,14 @@ export const Topics = {
     schemaName: "jobstream.Match",
     schemaVersion: 1,
     key: (m) => m.jobId,
-    // A re-score that changes nothing carries the same id; one that changes the score or decision, a new one.
-    eventId: (m) => hashId("scored", m.jobId, m.seekerId, m.resumeId, m.model, String(m.score), m.decision)
+    // A function of the inputs, not of the result: a replayed job scored again for the same seeker state carries
+    // the same id although the rest of the corpus (BM25's statistics) moved its score; a new version of the job, a
+    // new resume or preferences, or another model, a new id. A match that does not say its inputs (written before
+    // they were added) keeps the id it had: its score and decision stood in for them.
+    eventId: (m) =>
+      m.inputs === undefined
+        ? hashId("scored", m.jobId, m.seekerId, m.resumeId, m.model, String(m.score), m.decision)
+        : hashId("scored", m.jobId, m.seekerId, m.resumeId, m.model, m.inputs.jobContentHash, m.inputs.seekerBasis)
   }),
   applicationEvents: ApplicationEventsTopic
 } as const

@@ -91,6 +91,17 @@ export const Match = Schema.Struct({
   /** The resume and embedding model the score was computed with. */
   resumeId: Schema.String,
   model: Schema.String,
-  scoredAt: Timestamp
+  scoredAt: Timestamp,
+  /**
+   * The rest of what the score was computed from: the job's content hash and a hash of the seeker's resume text
+   * and preferences. The same inputs give the same event id, even when the corpus moved the score a little.
+   * Absent from matches published before it was added.
+   */
+  inputs: Schema.optional(
+    Schema.Struct({
+      jobContentHash: Schema.String,
+      seekerBasis: Schema.String
+    })
+  )
 }).annotations({ identifier: "Match", description: "A job scored against a seeker's resume, with the decision" })
 export type Match = typeof Match.Type

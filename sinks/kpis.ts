@@ -157,22 +157,24 @@ const lagStages = ["normalized", "unique", "scored"] as const
 const bucketOfDetail = "toUInt8(least(intDiv(visitParamExtractUInt(detail, 'score'), 10), 9) * 10)"
 
 /**
- * Distinct `scored` events per score bucket (b) and decision (d): from the hourly view, or, filtered by source,
- * from `pipeline_events`, where a scored row without a source takes the source of its job's `unique` event.
+ * `scored` events per score bucket (b) and decision (d), each event once, as its newest row says: a replayed job
+ * scored again for the same seeker state is the same event (its id is a function of the inputs), with a score the
+ * corpus may have moved since, across a bucket or a threshold. So the rows are folded per event id here rather
+ * than counted per bucket by the hourly view, which would count such an event in both buckets. Filtered by
+ * source, a scored row without a source takes the source of its job's `unique` event.
  */
-const scoredCounts = ({ from, to, source }: KpiFilters) =>
-  source === undefined
-    ? `SELECT bucket AS b, decision AS d, uniqExactMerge(events) AS n
-       FROM kpi_scores_hour
-       WHERE hour >= toStartOfHour(${at(from)}) AND hour < ${at(to)}
-       GROUP BY b, d`
-    : `SELECT ${bucketOfDetail} AS b, visitParamExtractString(detail, 'decision') AS d, uniqExact(event_id) AS n
-       FROM pipeline_events
-       WHERE event_type = 'scored'
-         AND toStartOfHour(occurred_at) >= toStartOfHour(${at(from)}) AND toStartOfHour(occurred_at) < ${at(to)}
-         AND (source = ${quote(source)}
-              OR (source = '' AND job_id IN (SELECT job_id FROM pipeline_events WHERE event_type = 'unique' AND source = ${quote(source)})))
-       GROUP BY b, d`
+const scoredCounts = ({ from, to, source }: KpiFilters) => `
+  SELECT b, d, count() AS n
+  FROM (
+    SELECT event_id, argMax(${bucketOfDetail}, occurred_at) AS b, argMax(visitParamExtractString(detail, 'decision'), occurred_at) AS d
+    FROM pipeline_events
+    WHERE event_type = 'scored'
+      AND toStartOfHour(occurred_at) >= toStartOfHour(${at(from)}) AND toStartOfHour(occurred_at) < ${at(to)}
+      ${source === undefined ? "" : `AND (source = ${quote(source)}
+           OR (source = '' AND job_id IN (SELECT job_id FROM pipeline_events WHERE event_type = 'unique' AND source = ${quote(source)})))`}
+    GROUP BY event_id
+  )
+  GROUP BY b, d`
 
 const definitions = [
   {
