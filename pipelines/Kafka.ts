@@ -59,10 +59,15 @@ export interface Consumer {
   readonly membership: Effect.Effect<Membership>
 }
 
-/** Whether the consumer holds a place in its group, and how many partitions it was given. */
+/** What the client last heard about its group and its partitions: read from memory, no call to the broker. */
 export interface Membership {
   readonly member: boolean
   readonly partitions: number
+  /**
+   * Records waiting on this member's partitions (the broker's high watermark less the committed offset), from the
+   * client's own statistics; null until it has reported them, or while it holds no partition.
+   */
+  readonly lag: number | null
   /** The last error the client reported (a lost connection, a failed rebalance), if any since it joined. */
   readonly lastError: string | null
 }
@@ -252,9 +257,9 @@ type AsyncCommit = RdConsumer & {
 }
 
 const connectConsumer = (settings: KafkaSettings, options: ConsumerOptions) =>
-  Effect.async<{ client: RdConsumer; membership: { member: boolean; partitions: number; lastError: string | null } }, KafkaError>(
+  Effect.async<{ client: RdConsumer; membership: { -readonly [K in keyof Membership]: Membership[K] } }, KafkaError>(
     (resume) => {
-      const membership = { member: false, partitions: 0, lastError: null as string | null }
+      const membership = { member: false, partitions: 0, lag: null as number | null, lastError: null as string | null }
       const client = new KafkaConsumer(
         {
           "bootstrap.servers": settings.brokers,
@@ -266,6 +271,8 @@ const connectConsumer = (settings: KafkaSettings, options: ConsumerOptions) =>
           "session.timeout.ms": 10_000,
           "heartbeat.interval.ms": 2_000,
           "partition.assignment.strategy": "cooperative-sticky",
+          // Lag comes from the client's statistics: no request to the broker, so no reading can hang or pile up.
+          "statistics.interval.ms": 3_000,
           // The client assigns and revokes as usual, and tells us: that is how membership is known.
           rebalance_cb: true
         },
@@ -283,6 +290,9 @@ const connectConsumer = (settings: KafkaSettings, options: ConsumerOptions) =>
           if (membership.partitions === 0) membership.member = false
         } else membership.lastError = err.message
       })
+      client.on("event.stats", (stats: { message: string }) => {
+        membership.lag = lagOf(stats.message)
+      })
       client.on("rebalance.error", (err) => {
         membership.lastError = err instanceof Error ? err.message : String(err)
       })
@@ -297,6 +307,31 @@ const connectConsumer = (settings: KafkaSettings, options: ConsumerOptions) =>
       })
     }
   )
+
+interface PartitionStats {
+  readonly partition: number
+  readonly desired: boolean
+  readonly hi_offset: number
+  readonly lo_offset: number
+  readonly committed_offset: number
+}
+
+/**
+ * Records waiting on the partitions this member consumes, from librdkafka's statistics JSON: per partition, the
+ * high watermark less the committed offset (less the low watermark for a group that has not committed yet).
+ */
+export const lagOf = (statsJson: string): number | null => {
+  const stats = JSON.parse(statsJson) as { topics?: Record<string, { partitions?: Record<string, PartitionStats> }> }
+  let total = 0
+  let known = false
+  for (const topic of Object.values(stats.topics ?? {}))
+    for (const p of Object.values(topic.partitions ?? {})) {
+      if (p.partition < 0 || !p.desired || p.hi_offset < 0) continue
+      known = true
+      total += Math.max(0, p.hi_offset - (p.committed_offset >= 0 ? p.committed_offset : Math.max(0, p.lo_offset)))
+    }
+  return known ? total : null
+}
 
 const poll = (c: RdConsumer, ns: string, max: number) =>
   Effect.async<Array<InRecord>, KafkaError>((resume) => {

@@ -1,8 +1,8 @@
 import Fastify, { type FastifyInstance } from "fastify"
 import { Cause, Effect, Either, Exit, JSONSchema, Runtime, Schema } from "effect"
-import { Health, JobCluster, JobsPage, JobsQuery, type JobsQuery as JobsQueryType } from "../schemas/Api.js"
+import { JobCluster, JobsPage, JobsQuery, type JobsQuery as JobsQueryType } from "../schemas/Api.js"
 import { ClickHouse } from "../sinks/ClickHouse.js"
-import { Postgres } from "../sinks/Postgres.js"
+import { forRequest, Postgres } from "../sinks/Postgres.js"
 import { CalendarDate, Text } from "../schemas/common.js"
 import { BadRequest, decodeOr400, replyFor } from "./httpErrors.js"
 import type { FollowupWriter } from "../processors/followups.js"
@@ -11,14 +11,16 @@ import type { Applications } from "./Applications.js"
 import { clusterOf, listingSelectList, listingsOf } from "./JobClusters.js"
 import { JobSearch } from "./JobSearch.js"
 import { dashboardRoutes } from "./dashboardRoutes.js"
+import { healthRoutes } from "./healthRoutes.js"
 import { kpiRoutes } from "./kpiRoutes.js"
 import { metricsRoutes } from "./metricsRoutes.js"
 import { reviewRoutes } from "./reviewRoutes.js"
 import { Kafka } from "./Kafka.js"
 import { seekerRoutes } from "./seekerRoutes.js"
 import { Seekers } from "./Seekers.js"
+import type { StageMonitor } from "./StageMonitor.js"
 
-export type ApiServices = Kafka | Postgres | ClickHouse | Seekers | JobSearch | Applications | FollowupWriter
+export type ApiServices = Kafka | Postgres | ClickHouse | StageMonitor | Seekers | JobSearch | Applications | FollowupWriter
 
 const SearchQuery = Schema.Struct({
   q: Text.pipe(Schema.minLength(1), Schema.maxLength(200)),
@@ -35,7 +37,7 @@ export const makeApi = (runtime: Runtime.Runtime<ApiServices>): FastifyInstance 
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, ajv: { customOptions: { coerceTypes: false } } })
   // Rejects with the typed failure itself (not a FiberFailure) so the error handler can read its tag.
   const run = async <A, E>(effect: Effect.Effect<A, E, ApiServices>): Promise<A> => {
-    const exit = await Runtime.runPromiseExit(runtime)(effect)
+    const exit = await Runtime.runPromiseExit(runtime)(forRequest(effect))
     if (Exit.isSuccess(exit)) return exit.value
     throw Cause.squash(exit.cause)
   }
@@ -59,6 +61,7 @@ export const makeApi = (runtime: Runtime.Runtime<ApiServices>): FastifyInstance 
   metricsRoutes(app, run)
   reviewRoutes(app, run)
   dashboardRoutes(app)
+  healthRoutes(app, run)
 
   app.get(
     "/jobs",
@@ -87,13 +90,26 @@ export const makeApi = (runtime: Runtime.Runtime<ApiServices>): FastifyInstance 
     (request) => run(clusterOf((request.params as { jobId: string }).jobId))
   )
 
-  app.get("/healthz", { schema: { response: { 200: JSONSchema.make(Health), 503: JSONSchema.make(Health) } } }, async (_request, reply) => {
-    const health = await run(checkHealth)
-    return reply.status(health.status === "ok" ? 200 : 503).send(health)
-  })
-
   return app
 }
+
+/**
+ * The API listening on `host:port` until the scope closes. The runtime is taken before the server starts, not inside
+ * the acquisition: an acquisition runs uninterruptibly, and a runtime captured there would run every request
+ * uninterruptibly too, so no time limit could cut a hung dependency call short.
+ */
+export const serveApi = (host: string, port: number) =>
+  Effect.gen(function* () {
+    const runtime = yield* Effect.runtime<ApiServices>()
+    return yield* Effect.acquireRelease(
+      Effect.promise(async () => {
+        const app = makeApi(runtime)
+        await app.listen({ host, port })
+        return app
+      }),
+      (app) => Effect.promise(() => app.close())
+    )
+  })
 
 export const listJobs = (rawQuery: unknown) =>
   Effect.gen(function* () {
@@ -149,31 +165,6 @@ const filters = (query: JobsQueryType) =>
     }
     return { where, params }
   })
-
-const checkHealth = Effect.gen(function* () {
-  const timed = <A, E>(probe: Effect.Effect<A, E>, show: (a: A) => string) =>
-    Effect.gen(function* () {
-      const start = performance.now()
-      const result = yield* Effect.either(probe.pipe(Effect.timeout("3 seconds")))
-      const latencyMs = Math.round(performance.now() - start)
-      return Either.match(result, {
-        onLeft: (e) => ({ ok: false, detail: e instanceof Error ? e.message : String(e), latencyMs }),
-        onRight: (a) => ({ ok: true, detail: show(a), latencyMs })
-      })
-    })
-  const kafka = yield* Kafka
-  const db = yield* Postgres
-  const ch = yield* ClickHouse
-  const [k, p, c] = yield* Effect.all(
-    [
-      timed(kafka.ping, (n) => `${n} topics`),
-      timed(db.query<{ server_version: string }>("SHOW server_version"), (rows) => `PostgreSQL ${rows[0]?.server_version}`),
-      timed(ch.ping, (v) => `ClickHouse ${v}`)
-    ],
-    { concurrency: "unbounded" }
-  )
-  return { status: k.ok && p.ok && c.ok ? "ok" : "degraded", checks: { kafka: k, postgres: p, clickhouse: c } } as const
-})
 
 const CursorJson = Schema.parseJson(Schema.Struct({ date: CalendarDate, id: Schema.String.pipe(Schema.pattern(/^[0-9a-f]{32}$/)) }))
 

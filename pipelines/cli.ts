@@ -8,7 +8,7 @@ import { runSchedule } from "../connectors/scheduler.js"
 import { findSource, loadSources, SourcesError, UnknownSourceError } from "../connectors/sources.js"
 import { ClickHouse } from "../sinks/ClickHouse.js"
 import { Postgres } from "../sinks/Postgres.js"
-import { makeApi, type ApiServices } from "./api.js"
+import { serveApi } from "./api.js"
 import { drained, InfraLive, prepare, runPipeline, withServices } from "./ingest.js"
 import { StageStats } from "./stage.js"
 import { supervise } from "./supervisor.js"
@@ -51,17 +51,6 @@ const progressReporter = () => {
 
 const summaryLine = (s: CrawlSummary) =>
   `${progressLine(s)}${s.complete ? "" : "  (incomplete: nothing was closed)"}`
-
-const serveApi = (host: string, port: number) =>
-  Effect.acquireRelease(
-    Effect.gen(function* () {
-      const runtime = yield* Effect.runtime<ApiServices>()
-      const app = makeApi(runtime)
-      yield* Effect.promise(() => app.listen({ host, port }))
-      return app
-    }),
-    (app) => Effect.promise(() => app.close())
-  )
 
 const start = Effect.gen(function* () {
   const settings = yield* Settings

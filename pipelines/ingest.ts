@@ -58,37 +58,15 @@ export const prepare = Effect.gen(function* () {
 }).pipe(Effect.withSpan("Ingest.prepare"))
 
 /**
- * Every few seconds, each stage's lag into the monitor; a reading that fails leaves the lag unknown (null) rather
- * than stale, and is retried at the next tick.
- */
-const readLag = Effect.gen(function* () {
-  const kafka = yield* Kafka.Kafka
-  const monitor = yield* StageMonitor
-  yield* monitor.update("lag", (h) => ({ ...h, state: "running", member: true, startedAt: new Date().toISOString() }))
-  const names = new Map<string, string>([...fixedStages.map((s) => [s.groupId, s.name] as const), [scorerGroup.groupId, "score"]])
-  const tick = Effect.forEach(stageGroups, (group) =>
-    kafka.lag(group.groupId, group.topics).pipe(
-      Effect.option,
-      Effect.flatMap((lag) =>
-        monitor.update(names.get(group.groupId)!, (h) => ({ ...h, lag: lag._tag === "Some" ? lag.value : null }))
-      )
-    )
-  ).pipe(Effect.zipRight(monitor.update("lag", (h) => ({ ...h, lastProgressAt: new Date().toISOString() }))))
-  return yield* Effect.repeat(tick, Schedule.spaced(Duration.seconds(3)))
-})
-
-/**
  * Every stage, each its own consumer group, concurrently, until interrupted; each under its own supervisor, so a
- * failure restarts that stage alone (the scorer's start, which reads every seeker, included). Beside them, the
- * lag of every group is read into the StageMonitor for `/healthz` and the stages' watchdogs.
+ * failure restarts that stage alone (the scorer's start, which reads every seeker, included).
  */
 export const runPipeline = Effect.all(
   [
     ...fixedStages.map((stage) =>
       supervise(stage.name, runStage<unknown, Kafka.Kafka | Postgres.Postgres | ClickHouse.ClickHouse>(stage))
     ),
-    supervise("score", Effect.flatMap(makeScorer, (scorer) => runStage(scorer))),
-    supervise("lag", readLag)
+    supervise("score", Effect.flatMap(makeScorer, (scorer) => runStage(scorer)))
   ],
   { concurrency: "unbounded", discard: true }
 )

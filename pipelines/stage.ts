@@ -121,7 +121,7 @@ export const runStage = <E, R>(stage: Stage<E, R>, watchdog: Watchdog = defaultW
       let outSince = Date.now()
       const watch = Effect.gen(function* () {
         const membership = yield* consumer.membership
-        yield* update((h) => ({ ...h, member: membership.member, partitions: membership.partitions }))
+        yield* update((h) => ({ ...h, member: membership.member, partitions: membership.partitions, lag: membership.lag }))
         const now = Date.now()
         if (membership.member) outSince = now
         else if (now - outSince > Duration.toMillis(Duration.decode(watchdog.memberLimit)))

@@ -72,9 +72,29 @@ export const DependencyHealth = Schema.Struct({
   latencyMs: Schema.Number
 })
 
+/** One stage of the stream pipeline (or another supervised loop, such as the crawl schedule) as `/healthz` shows it. */
+export const StageHealth = Schema.Struct({
+  /** `retrying`: a batch failed and is being retried; `restarting`: the stage failed and waits to start again. */
+  state: Schema.Literal("starting", "running", "retrying", "restarting"),
+  /** Holds its place in its consumer group (always true for a loop that has none). */
+  member: Schema.Boolean,
+  partitions: Schema.Number,
+  /** Records waiting on the partitions this process consumes; null until its client has reported them. */
+  lag: Schema.NullOr(Schema.Number),
+  /** The last batch handled and committed. */
+  lastProgressAt: Schema.NullOr(Timestamp),
+  /** When the current run of the stage started. */
+  startedAt: Schema.NullOr(Timestamp),
+  restarts: Schema.Number,
+  lastError: Schema.NullOr(Schema.String)
+}).annotations({ identifier: "StageHealth" })
+export type StageHealth = typeof StageHealth.Type
+
 export const Health = Schema.Struct({
   status: Schema.Literal("ok", "degraded"),
-  checks: Schema.Struct({ kafka: DependencyHealth, postgres: DependencyHealth, clickhouse: DependencyHealth })
+  checks: Schema.Struct({ kafka: DependencyHealth, postgres: DependencyHealth, clickhouse: DependencyHealth }),
+  /** Each stage running in this process; empty in a process that runs none (the API alone). */
+  stages: Schema.Record({ key: Schema.String, value: StageHealth })
 }).annotations({ identifier: "Health" })
 export type Health = typeof Health.Type
 
