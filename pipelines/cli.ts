@@ -145,6 +145,18 @@ const process_ = Effect.gen(function* () {
   yield* runPipeline
 })
 
+/**
+ * The Kafka client runs its blocking calls (polls, commits, closes, admin requests) on libuv's thread pool, four
+ * threads unless UV_THREADPOOL_SIZE says otherwise. While a broker hangs, commits and closes hold their threads for
+ * up to a minute, and with four the health probe and the consumers that rejoin would queue behind them. The pool is
+ * sized when the process starts, so the npm scripts set it; started any other way, the process says so.
+ */
+const threadPoolNote = Effect.suspend(() =>
+  Number(process.env.UV_THREADPOOL_SIZE ?? 4) < 16
+    ? Effect.logWarning("UV_THREADPOOL_SIZE is below 16: set UV_THREADPOOL_SIZE=32 so a hung broker cannot hold every libuv thread")
+    : Effect.void
+)
+
 const command = process.argv[2]
 const program =
   command === "start"
@@ -169,7 +181,7 @@ const reportingSourceErrors = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
       })
   )
 
-reportingSourceErrors(program).pipe(
+reportingSourceErrors(Effect.zipRight(threadPoolNote, program)).pipe(
   Effect.scoped,
   Effect.provide(withServices(InfraLive)),
   NodeRuntime.runMain
