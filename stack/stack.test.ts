@@ -42,12 +42,15 @@ const ourProcesses = (): string[] => {
   const ps = spawnSync("ps", ["-eo", "pid=,stat=,args="], { encoding: "utf8" })
   expect(ps.status).toBe(0)
   const server = /kafka\.Kafka|kafka\.tools\.StorageTool|clickhouse-server|\/postgres -D /
+  const ownPaths = new RegExp(`${stateDir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/(kafka|postgres|clickhouse|logs)/`)
   return ps.stdout
     .split("\n")
     .map((line) => line.trim())
     .filter((line) => {
       const stat = line.split(/\s+/, 2)[1] ?? ""
-      return line !== "" && !stat.startsWith("Z") && line.includes(stateDir) && server.test(line)
+      // This state folder's own services only: a private stack kept in a folder inside it (the fault suite's
+      // .jobstream/faults) is not the one `down` stops.
+      return line !== "" && !stat.startsWith("Z") && ownPaths.test(line) && server.test(line)
     })
 }
 
