@@ -35,6 +35,7 @@ export const supervise = <E, R>(name: string, loop: Effect.Effect<unknown, E, R>
         state: "restarting",
         member: false,
         partitions: 0,
+        lag: null,
         restarts: h.restarts + 1,
         lastError: reason
       }))
