@@ -1,4 +1,4 @@
-import { Duration, Effect, Layer, Schedule } from "effect"
+import { Duration, Effect, Layer, Option, Schedule, SynchronizedRef } from "effect"
 import { allTopics } from "../schemas/Envelope.js"
 import * as Politeness from "../connectors/Politeness.js"
 import * as Publisher from "../connectors/Publisher.js"
@@ -59,17 +59,28 @@ export const prepare = Effect.gen(function* () {
 
 /**
  * Every stage, each its own consumer group, concurrently, until interrupted; each under its own supervisor, so a
- * failure restarts that stage alone (the scorer's start, which reads every seeker, included).
+ * failure restarts that stage alone. The scorer's state (every seeker's profile, the BM25 index of recent jobs) is
+ * built once, retried until it succeeds, and kept across restarts of its consumer: rebuilding it reads 20,000 jobs
+ * on the thread the API shares.
  */
-export const runPipeline = Effect.all(
-  [
-    ...fixedStages.map((stage) =>
-      supervise(stage.name, runStage<unknown, Kafka.Kafka | Postgres.Postgres | ClickHouse.ClickHouse>(stage))
-    ),
-    supervise("score", Effect.flatMap(makeScorer, (scorer) => runStage(scorer)))
-  ],
-  { concurrency: "unbounded", discard: true }
-)
+export const runPipeline = Effect.gen(function* () {
+  const scorer = yield* SynchronizedRef.make(Option.none<Effect.Effect.Success<typeof makeScorer>>())
+  const scorerStage = SynchronizedRef.modifyEffect(scorer, (built) =>
+    Option.match(built, {
+      onSome: (stage) => Effect.succeed([stage, built] as const),
+      onNone: () => Effect.map(makeScorer, (stage) => [stage, Option.some(stage)] as const)
+    })
+  )
+  yield* Effect.all(
+    [
+      ...fixedStages.map((stage) =>
+        supervise(stage.name, runStage<unknown, Kafka.Kafka | Postgres.Postgres | ClickHouse.ClickHouse>(stage))
+      ),
+      supervise("score", Effect.flatMap(scorerStage, (stage) => runStage(stage)))
+    ],
+    { concurrency: "unbounded", discard: true }
+  )
+})
 
 /** Records published but not yet handled, summed over every stage's consumer group. */
 export const pipelineLag = Effect.gen(function* () {
