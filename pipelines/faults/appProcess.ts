@@ -1,0 +1,113 @@
+import { spawn, type ChildProcess } from "node:child_process"
+import { closeSync, openSync, readFileSync } from "node:fs"
+import { createServer } from "node:net"
+import { join } from "node:path"
+import { repoRoot } from "./stack.js"
+
+const cli = join(repoRoot, "pipelines", "cli.ts")
+
+export interface Exit {
+  readonly at: number
+  readonly code: number | null
+  readonly signal: NodeJS.Signals | null
+  /** The suite killed it (a scenario's SIGKILL or the teardown), as opposed to the process ending by itself. */
+  readonly byTheSuite: boolean
+}
+
+/** `node --import tsx pipelines/cli.ts <args>`, as a user runs it, its output appended to `logPath`. */
+export const spawnCli = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv, logPath: string): ChildProcess => {
+  const log = openSync(logPath, "a")
+  try {
+    return spawn(process.execPath, ["--import", "tsx", cli, ...args], { cwd: repoRoot, env, stdio: ["ignore", log, log] })
+  } finally {
+    closeSync(log)
+  }
+}
+
+/** Resolves with the exit code (or the signal's name) once the child has ended. */
+export const exited = (child: ChildProcess): Promise<number | NodeJS.Signals> =>
+  child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve(child.exitCode ?? child.signalCode!)
+    : new Promise((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal!)))
+
+/** A TCP port nobody listens on right now. */
+export const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const server = createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))))
+    })
+  })
+
+/**
+ * The system under test: `jobstream serve` (migrations and topics, every stream processor under supervision, the
+ * HTTP API) in a child process of its own, restartable. Every exit is kept, so a scenario can tell a process that
+ * died by itself from one the suite killed.
+ */
+export class AppProcess {
+  readonly url: string
+  readonly exits: Array<Exit> = []
+  private child: ChildProcess | undefined
+  private killing = false
+
+  constructor(
+    private readonly env: NodeJS.ProcessEnv,
+    readonly port: number,
+    readonly logPath: string
+  ) {
+    this.url = `http://127.0.0.1:${port}`
+  }
+
+  get running() {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null
+  }
+
+  /** Starts the process and waits until `/livez` answers 200; returns how long that took (ms). */
+  async start(timeoutMs = 180_000): Promise<number> {
+    if (this.running) throw new Error("the app is already running")
+    const started = Date.now()
+    const child = spawnCli(["serve"], { ...this.env, JOBSTREAM_API_PORT: String(this.port) }, this.logPath)
+    this.child = child
+    child.once("exit", (code, signal) => {
+      this.exits.push({ at: Date.now(), code, signal, byTheSuite: this.killing })
+      this.killing = false
+    })
+    while (Date.now() - started < timeoutMs) {
+      if (!this.running)
+        throw new Error(`jobstream serve exited during start-up (${child.exitCode ?? child.signalCode}):\n${this.logTail()}`)
+      const live = await fetch(`${this.url}/livez`, { signal: AbortSignal.timeout(2000) }).then(
+        (r) => r.status === 200,
+        () => false
+      )
+      if (live) return Date.now() - started
+      await new Promise((r) => setTimeout(r, 250))
+    }
+    throw new Error(`jobstream serve did not answer /livez within ${timeoutMs / 1000} s:\n${this.logTail()}`)
+  }
+
+  /** Sends `signal` and waits for the exit; SIGKILL after 20 s if the process is still there. */
+  async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+    const child = this.child
+    if (!child || !this.running) return
+    this.killing = true
+    child.kill(signal)
+    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000)
+    await exited(child)
+    clearTimeout(timer)
+  }
+
+  /** Exits the suite did not ask for: a crash under a fault. */
+  unexpectedExitsSince(at: number) {
+    return this.exits.filter((e) => e.at >= at && !e.byTheSuite)
+  }
+
+  logTail(lines = 40) {
+    try {
+      return readFileSync(this.logPath, "utf8").split("\n").slice(-lines).join("\n")
+    } catch {
+      return "(no log)"
+    }
+  }
+}

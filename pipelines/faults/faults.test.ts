@@ -1,0 +1,203 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import type { Sample } from "./apiLog.js"
+import type { ApplicationsReport, PostingsReport } from "./checks.js"
+import { killCrawlerMidCrawl, type CrawlKillObservation } from "./crawlKill.js"
+import { healthLies, ruleBreaks, runDependencyFault, type DependencyFault, type FaultObservation } from "./dependencyFault.js"
+import { killProcessesRepeatedly, type KillsObservation } from "./processKills.js"
+import { notRecovered } from "./recovery.js"
+import { renderReport, type ReportRow } from "./report.js"
+import { setUpSuite, tearDownSuite, type FaultContext } from "./suite.js"
+
+/**
+ * The fault suite (`npm run test:faults`, also part of `npm test`): a private stack of its own (stack.ts), the
+ * app as `jobstream serve` in a child process, a steady load of postings, seeker changes and application moves,
+ * and one fault at a time. After each: nothing lost or doubled, every stage back in its group without a restart,
+ * `/healthz` honest throughout, and the API answering fast: 503 from the routes that need the missing dependency,
+ * a normal answer within 1 s from every other. The table of recovery times and API answers is printed at the end.
+ */
+
+const writes = [
+  "POST /seekers/:id/applications",
+  "POST /seekers/:id/applications/:id/moves",
+  "PUT /seekers/:id/preferences",
+  "POST /seekers/:id/resumes"
+]
+const needPostgres = ["/jobs", "/seekers/:id/matches", ...writes]
+
+const faults: ReadonlyArray<DependencyFault> = [
+  { name: "no fault (control)", kind: "none", seconds: 15, affected: [] },
+  { name: "PostgreSQL stopped 30 s", service: "postgres", kind: "stop", seconds: 30, affected: needPostgres },
+  { name: "PostgreSQL frozen 30 s", service: "postgres", kind: "pause", seconds: 30, affected: needPostgres },
+  { name: "ClickHouse stopped 30 s", service: "clickhouse", kind: "stop", seconds: 30, affected: ["/kpis/:name"] },
+  { name: "ClickHouse frozen 30 s", service: "clickhouse", kind: "pause", seconds: 30, affected: ["/kpis/:name"] },
+  { name: "broker paused 30 s", service: "kafka", kind: "pause", seconds: 30, affected: writes },
+  { name: "broker killed, restarted after 10 s", service: "kafka", kind: "stop", seconds: 10, affected: writes }
+]
+
+/** An unrelated route answers within this; an affected one gives its 503 within that (the app's limits are 3-5 s). */
+const limits = { unrelatedMs: 1000, affectedMs: 5500 }
+const kills = 10
+const seed = Number(process.env.JOBSTREAM_FAULTS_SEED ?? Date.now() % 2 ** 31)
+const boardSize = 3000
+
+let ctx: FaultContext | undefined
+const rows: Array<ReportRow> = []
+
+beforeAll(async () => {
+  ctx = await setUpSuite()
+}, 600_000)
+
+afterAll(async () => {
+  console.log(renderReport(rows))
+  await tearDownSuite(ctx)
+}, 180_000)
+
+const context = () => {
+  if (!ctx) throw new Error("the suite's set-up failed: see the first error")
+  return ctx
+}
+
+const show = (samples: ReadonlyArray<Sample>, from: number) =>
+  samples.slice(0, 10).map((s) => `${s.route} ${s.status === 0 ? "no answer" : s.status} in ${s.ms} ms at +${((s.at - from) / 1000).toFixed(1)} s`)
+
+const expectOnce = (p: PostingsReport) => {
+  expect(p.expected).toBeGreaterThan(0)
+  expect({ lost: p.missing.length, twice: p.twice.length, unexpected: p.unexpected.length, withoutUniqueEvent: p.uniqueMissing.length }).toEqual({
+    lost: 0,
+    twice: 0,
+    unexpected: 0,
+    withoutUniqueEvent: 0
+  })
+  expect({ uniqueRows: p.uniqueRows, uniqueJobs: p.uniqueJobs }).toEqual({ uniqueRows: p.jobs, uniqueJobs: p.jobs })
+}
+
+/** The delivery promise under a fault: every posting and every confirmed application move, once. */
+const itKeepsEveryRecordOnce = (
+  observed: () => { postings: PostingsReport; applications: ApplicationsReport; refusedSteps: ReadonlyArray<string> }
+) => {
+  it("loses no posting and duplicates none, in PostgreSQL and in ClickHouse", () => expectOnce(observed().postings))
+
+  it("keeps every confirmed application move and counts each once in ClickHouse", () => {
+    const { applications: a, refusedSteps } = observed()
+    expect(a.confirmed).toBeGreaterThan(0)
+    expect(a.confirmedLost).toBe(0)
+    expect({ eventRows: a.eventRows, eventIds: a.eventIds }).toEqual({ eventRows: a.history, eventIds: a.history })
+    expect(refusedSteps).toEqual([])
+  })
+}
+
+describe.each(faults)("$name", (fault) => {
+  let o: FaultObservation
+  beforeAll(async () => {
+    o = await runDependencyFault(context(), fault)
+    rows.push({
+      scenario: fault.name,
+      fault: `${((o.end - o.start) / 1000).toFixed(0)} s`,
+      recoveryMs: o.recoveryMs,
+      lastReading: o.lastReading,
+      inFlight: `${o.inFlight ?? "?"} (+${o.unacknowledgedAtEnd} queued)`,
+      published: o.published,
+      postings: o.postings,
+      applications: o.applications,
+      api: o.api,
+      note: [
+        o.restartedBefore ? "the app was restarted before this scenario: the one before left it unrecovered" : "",
+        o.crashes.length > 0 ? `the app exited by itself: ${o.crashes.map((e) => e.signal ?? `code ${e.code}`).join(", ")}` : "",
+        o.observerCrashes > 0 ? `the Kafka client crashed the suite's observer process ${o.observerCrashes}x` : ""
+      ]
+        .filter((n) => n !== "")
+        .join("; ")
+    })
+  }, 600_000)
+
+  itKeepsEveryRecordOnce(() => o)
+
+  it("brings every stage back into its group, healthy and caught up, without a restart", () => {
+    expect(o.crashes).toEqual([])
+    expect(notRecovered(o.lastReading)).toEqual([])
+    expect(o.recoveryMs).toBeDefined()
+  })
+
+  it("says degraded in /healthz, naming the dependency, while it is down (ok when nothing is)", () => {
+    expect(show(healthLies(o), o.start)).toEqual([])
+  })
+
+  it("answers fast 503s from the routes that need the dependency, and every other route within 1 s", () => {
+    const breaks = ruleBreaks(o, limits)
+    expect(show(breaks.unrelated, o.start)).toEqual([])
+    expect(show(breaks.affected, o.start)).toEqual([])
+    const outage = o.samples.filter((s) => s.at >= o.start + 5000 && s.at < o.healing)
+    const refused = new Set(outage.filter((s) => s.status === 503).map((s) => s.route))
+    const probed = new Set(outage.map((s) => s.route))
+    expect(fault.affected.filter((route) => probed.has(route) && !refused.has(route))).toEqual([])
+  })
+})
+
+describe(`the app SIGKILLed ${kills} times at random moments, restarted each time`, () => {
+  let o: KillsObservation
+  beforeAll(async () => {
+    o = await killProcessesRepeatedly(context(), kills, seed)
+    const inFlight = o.moments.map((m) => m.inFlight ?? 0)
+    rows.push({
+      scenario: `app SIGKILLed ${kills}x`,
+      fault: `${kills} kills`,
+      recoveryMs: o.recoveryMs,
+      lastReading: o.lastReading,
+      inFlight: `${Math.min(...inFlight)}-${Math.max(...inFlight)}`,
+      published: o.published,
+      postings: o.postings,
+      applications: o.applications,
+      note:
+        `seed ${o.seed}; killed ${o.moments.map((m) => (m.afterMs / 1000).toFixed(1)).join(", ")} s after each start was live; ` +
+        `restarts took ${o.restartMs.map((ms) => (ms / 1000).toFixed(1)).join(", ")} s; recovery counted from the last start`
+    })
+  }, 900_000)
+
+  itKeepsEveryRecordOnce(() => o)
+
+  it("catches up after the last restart, every stage in its group, and dies only when killed", () => {
+    expect(o.crashes).toEqual([])
+    expect(notRecovered(o.lastReading)).toEqual([])
+  })
+})
+
+describe("the crawler SIGKILLed mid-crawl, then crawling again", () => {
+  let o: CrawlKillObservation
+  beforeAll(async () => {
+    o = await killCrawlerMidCrawl(context(), boardSize)
+    rows.push({
+      scenario: "crawler SIGKILLed mid-crawl",
+      fault: o.killedAfterMs === undefined ? "not killed" : `kill at ${(o.killedAfterMs / 1000).toFixed(1)} s`,
+      recoveryMs: o.recoveryMs,
+      lastReading: o.lastReading,
+      inFlight: `${o.rawFromKilled} on jobs.raw, ${o.recordedByKilled} recorded`,
+      published: o.boardSize,
+      postings: o.postings,
+      api: o.api,
+      note: `recovery counted from the end of the second crawl (exit ${o.secondExit})`
+    })
+  }, 600_000)
+
+  it("killed the crawl after its first postings reached the broker and before it recorded them all", () => {
+    expect(o.killedAfterMs).toBeDefined()
+    expect(o.rawFromKilled).toBeGreaterThan(0)
+    expect(o.recordedByKilled).toBeLessThan(o.boardSize)
+  })
+
+  it("completes the crawl started again, recording every posting of the board once", () => {
+    expect(o.secondExit).toBe(0)
+    expect(o.recorded).toBe(o.boardSize)
+  })
+
+  it("has every posting of the board in PostgreSQL once, each job once in ClickHouse", () => expectOnce(o.postings))
+
+  it("catches up, every stage in its group", () => {
+    expect(notRecovered(o.lastReading)).toEqual([])
+  })
+
+  it("says ok in /healthz and answers every route within 1 s meanwhile: the app lost nothing it needs", () => {
+    const start = o.samples[0]?.at ?? 0
+    expect(show(o.samples.filter((s) => s.route === "/healthz" && s.health?.status !== "ok"), start)).toEqual([])
+    expect(show(o.samples.filter((s) => s.status < 200 || s.status >= 300 || s.ms > limits.unrelatedMs), start)).toEqual([])
+  })
+})
