@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process"
-import { closeSync, openSync, readFileSync } from "node:fs"
+import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { join } from "node:path"
 import { repoRoot } from "./stack.js"
@@ -52,12 +52,34 @@ export class AppProcess {
   private child: ChildProcess | undefined
   private killing = false
 
+  /**
+   * `pidFile` keeps the running app's pid: a suite whose own process died (a crash in a client library, a
+   * Ctrl-C) leaves its app running, and the next suite ends it (see `endLeftover`).
+   */
   constructor(
     private readonly env: NodeJS.ProcessEnv,
     readonly port: number,
-    readonly logPath: string
+    readonly logPath: string,
+    private readonly pidFile: string
   ) {
     this.url = `http://127.0.0.1:${port}`
+  }
+
+  /**
+   * Ends the app a previous suite left running: the recorded pid, if it is still a `cli.ts serve` started with
+   * `namespaceMark` in its environment (never another developer's `jobstream serve`).
+   */
+  static endLeftover(pidFile: string, namespaceMark: string) {
+    try {
+      const pid = Number(readFileSync(pidFile, "utf8").trim())
+      const ours =
+        readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(`${cli}\0serve`) &&
+        readFileSync(`/proc/${pid}/environ`, "utf8").includes(`JOBSTREAM_KAFKA_NAMESPACE=${namespaceMark}`)
+      if (ours) process.kill(pid, "SIGKILL")
+    } catch {
+      // No pid file, or its process is gone: nothing was left.
+    }
+    rmSync(pidFile, { force: true })
   }
 
   get running() {
@@ -70,6 +92,7 @@ export class AppProcess {
     const started = Date.now()
     const child = spawnCli(["serve"], { ...this.env, JOBSTREAM_API_PORT: String(this.port) }, this.logPath)
     this.child = child
+    writeFileSync(this.pidFile, `${child.pid}\n`)
     child.once("exit", (code, signal) => {
       this.exits.push({ at: Date.now(), code, signal, byTheSuite: this.killing })
       this.killing = false

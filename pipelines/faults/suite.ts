@@ -21,6 +21,9 @@ export interface FaultContext {
   readonly seekers: ReadonlyArray<SeekerSession>
 }
 
+/** Every run's Kafka namespace starts so: how a run's own processes are told from anyone else's. */
+const namespacePrefix = "faults-"
+
 /** How long a healthy pipeline may take to settle before a scenario starts (or after the app restarts). */
 const settleMs = 120_000
 
@@ -33,13 +36,15 @@ const settleMs = 120_000
 export const setUpSuite = async (): Promise<FaultContext> => {
   const stack = privateStack()
   await stack.up()
+  const pidFile = join(stack.home, "run", "faults-app.pid")
+  AppProcess.endLeftover(pidFile, namespacePrefix)
   const database = "jobstream_faults"
   await stack.freshDatabase(database)
-  const target: Target = { stack, database, namespace: `faults-${randomBytes(3).toString("hex")}.` }
+  const target: Target = { stack, database, namespace: `${namespacePrefix}${randomBytes(3).toString("hex")}.` }
   const runtime = suiteRuntime(target)
   const logs = join(stack.home, "logs")
   mkdirSync(logs, { recursive: true })
-  const app = new AppProcess(appEnv(target), await freePort(), join(logs, `serve-${target.namespace}log`))
+  const app = new AppProcess(appEnv(target), await freePort(), join(logs, `serve-${target.namespace}log`), pidFile)
   await app.start()
   const watch = new PipelineWatch(new KafkaObserver(target))
   const log = new ApiLog()
