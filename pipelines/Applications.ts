@@ -16,7 +16,7 @@ import {
 } from "../schemas/Application.js"
 import { encode, hashId } from "../schemas/Envelope.js"
 import { Postgres, type PostgresError, type Sql } from "../sinks/Postgres.js"
-import { Kafka, type KafkaError } from "./Kafka.js"
+import { enqueue } from "./outbox.js"
 
 // The API's error handler reads `statusCode` for tags it has no status for, so these need no entry in
 // httpErrors.ts's `statusOf`.
@@ -74,16 +74,14 @@ export interface StalledList {
   readonly items: ReadonlyArray<StalledApplication>
 }
 
-type Failure = PostgresError | KafkaError
+type Failure = PostgresError
 
 /**
  * A seeker's job applications and their status machine (`transitions` in schemas/Application.ts). Every
- * transition, the creation included, is written to `application_history` and published on `applications.events`
- * in one step: the event is sent and acknowledged inside the PostgreSQL transaction, so a failed send rolls the
- * move back and a committed move always has its event. A send whose commit then fails leaves an event for a move
- * that did not happen; the next committed move takes the same sequence and so the same event id (application id +
- * sequence), so a consumer keeping one event per id counts each sequence once (the later `produced-at` is the
- * committed one).
+ * transition, the creation included, is written to `application_history` and its `applications.events` event
+ * to the outbox in one PostgreSQL transaction (pipelines/outbox.ts): a committed move always gets its event on
+ * Kafka, a rolled-back one never does. The event id is the application id and sequence, so the relay's re-send
+ * after a crash carries the id a consumer already has.
  *
  * Time comes from Effect's `Clock`: transitions are stamped with it and "stalled" is judged against it, so tests
  * move time with a clock of their own. Stalled is computed when read (no sweep, no column): an application
@@ -120,10 +118,9 @@ export class Applications extends Context.Tag("jobstream/Applications")<
 
 export const make = Effect.gen(function* () {
   const db = yield* Postgres
-  const kafka = yield* Kafka
 
-  const publish = (event: Omit<ApplicationEvent, "eventId">) =>
-    kafka.send([encode(ApplicationEventsTopic, { eventId: applicationEventId(event.applicationId, event.sequence), ...event })])
+  const publish = (tx: Sql, event: Omit<ApplicationEvent, "eventId">) =>
+    enqueue(tx, [encode(ApplicationEventsTopic, { eventId: applicationEventId(event.applicationId, event.sequence), ...event })])
 
   const views = (sql: Sql, where: string, params: ReadonlyArray<unknown>, tail = "") =>
     Effect.flatMap(sql.query<ViewRow>(`${selectViews} WHERE ${where} ${tail}`, params), (rows) =>
@@ -165,7 +162,7 @@ export const make = Effect.gen(function* () {
                VALUES ($1, 1, NULL, $2, $3, $4)`,
               [applicationId, status, at, input.note ?? null]
             )
-            yield* publish({
+            yield* publish(tx, {
               applicationId,
               seekerId,
               jobId: input.jobId,
@@ -221,7 +218,7 @@ export const make = Effect.gen(function* () {
               "UPDATE applications SET status = $2, sequence = $3, status_changed_at = $4 WHERE application_id = $1",
               [applicationId, move.to, sequence, at]
             )
-            yield* publish({
+            yield* publish(tx, {
               applicationId,
               seekerId,
               jobId: row.job_id,

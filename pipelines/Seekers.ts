@@ -2,9 +2,9 @@ import { createHash, randomBytes, randomUUID } from "node:crypto"
 import { Context, Effect, Layer, Schema } from "effect"
 import { encode, Topics } from "../schemas/Envelope.js"
 import { Preferences, type Match, type SeekerEvent } from "../schemas/Seeker.js"
-import { Postgres, type PostgresError } from "../sinks/Postgres.js"
+import { Postgres, type PostgresError, type Sql } from "../sinks/Postgres.js"
 import { BadRequest, Unauthorized } from "./httpErrors.js"
-import { Kafka, type KafkaError } from "./Kafka.js"
+import { enqueue } from "./outbox.js"
 import { PdfText, layerConfig as pdfTextLayer, type PdfBusy, type PdfTooManyPages, type PdfUnreadable } from "./pdfText.js"
 
 export const maxResumeCharacters = 200_000
@@ -23,13 +23,12 @@ export interface MatchesQuery {
   readonly offset: number
 }
 
-type Failure = PostgresError | KafkaError
+type Failure = PostgresError
 
 /**
- * Seekers, their resumes and preferences. Every change is written and published on `seekers.events` in one
- * step: the event is sent (and acknowledged) inside the PostgreSQL transaction, so a failed send rolls the change
- * back and a committed change always has its event. A send whose commit then fails leaves an event for an
- * unchanged seeker, which only makes the scorer re-read the same state.
+ * Seekers, their resumes and preferences. Every change writes its `seekers.events` event to the outbox in the
+ * same PostgreSQL transaction (pipelines/outbox.ts): a committed change always gets its event on Kafka, a
+ * rolled-back one never does, and a broker outage delays the events without failing the change.
  */
 export class Seekers extends Context.Tag("jobstream/Seekers")<
   Seekers,
@@ -70,12 +69,11 @@ export interface MatchView {
 
 export const make = Effect.gen(function* () {
   const db = yield* Postgres
-  const kafka = yield* Kafka
   const pdf = yield* PdfText
 
-  const publish = (seekerId: string, type: SeekerEvent["type"], resumeId: string | null) => {
+  const publish = (tx: Sql, seekerId: string, type: SeekerEvent["type"], resumeId: string | null) => {
     const event: SeekerEvent = { eventId: randomUUID(), seekerId, type, resumeId, at: new Date().toISOString() }
-    return kafka.send([encode(Topics.seekerEvents, event)])
+    return enqueue(tx, [encode(Topics.seekerEvents, event)])
   }
 
   return Seekers.of({
@@ -91,7 +89,7 @@ export const make = Effect.gen(function* () {
               email ?? null,
               hashKey(apiKey)
             ])
-            .pipe(Effect.zipRight(publish(seekerId, "seeker_created", null)))
+            .pipe(Effect.zipRight(publish(tx, seekerId, "seeker_created", null)))
         )
         return { seekerId, apiKey }
       }),
@@ -158,7 +156,7 @@ export const make = Effect.gen(function* () {
                VALUES ($1, $2, $3, $4, $5, $6, $7)`,
               [resumeId, seekerId, upload.filename, upload.contentType, text, hashKey(text), primary]
             )
-            if (primary) yield* publish(seekerId, "resume_uploaded", resumeId)
+            if (primary) yield* publish(tx, seekerId, "resume_uploaded", resumeId)
             return primary
           })
         )
@@ -173,7 +171,7 @@ export const make = Effect.gen(function* () {
               seekerId,
               JSON.stringify(Schema.encodeSync(Preferences)(preferences))
             ])
-            .pipe(Effect.zipRight(publish(seekerId, "preferences_updated", null)))
+            .pipe(Effect.zipRight(publish(tx, seekerId, "preferences_updated", null)))
         )
         .pipe(Effect.as(preferences)),
 

@@ -13,6 +13,8 @@ import { applicationRoutes } from "./applicationRoutes.js"
 import * as Applications from "./Applications.js"
 import { prepare, withServices } from "./ingest.js"
 import { Kafka, KafkaError, type InRecord } from "./Kafka.js"
+import { relayName, relayOutbox } from "./outbox.js"
+import { StageMonitor } from "./StageMonitor.js"
 import { dropNamespace, resetStores, testConfig } from "./testing.js"
 
 const day = 24 * 60 * 60 * 1000
@@ -325,24 +327,27 @@ describe("job applications on the real stack", () => {
     expect((await historyOf(maya.auth, id)).at(-1)?.to).not.toBe("withdrawn")
   })
 
-  it("rolls a move back when its event cannot be published", async () => {
+  it("commits a move while the broker refuses sends: its event waits in the outbox until the relay can send", async () => {
     const applicationId = await applicationAt(maya.auth, "platform", ["applied"])
-    // The same service over a broker that refuses every send.
+    expect((await move(maya.auth, applicationId, "screening")).statusCode).toBe(200)
+    expect((await historyOf(maya.auth, applicationId)).map((h) => h.to)).toEqual(["saved", "applied", "screening"])
+    const waiting = await pg<{ headers: Record<string, string> }>("SELECT headers FROM outbox WHERE key = $1 ORDER BY id", [applicationId])
+    expect(waiting.map((r) => r.headers[Headers.eventId])).toEqual(
+      [1, 2, 3].map((sequence) => Applications.applicationEventId(applicationId, sequence))
+    )
+    // A relay over a broker that refuses every send keeps them, and says why.
     const brokenKafka = Effect.map(Kafka, (kafka) =>
       Kafka.of({ ...kafka, send: () => Effect.fail(new KafkaError({ operation: "send", cause: new Error("broker unreachable") })) })
     )
-    const unpublishable = await runtime.runPromise(
-      Effect.flatMap(brokenKafka, (kafka) => Applications.make.pipe(Effect.provideService(Kafka, kafka)))
+    const health = await runtime.runPromise(
+      Effect.gen(function* () {
+        const kafka = yield* brokenKafka
+        yield* relayOutbox().pipe(Effect.provideService(Kafka, kafka), Effect.timeout("1 second"), Effect.ignore)
+        return (yield* (yield* StageMonitor).snapshot)[relayName]
+      })
     )
-    const broken = serve(Runtime.provideService(await runtime.runtime(), Applications.Applications, unpublishable))
-    const moved = await move(maya.auth, applicationId, "screening", {}, broken)
-    expect(moved.statusCode).toBe(503)
-    expect(moved.json()).toEqual({ error: "unavailable", message: "Kafka is unavailable", dependency: "kafka" })
-    const created = await apply(maya.auth, "dataEngineer", {}, broken)
-    expect(created.statusCode).toBe(503)
-    await broken.close()
-    expect((await historyOf(maya.auth, applicationId)).map((h) => h.to)).toEqual(["saved", "applied"])
-    expect(await pg("SELECT 1 FROM applications WHERE seeker_id = $1 AND job_id = $2", [maya.seekerId, jobs.dataEngineer.id])).toHaveLength(0)
+    expect(health).toMatchObject({ state: "retrying", lastError: expect.stringContaining("broker unreachable") })
+    expect(await pg("SELECT 1 FROM outbox WHERE key = $1", [applicationId])).toHaveLength(3)
   })
 
   it("publishes every transition on applications.events, in order, with ids from application and sequence", async () => {
@@ -353,6 +358,7 @@ describe("job applications on the real stack", () => {
     )
     const records = await readTopic(history.length)
     expect(records).toHaveLength(history.length)
+    expect(await pg("SELECT 1 FROM outbox")).toHaveLength(0)
     const expected = new Map<string, Array<ApplicationEvent>>()
     for (const h of history)
       expected.set(h.application_id, [
@@ -553,7 +559,10 @@ describe("stalled applications and their follow-up drafts", () => {
   })
 })
 
-/** The records of applications.events, read with the project's consumer until `count` came (or 20 s passed). */
+/**
+ * The records of applications.events, read with the project's consumer until `count` came (or 20 s passed), while
+ * the outbox relay publishes what the moves wrote.
+ */
 const readTopic = (count: number) =>
   runtime.runPromise(
     Effect.scoped(
@@ -562,6 +571,7 @@ const readTopic = (count: number) =>
         const groupId = `applications-test-${randomUUID()}`
         const consumer = yield* kafka.consumer({ groupId, topics: [ApplicationEventsTopic.name] })
         const records: Array<InRecord> = []
+        yield* Effect.forkScoped(relayOutbox())
         yield* consumer.batches.pipe(
           Stream.tap((batch) => Effect.zipRight(Effect.sync(() => records.push(...Chunk.toArray(batch))), consumer.commit(batch))),
           Stream.takeUntil(() => records.length >= count),

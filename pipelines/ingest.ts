@@ -14,6 +14,7 @@ import * as Postgres from "../sinks/Postgres.js"
 import { postgresJobs } from "../sinks/postgresJobs.js"
 import { postgresMatches } from "../sinks/postgresMatches.js"
 import * as Kafka from "./Kafka.js"
+import { relayName, relayOutbox } from "./outbox.js"
 import * as Applications from "./Applications.js"
 import * as JobSearch from "./JobSearch.js"
 import * as Seekers from "./Seekers.js"
@@ -58,8 +59,8 @@ export const prepare = Effect.gen(function* () {
 }).pipe(Effect.withSpan("Ingest.prepare"))
 
 /**
- * Every stage, each its own consumer group, concurrently, until interrupted; each under its own supervisor, so a
- * failure restarts that stage alone. The scorer's state (every seeker's profile, the BM25 index of recent jobs) is
+ * Every stage, each its own consumer group, and the outbox relay, concurrently, until interrupted; each under its
+ * own supervisor, so a failure restarts that one alone. The scorer's state (every seeker's profile, the BM25 index of recent jobs) is
  * built once, retried until it succeeds, and kept across restarts of its consumer: rebuilding it reads 20,000 jobs
  * on the thread the API shares.
  */
@@ -76,7 +77,8 @@ export const runPipeline = Effect.gen(function* () {
       ...fixedStages.map((stage) =>
         supervise(stage.name, runStage<unknown, Kafka.Kafka | Postgres.Postgres | ClickHouse.ClickHouse>(stage))
       ),
-      supervise("score", Effect.flatMap(scorerStage, (stage) => runStage(stage)))
+      supervise("score", Effect.flatMap(scorerStage, (stage) => runStage(stage))),
+      supervise(relayName, relayOutbox())
     ],
     { concurrency: "unbounded", discard: true }
   )

@@ -39,7 +39,7 @@ export class StageStats extends Context.Tag("jobstream/StageStats")<
 }
 
 /** A failed batch is retried in place for a while; past that the stage fails and its supervisor starts it anew. */
-const retryPolicy = Schedule.exponential(Duration.millis(200), 2).pipe(
+export const retryPolicy = Schedule.exponential(Duration.millis(200), 2).pipe(
   Schedule.either(Schedule.spaced(Duration.seconds(10))),
   Schedule.jittered,
   Schedule.upTo(Duration.minutes(2))
