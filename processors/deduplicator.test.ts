@@ -16,7 +16,7 @@ import { ClickHouse } from "../sinks/ClickHouse.js"
 import { Postgres } from "../sinks/Postgres.js"
 import { deduplicator } from "./deduplicator.js"
 import { cleanCompanyName, jobIdOf, normalizePosting } from "./normalize.js"
-import { available, glassdoorRows, type GlassdoorRow } from "./sampleData.js"
+import { glassdoorRows, type GlassdoorRow } from "./sampleData.js"
 
 const config = testConfig()
 const runtime = ManagedRuntime.make(withServices(config.layer))
@@ -93,7 +93,7 @@ afterAll(async () => {
   await runtime.dispose()
 })
 
-describe.skipIf(!available())("near-duplicates across a killed and restarted dedup consumer", () => {
+describe("near-duplicates across a killed and restarted dedup consumer", () => {
   const rows = originals(20)
 
   beforeAll(async () => {
@@ -164,7 +164,7 @@ describe.skipIf(!available())("near-duplicates across a killed and restarted ded
   })
 })
 
-describe.skipIf(!available())("two dedup consumers in one group", () => {
+describe("two dedup consumers in one group", () => {
   const rows = originals(60)
   const handled = [0, 0]
 

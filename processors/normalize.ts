@@ -7,7 +7,7 @@ import type { RawFields, RawPosting } from "../schemas/RawPosting.js"
 
 /**
  * Turning a `RawPosting` into a `Job`: pure functions, no I/O. Tuned on the real postings in
- * `../shared/data` (Glassdoor descriptions, SimplifyJobs locations and URLs), not on the demo fixtures.
+ * `processors/sampleData/` (Glassdoor descriptions, SimplifyJobs locations and URLs), not on the demo fixtures.
  *
  * Guarantees:
  * - `normalizePosting` returns either a value that passes `Job` validation or a `NormalizeError` saying what to

@@ -1,15 +1,19 @@
-import { existsSync, readFileSync } from "node:fs"
+import { readFileSync } from "node:fs"
+import { brotliDecompressSync } from "node:zlib"
 import { Schema } from "effect"
 
 /**
- * The real postings in ../shared/data (see its README), read and typed for tests, evaluations and benchmarks.
- * A clone without that folder has none: `available` says so, and callers skip or stop with a clear message.
+ * The real postings in `sampleData/` (its README says where they come from), read and typed for tests,
+ * evaluations and benchmarks. They are kept in the repository, so every clone (CI included) runs on them; they
+ * are stored brotli-compressed (0.58 MB instead of 4.5 MB, gzip would be 1.37 MB) and decompress to byte-exact
+ * copies of the upstream files, which sampleData.test.ts checks.
  */
 
-export const GLASSDOOR = new URL("../../shared/data/glassdoor_jobs.csv", import.meta.url)
-export const SIMPLIFY = new URL("../../shared/data/simplify_listings.json", import.meta.url)
+export const GLASSDOOR = new URL("./sampleData/glassdoor_jobs.csv.br", import.meta.url)
+export const SIMPLIFY = new URL("./sampleData/simplify_listings.json.br", import.meta.url)
 
-export const available = (): boolean => existsSync(GLASSDOOR) && existsSync(SIMPLIFY)
+/** One of the files above, decompressed: the upstream file's bytes. */
+export const sampleFile = (file: URL): Buffer => brotliDecompressSync(readFileSync(file))
 
 export interface GlassdoorRow {
   readonly row: number
@@ -23,7 +27,7 @@ export interface GlassdoorRow {
 
 /** The 956 Glassdoor rows, fields as in the file (the company still carries its rating line). */
 export const glassdoorRows = (): Array<GlassdoorRow> => {
-  const [header, ...rows] = parseCsv(readFileSync(GLASSDOOR, "utf8"))
+  const [header, ...rows] = parseCsv(sampleFile(GLASSDOOR).toString("utf8"))
   const column = (name: string) => {
     const i = header!.indexOf(name)
     if (i < 0) throw new Error(`${GLASSDOOR.pathname} has no column "${name}"`)
@@ -56,7 +60,7 @@ export type SimplifyListing = typeof SimplifyListing.Type
 
 /** The 1288 SimplifyJobs listings (no descriptions). */
 export const simplifyListings = (): ReadonlyArray<SimplifyListing> =>
-  Schema.decodeUnknownSync(Schema.parseJson(Schema.Array(SimplifyListing)))(readFileSync(SIMPLIFY, "utf8"))
+  Schema.decodeUnknownSync(Schema.parseJson(Schema.Array(SimplifyListing)))(sampleFile(SIMPLIFY).toString("utf8"))
 
 /** RFC 4180 CSV: quoted fields may hold commas, quotes ("") and newlines. */
 const parseCsv = (text: string): Array<Array<string>> => {

@@ -1,4 +1,3 @@
-import { available } from "../sampleData.js"
 import { labelledSet, type Labelled } from "./labelled.js"
 import { decide, defaultThresholds, InMemoryIndex, layers, type Layer, type Thresholds } from "./matcher.js"
 
@@ -68,10 +67,6 @@ const pairwise = (set: ReadonlyArray<Labelled>, clusterOf: ReadonlyMap<string, s
 }
 
 const main = () => {
-  if (!available()) {
-    console.error("eval:dedup needs ../shared/data (glassdoor_jobs.csv and simplify_listings.json) beside the repository")
-    process.exit(1)
-  }
   const set = labelledSet()
   const kinds = new Map<string, number>()
   for (const l of set) kinds.set(l.kind, (kinds.get(l.kind) ?? 0) + 1)

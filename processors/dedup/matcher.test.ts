@@ -3,7 +3,6 @@ import { describe, expect, it } from "vitest"
 import type { Job } from "../../schemas/Job.js"
 import type { RawFields } from "../../schemas/RawPosting.js"
 import { normalizePosting } from "../normalize.js"
-import { available } from "../sampleData.js"
 import { evaluate } from "./evaluate.js"
 import { locationKeys, postingRefs, refsConflict, titleKey, titleLevels } from "./keys.js"
 import { labelledSet } from "./labelled.js"
@@ -207,7 +206,7 @@ describe("the layered decision", () => {
   })
 })
 
-describe.skipIf(!available())("on the labelled set from ../shared/data", () => {
+describe("on the labelled set from processors/sampleData", () => {
   it("reaches F1 >= 0.95 with precision and recall both >= 0.95", () => {
     const { overall, merges } = evaluate(labelledSet())
     expect(overall.truePairs).toBeGreaterThan(1000)
