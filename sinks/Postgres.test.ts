@@ -30,6 +30,27 @@ const timedOut = (result: Either.Either<unknown, unknown>) => {
 const pid = (db: Postgres.Sql) => Effect.map(db.query<{ pid: number }>("SELECT pg_backend_pid() AS pid"), ([row]) => row!.pid)
 
 describe("PostgreSQL calls have time limits", () => {
+  it("survives its server ending a connection that sits checked out between statements, and goes on", () =>
+    withDb({ url: on(stackPort), maxConnections: 1 }, (db) =>
+      Effect.scoped(Effect.gen(function* () {
+        // The connection is held inside a transaction, waiting on something else (as the outbox relay waits on
+        // Kafka), when the server terminates it: pg emits 'error' on the client, which must not end the process.
+        const killer = yield* Postgres.make({ url: on(stackPort), maxConnections: 1 })
+        const failed = yield* Effect.either(
+          db.transaction((tx) =>
+            Effect.gen(function* () {
+              const [row] = yield* tx.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")
+              yield* killer.query("SELECT pg_terminate_backend($1)", [row!.pid])
+              yield* Effect.sleep("200 millis")
+              return yield* tx.query("SELECT 1")
+            })
+          )
+        )
+        expect(failure(failed)).toBeInstanceOf(Postgres.PostgresError)
+        expect(yield* db.query<{ n: number }>("SELECT 1 AS n")).toEqual([{ n: 1 }])
+      }))
+    ))
+
   it("still runs statements and transactions on the real stack, and keeps a connection that got a SQL error", () =>
     withDb({ url: on(stackPort), maxConnections: 1 }, (db) =>
       Effect.gen(function* () {

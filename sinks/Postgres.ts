@@ -139,13 +139,21 @@ export const make = (settings: PostgresSettings) =>
         })
       }).pipe(timeLimit("connect", Duration.min(limit, limits.connect)))
 
+    // A checked-out client whose server goes away between statements (a transaction waiting on Kafka, say) emits
+    // 'error' too, and the pool listens only to idle ones: each client gets a listener of its own, once. Its next
+    // statement then fails as a lost connection, so the lease closes it.
+    const guarded = new WeakSet<pg.PoolClient>()
     const withLease = <A, E>(limit: Duration.Duration, use: (lease: Lease) => Effect.Effect<A, E>) =>
       Effect.uninterruptibleMask((restore) =>
-        Effect.flatMap(restore(checkout(limit)), (lease) =>
-          restore(use(lease)).pipe(
+        Effect.flatMap(restore(checkout(limit)), (lease) => {
+          if (!guarded.has(lease.client)) {
+            guarded.add(lease.client)
+            lease.client.on("error", () => {})
+          }
+          return restore(use(lease)).pipe(
             Effect.ensuring(Effect.sync(() => lease.client.release(lease.idle && !lease.inTransaction ? undefined : true)))
           )
-        )
+        })
       )
 
     const send = <R extends pg.QueryResultRow>(
