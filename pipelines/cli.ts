@@ -1,6 +1,6 @@
 import { join } from "node:path"
 import { NodeRuntime } from "@effect/platform-node"
-import { Config, Effect } from "effect"
+import { Config, Effect, type Layer, type Scope } from "effect"
 import { crawlSource } from "../connectors/crawlSource.js"
 import { startDemoSite } from "../connectors/demo-site/server.js"
 import { progressLine, type CrawlProgress, type CrawlSummary } from "../connectors/progress.js"
@@ -10,14 +10,17 @@ import { ClickHouse } from "../sinks/ClickHouse.js"
 import { Postgres } from "../sinks/Postgres.js"
 import { serveApi } from "./api.js"
 import { drained, InfraLive, prepare, runPipeline, withServices } from "./ingest.js"
+import { reportToParent, settingsConfig as processorsSettings, superviseProcessors } from "./processorsProcess.js"
 import { StageStats } from "./stage.js"
 import { supervise } from "./supervisor.js"
 
 /**
- * `jobstream start`          the main job: schemas, stream processors, the API, the demo site, every source of
- *                            the sources file crawled once and then on its schedule.
- * `jobstream serve`          the stream processors and the API, without crawling (what the fault suite runs).
- * `jobstream process`        the stream processors alone (one more member of each consumer group).
+ * `jobstream start`          the main job: schemas, the API, the demo site, every source of the sources file
+ *                            crawled once and then on its schedule, and the stream processors in a child process
+ *                            it supervises (processorsProcess.ts).
+ * `jobstream serve`          the API and the supervised processors, without crawling (what the fault suite runs).
+ * `jobstream process`        the stream processors alone (the child of the two above, or one more member of each
+ *                            consumer group when started by hand).
  * `jobstream crawl <source>` one source of the sources file, once, with a live progress line.
  */
 const usage = "usage: jobstream start | serve | process | crawl <source>"
@@ -52,10 +55,15 @@ const progressReporter = () => {
 const summaryLine = (s: CrawlSummary) =>
   `${progressLine(s)}${s.complete ? "" : "  (incomplete: nothing was closed)"}`
 
+/** Topics and schemas ready, then the stream processors in their own supervised process. */
+const processorsApart = Effect.gen(function* () {
+  yield* prepare
+  yield* Effect.forkScoped(superviseProcessors(yield* processorsSettings))
+})
+
 const start = Effect.gen(function* () {
   const settings = yield* Settings
-  yield* prepare
-  yield* Effect.forkScoped(runPipeline)
+  yield* processorsApart
   yield* serveApi(settings.apiHost, settings.apiPort)
   const demo = yield* Effect.acquireRelease(
     Effect.promise(() => startDemoSite({ port: settings.demoPort, count: settings.demoCount })),
@@ -72,6 +80,8 @@ const start = Effect.gen(function* () {
       )
     )
   yield* drained("180 seconds")
+  // The processors process reports its counters every second: after the next report they hold the last batches.
+  yield* Effect.sleep("2 seconds")
 
   const stats = yield* StageStats
   const counts = yield* stats.snapshot
@@ -132,17 +142,16 @@ const crawlOne = (name: string | undefined) =>
 
 const serve = Effect.gen(function* () {
   const settings = yield* Settings
-  yield* prepare
-  yield* Effect.forkScoped(runPipeline)
+  yield* processorsApart
   yield* serveApi(settings.apiHost, settings.apiPort)
-  yield* Effect.logInfo(`stream processors running, API on http://${settings.apiHost}:${settings.apiPort}`)
+  yield* Effect.logInfo(`API on http://${settings.apiHost}:${settings.apiPort}, stream processors in their own process`)
   return yield* Effect.never
 })
 
 const process_ = Effect.gen(function* () {
   yield* prepare
   yield* Effect.logInfo("stream processors running")
-  yield* runPipeline
+  yield* Effect.all([runPipeline, reportToParent], { concurrency: "unbounded", discard: true })
 })
 
 /**
@@ -157,17 +166,16 @@ const threadPoolNote = Effect.suspend(() =>
     : Effect.void
 )
 
-const command = process.argv[2]
-const program =
-  command === "start"
-    ? start
-    : command === "serve"
-      ? serve
-      : command === "process"
-        ? process_
-        : command === "crawl"
-          ? crawlOne(process.argv[3])
-          : Effect.dieMessage(usage)
+type Command = Effect.Effect<unknown, unknown, Scope.Scope | Layer.Layer.Success<ReturnType<typeof withServices>>>
+
+const commands: Readonly<Record<string, Command>> = {
+  start,
+  serve,
+  process: process_,
+  crawl: crawlOne(process.argv[3])
+}
+const command = process.argv[2] ?? ""
+const program = Object.hasOwn(commands, command) ? commands[command]! : Effect.dieMessage(usage)
 
 /** A sources file that does not validate is the user's to fix: its problems, file:line:column, and no stack. */
 const reportingSourceErrors = <A, E, R>(effect: Effect.Effect<A, E, R>) =>

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process"
-import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { closeSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { join } from "node:path"
 import { repoRoot } from "./stack.js"
@@ -42,8 +42,8 @@ export const freePort = () =>
   })
 
 /**
- * The system under test: `jobstream serve` (migrations and topics, every stream processor under supervision, the
- * HTTP API) in a child process of its own, restartable. Every exit is kept, so a scenario can tell a process that
+ * The system under test: `jobstream serve` (migrations and topics, the HTTP API, and the stream processors in a
+ * process of their own that it supervises) in a child process of its own, restartable. Every exit is kept, so a scenario can tell a process that
  * died by itself from one the suite killed.
  */
 export class AppProcess {
@@ -119,6 +119,38 @@ export class AppProcess {
     const timer = setTimeout(() => child.kill("SIGKILL"), 20_000)
     await exited(child)
     clearTimeout(timer)
+  }
+
+  /** The pid of the processors process the app supervises, if it has one now. */
+  processorsPid(): number | undefined {
+    const pid = this.child?.pid
+    if (pid === undefined || !this.running) return undefined
+    try {
+      return readdirSync(`/proc/${pid}/task`)
+        .flatMap((task) => readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").trim().split(/\s+/))
+        .filter((c) => c !== "" && readFileSync(`/proc/${c}/cmdline`, "utf8").includes(`${cli}\0process`))
+        .map(Number)[0]
+    } catch {
+      return undefined
+    }
+  }
+
+  /**
+   * Waits until the app has replaced the processors process `killed` and `/healthz` says the new one is running;
+   * returns how long that took (ms).
+   */
+  async processorsReplaced(killed: number, timeoutMs = 180_000): Promise<number> {
+    const started = Date.now()
+    while (Date.now() - started < timeoutMs) {
+      const pid = this.processorsPid()
+      const health = await fetch(`${this.url}/healthz`, { signal: AbortSignal.timeout(3000) }).then(
+        (r) => r.json() as Promise<{ stages?: Record<string, { state: string }> }>,
+        () => undefined
+      )
+      if (pid !== undefined && pid !== killed && health?.stages?.processors?.state === "running") return Date.now() - started
+      await new Promise((r) => setTimeout(r, 250))
+    }
+    throw new Error(`the app did not replace its processors process within ${timeoutMs / 1000} s:\n${this.logTail()}`)
   }
 
   /** Exits the suite did not ask for: a crash under a fault. */

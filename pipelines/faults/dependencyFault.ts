@@ -135,17 +135,15 @@ export const runDependencyFault = async (ctx: FaultContext, fault: DependencyFau
 }
 
 /**
- * Answers that break the rules during a fault and the 5 s after it: a failed or slow unrelated route (slow: over
- * `unrelatedMs` while the dependency is out, over `drainingMs` once its backlog drains), a slow or wrong answer from
- * an affected one.
+ * Answers that break the rules during a fault and the 5 s after it, while its backlog drains: a failed unrelated
+ * route or one slower than `unrelatedMs`, a slow or wrong answer from an affected one.
  */
-export const ruleBreaks = (o: FaultObservation, limits: { unrelatedMs: number; drainingMs: number; affectedMs: number }) => {
+export const ruleBreaks = (o: FaultObservation, limits: { unrelatedMs: number; affectedMs: number }) => {
   const windowEnd = o.end + 5000
   const during = o.samples.filter((s) => s.at < windowEnd)
   const affected = new Set([...o.fault.affected, "/healthz", "/readyz"])
-  const slow = (s: (typeof during)[number]) => s.ms > (s.at < o.end ? limits.unrelatedMs : limits.drainingMs)
   return {
-    unrelated: during.filter((s) => !affected.has(s.route) && (s.status < 200 || s.status >= 300 || slow(s))),
+    unrelated: during.filter((s) => !affected.has(s.route) && (s.status < 200 || s.status >= 300 || s.ms > limits.unrelatedMs)),
     affected: during.filter(
       (s) => affected.has(s.route) && (s.ms > limits.affectedMs || !((s.status >= 200 && s.status < 300) || s.status === 503))
     )

@@ -9,9 +9,12 @@ import { ensureSettled, type FaultContext } from "./suite.js"
 export interface KillsObservation {
   readonly kills: number
   readonly seed: number
-  /** Per kill: ms after the previous start was live, and the records waiting in some stage at that moment. */
-  readonly moments: ReadonlyArray<{ readonly afterMs: number; readonly inFlight: number | null }>
-  /** Per restart: ms until `/livez` answered. */
+  /**
+   * Per kill: what was killed, ms after the previous start was live, and the records waiting in some stage at that
+   * moment.
+   */
+  readonly moments: ReadonlyArray<{ readonly target: "processors" | "app"; readonly afterMs: number; readonly inFlight: number | null }>
+  /** Per restart: ms until the app's `/livez` answered, or until the app reported a new processors process running. */
   readonly restartMs: ReadonlyArray<number>
   readonly published: number
   /** From the last restart's start to a recovered pipeline; undefined when it did not recover within the bound. */
@@ -25,9 +28,10 @@ export interface KillsObservation {
 }
 
 /**
- * The app (every processor and the API) SIGKILLed `kills` times at random moments under the steady load, and
- * started again each time, as a process supervisor would. The moments are drawn from a seeded generator: the
- * report gives the seed, and JOBSTREAM_FAULTS_SEED replays a run's moments.
+ * SIGKILL `kills` times at random moments under the steady load, in turn: the processors process alone (the app
+ * must start another by itself), then the whole app (API and processors; the suite starts it again, as a process
+ * supervisor would). The moments are drawn from a seeded generator: the report gives the seed, and
+ * JOBSTREAM_FAULTS_SEED replays a run's moments.
  */
 export const killProcessesRepeatedly = async (ctx: FaultContext, kills: number, seed: number): Promise<KillsObservation> => {
   await ensureSettled(ctx)
@@ -39,7 +43,7 @@ export const killProcessesRepeatedly = async (ctx: FaultContext, kills: number, 
   const seekers = new SeekerLoad(log, app.url, ctx.seekers, await someJobs(runtime, 40))
   postings.start()
   seekers.start()
-  const moments: Array<{ afterMs: number; inFlight: number | null }> = []
+  const moments: Array<{ target: "processors" | "app"; afterMs: number; inFlight: number | null }> = []
   const restartMs: Array<number> = []
   let lastStart = Date.now()
   for (let i = 0; i < kills; i++) {
@@ -47,10 +51,18 @@ export const killProcessesRepeatedly = async (ctx: FaultContext, kills: number, 
     const afterMs = Math.round(500 + random() * 5500)
     await new Promise((r) => setTimeout(r, afterMs))
     const inFlight = await ctx.watch.kafka.lag()
-    await app.stop("SIGKILL")
-    moments.push({ afterMs, inFlight })
-    lastStart = Date.now()
-    restartMs.push(await app.start())
+    const processors = i % 2 === 0 ? app.processorsPid() : undefined
+    if (processors === undefined) {
+      await app.stop("SIGKILL")
+      moments.push({ target: "app", afterMs, inFlight })
+      lastStart = Date.now()
+      restartMs.push(await app.start())
+    } else {
+      process.kill(processors, "SIGKILL")
+      moments.push({ target: "processors", afterMs, inFlight })
+      lastStart = Date.now()
+      restartMs.push(await app.processorsReplaced(processors))
+    }
   }
   await Promise.all([postings.stop(recoveryBoundMs), seekers.stop(recoveryBoundMs)])
   const recovered = await ctx.watch.recovered(app.url, recoveryBoundMs)
