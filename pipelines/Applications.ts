@@ -18,12 +18,10 @@ import { encode, hashId } from "../schemas/Envelope.js"
 import { Postgres, type PostgresError, type Sql } from "../sinks/Postgres.js"
 import { enqueue } from "./outbox.js"
 
-// The API's error handler reads `statusCode` for tags it has no status for, so these need no entry in
-// httpErrors.ts's `statusOf`.
+// Their HTTP statuses are in httpErrors.ts's `statusOf`, with every other error's.
 
 /** An application id that is not one of this seeker's (another seeker's looks the same: never revealed). */
 export class ApplicationNotFound extends Data.TaggedError("ApplicationNotFound")<{ readonly applicationId: string }> {
-  readonly statusCode = 404
   override get message() {
     return `no application ${this.applicationId} among this seeker's applications`
   }
@@ -31,7 +29,6 @@ export class ApplicationNotFound extends Data.TaggedError("ApplicationNotFound")
 
 /** An application for a job the `jobs` table does not hold (422): the client must pick an existing job. */
 export class UnknownJob extends Data.TaggedError("UnknownJob")<{ readonly jobId: string }> {
-  readonly statusCode = 422
   override get message() {
     return `job ${this.jobId} does not exist: apply to a job that GET /jobs lists`
   }
@@ -42,7 +39,6 @@ export class InvalidTransition extends Data.TaggedError("InvalidTransition")<{
   readonly current: ApplicationStatus
   readonly to: ApplicationStatus
 }> {
-  readonly statusCode = 409
   override get message() {
     const allowed = transitions[this.current]
     return allowed.length === 0
@@ -56,7 +52,6 @@ export class InvalidTransition extends Data.TaggedError("InvalidTransition")<{
  * was spent on another move. The client should reload the application and decide again.
  */
 export class StatusConflict extends Data.TaggedError("StatusConflict")<{ readonly reason: string }> {
-  readonly statusCode = 409
   override get message() {
     return `${this.reason}: reload the application and decide again`
   }
