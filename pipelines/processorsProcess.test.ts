@@ -21,7 +21,10 @@ const children = () =>
 
 const stages = () => runtime.runPromise(Effect.flatMap(StageMonitor, (m) => m.snapshot))
 
-/** Polls the mirrored StageMonitor until `ok` holds (or fails the test after `ms`). */
+/**
+ * Polls the mirrored StageMonitor until `ok` holds (or fails the test after `ms`). A child's start (tsx, the
+ * migrations, the scorer's model) takes 5-20 s on two busy cores: the tests get 180 s each.
+ */
 const until = async (ok: (stages: Readonly<Record<string, StageHealth>>) => boolean, ms = 90_000) => {
   const deadline = Date.now() + ms
   for (;;) {
@@ -75,7 +78,7 @@ describe("the stream processors in a supervised child process", () => {
       counted = (await runtime.runPromise(Effect.flatMap(StageStats, (s) => s.snapshot))).get("normalize.in") ?? 0
     }
     expect(counted).toBe(1)
-  })
+  }, 180_000)
 
   it("starts a killed child again: its stages say why meanwhile, and count the restart", async () => {
     const [first] = children()
@@ -87,7 +90,7 @@ describe("the stream processors in a supervised child process", () => {
     expect(children()[0]).not.toBe(first)
     // The new child's counters start from zero; the mirrored total does not go back.
     expect((await runtime.runPromise(Effect.flatMap(StageStats, (s) => s.snapshot))).get("normalize.in")).toBe(1)
-  })
+  }, 180_000)
 
   it("kills a child that stops reporting (stopped, or its event loop held) and starts another", async () => {
     const [stuck] = children()
@@ -96,5 +99,5 @@ describe("the stream processors in a supervised child process", () => {
     expect(down.normalize!.lastError).toBe("the processors process sent no report for 5s: killed")
     await until(allRunning(2))
     expect(children()).not.toContain(stuck)
-  })
+  }, 180_000)
 })
