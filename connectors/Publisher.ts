@@ -3,10 +3,10 @@ import { Context, Effect, Layer } from "effect"
 import { DeadLetterTopic, DlqHeaders, encode, hashId, Headers, Topics, type Envelope } from "../schemas/Envelope.js"
 import type { PostingLifecycle } from "../schemas/Lifecycle.js"
 import type { RawPosting } from "../schemas/RawPosting.js"
-import { jobIdOf } from "../processors/normalize.js"
+import { jobIdOf } from "../schemas/Job.js"
 import type { CrawlSummary } from "./progress.js"
-import { Kafka, type KafkaError } from "../pipelines/Kafka.js"
-import { Postgres, type PostgresError } from "../sinks/Postgres.js"
+import { Kafka, type KafkaError } from "../stack/Kafka.js"
+import { Postgres, type PostgresError } from "../stack/Postgres.js"
 
 /** What publishing a posting did: `reopened` is a posting that had closed and is back on its board. */
 export type Change = "new" | "changed" | "unchanged" | "reopened"

@@ -1,6 +1,8 @@
-import { Effect, ManagedRuntime } from "effect"
-import { prepare, withServices } from "../pipelines/ingest.js"
-import { dropNamespace, resetStores, testConfig } from "../pipelines/testing.js"
+import { Effect, Layer, ManagedRuntime } from "effect"
+import * as Politeness from "./Politeness.js"
+import * as Publisher from "./Publisher.js"
+import { prepare } from "../stack/clients.js"
+import { dropNamespace, resetStores, stackTestConfig } from "../stack/testing.js"
 import { crawlApi } from "./ApiCrawler.js"
 import { fixture } from "./demo-site/catalog.js"
 import { sourceApis } from "./registry.js"
@@ -50,7 +52,7 @@ export const benchConnectors = async (size = 3000) => {
   console.log(`Connectors: crawling a ${size.toLocaleString("en")}-posting Greenhouse board over HTTP, real Publisher`)
   const replay = await startReplayServer()
   replay.setRows("greenhouse", rows)
-  const runtime = ManagedRuntime.make(withServices(testConfig().layer))
+  const runtime = ManagedRuntime.make(Layer.provideMerge(Layer.mergeAll(Publisher.layer, Politeness.layer), stackTestConfig().layer))
   try {
     await runtime.runPromise(Effect.andThen(resetStores, prepare))
     const crawl = () =>

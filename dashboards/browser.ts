@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { chromium, type BrowserContext, type Page } from "playwright-core"
-import { chromiumArgs, chromiumPath } from "../pipelines/chromium.js"
+import { chromiumArgs, chromiumPath } from "../stack/chromium.js"
 
 /** Where the dashboard tests leave one screenshot per view. */
 export const artifactsDir = join(import.meta.dirname, "..", "test-artifacts", "dashboard")

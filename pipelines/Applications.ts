@@ -15,8 +15,8 @@ import {
   type StalledApplication
 } from "../schemas/Application.js"
 import { encode, hashId } from "../schemas/Envelope.js"
-import { Postgres, type PostgresError, type Sql } from "../sinks/Postgres.js"
-import { enqueue } from "./outbox.js"
+import { Postgres, type PostgresError, type Sql } from "../stack/Postgres.js"
+import { enqueue } from "../stack/outbox.js"
 
 // Their HTTP statuses are in httpErrors.ts's `statusOf`, with every other error's.
 
@@ -74,7 +74,7 @@ type Failure = PostgresError
 /**
  * A seeker's job applications and their status machine (`transitions` in schemas/Application.ts). Every
  * transition, the creation included, is written to `application_history` and its `applications.events` event
- * to the outbox in one PostgreSQL transaction (pipelines/outbox.ts): a committed move always gets its event on
+ * to the outbox in one PostgreSQL transaction (stack/outbox.ts): a committed move always gets its event on
  * Kafka, a rolled-back one never does. The event id is the application id and sequence, so the relay's re-send
  * after a crash carries the id a consumer already has.
  *

@@ -1,7 +1,7 @@
 import { Data, Effect } from "effect"
 import type { JobCluster, JobListing } from "../schemas/Api.js"
-import { Postgres } from "../sinks/Postgres.js"
-import { jobSelectList, rowToJob } from "../sinks/postgresJobs.js"
+import { Postgres } from "../stack/Postgres.js"
+import { jobSelectList, rowToJob } from "../stack/jobsTable.js"
 
 /** No job, canonical or duplicate, has this id (404). */
 export class JobNotFound extends Data.TaggedError("JobNotFound")<{ readonly message: string }> {}

@@ -2,8 +2,8 @@ import { Context, Effect, Layer, Ref } from "effect"
 import type { Job } from "../schemas/Job.js"
 import { Embedder, type EmbedderError } from "../processors/Embedder.js"
 import { jobText } from "../processors/matching/scoring.js"
-import { Postgres, type PostgresError } from "../sinks/Postgres.js"
-import { jobSelectList, rowToJob } from "../sinks/postgresJobs.js"
+import { Postgres, type PostgresError } from "../stack/Postgres.js"
+import { jobSelectList, rowToJob } from "../stack/jobsTable.js"
 
 export interface SearchHit {
   readonly job: Job

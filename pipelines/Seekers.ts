@@ -2,9 +2,9 @@ import { createHash, randomBytes, randomUUID } from "node:crypto"
 import { Context, Effect, Layer, Schema } from "effect"
 import { encode, Topics } from "../schemas/Envelope.js"
 import { Preferences, type Match, type SeekerEvent } from "../schemas/Seeker.js"
-import { Postgres, type PostgresError, type Sql } from "../sinks/Postgres.js"
+import { Postgres, type PostgresError, type Sql } from "../stack/Postgres.js"
 import { BadRequest, Unauthorized } from "./httpErrors.js"
-import { enqueue } from "./outbox.js"
+import { enqueue } from "../stack/outbox.js"
 import { PdfText, layerConfig as pdfTextLayer, type PdfBusy, type PdfTooManyPages, type PdfUnreadable } from "./pdfText.js"
 
 export const maxResumeCharacters = 200_000
@@ -27,7 +27,7 @@ type Failure = PostgresError
 
 /**
  * Seekers, their resumes and preferences. Every change writes its `seekers.events` event to the outbox in the
- * same PostgreSQL transaction (pipelines/outbox.ts): a committed change always gets its event on Kafka, a
+ * same PostgreSQL transaction (stack/outbox.ts): a committed change always gets its event on Kafka, a
  * rolled-back one never does, and a broker outage delays the events without failing the change.
  */
 export class Seekers extends Context.Tag("jobstream/Seekers")<

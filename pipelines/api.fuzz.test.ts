@@ -11,8 +11,10 @@ import { NewSeeker, Preferences } from "../schemas/Seeker.js"
 import { catalogue, KpiQuery } from "../sinks/kpis.js"
 import { postgresJobs } from "../sinks/postgresJobs.js"
 import { makeApi } from "./api.js"
-import { prepare, withServices } from "./ingest.js"
-import { dropNamespace, testConfig } from "./testing.js"
+import { withServices } from "./ingest.js"
+import { prepare } from "../stack/clients.js"
+import { testConfig } from "./testing.js"
+import { dropNamespace } from "../stack/testing.js"
 
 /**
  * Client input never looks like an outage. Part one sends the bad input issue 11 measured (NUL bytes, impossible

@@ -1,15 +1,15 @@
 import { Duration, Effect, Layer, ManagedRuntime, Redacted, type Scope } from "effect"
 import { describe, expect, it } from "vitest"
 import * as Followups from "../processors/followups.js"
-import * as ClickHouse from "../sinks/ClickHouse.js"
-import * as Postgres from "../sinks/Postgres.js"
-import { freezableProxy, hungServer } from "../sinks/testServers.js"
+import * as ClickHouse from "../stack/ClickHouse.js"
+import * as Postgres from "../stack/Postgres.js"
+import { freezableProxy, hungServer } from "../stack/testServers.js"
 import { makeApi } from "./api.js"
 import * as Applications from "./Applications.js"
 import { JobSearch } from "./JobSearch.js"
 import * as Seekers from "./Seekers.js"
-import { StageMonitor } from "./StageMonitor.js"
-import { unreachableKafka } from "./testing.js"
+import { StageMonitor } from "../stack/StageMonitor.js"
+import { unreachableKafka } from "../stack/testing.js"
 
 /**
  * The API over dependencies that hang (a local server that accepts and never answers, or a proxy to the test

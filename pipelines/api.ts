@@ -1,8 +1,8 @@
 import Fastify, { type FastifyInstance } from "fastify"
 import { Cause, Effect, Either, Exit, JSONSchema, Runtime, Schema } from "effect"
 import { JobCluster, JobsPage, JobsQuery, type JobsQuery as JobsQueryType } from "../schemas/Api.js"
-import { ClickHouse } from "../sinks/ClickHouse.js"
-import { forRequest, Postgres } from "../sinks/Postgres.js"
+import { ClickHouse } from "../stack/ClickHouse.js"
+import { forRequest, Postgres } from "../stack/Postgres.js"
 import { CalendarDate, Text } from "../schemas/common.js"
 import { BadRequest, decodeOr400, replyFor } from "./httpErrors.js"
 import type { FollowupWriter } from "../processors/followups.js"
@@ -15,10 +15,10 @@ import { healthRoutes } from "./healthRoutes.js"
 import { kpiRoutes } from "./kpiRoutes.js"
 import { metricsRoutes } from "./metricsRoutes.js"
 import { reviewRoutes } from "./reviewRoutes.js"
-import { Kafka } from "./Kafka.js"
+import { Kafka } from "../stack/Kafka.js"
 import { seekerRoutes } from "./seekerRoutes.js"
 import { Seekers } from "./Seekers.js"
-import type { StageMonitor } from "./StageMonitor.js"
+import type { StageMonitor } from "../stack/StageMonitor.js"
 
 export type ApiServices = Kafka | Postgres | ClickHouse | StageMonitor | Seekers | JobSearch | Applications | FollowupWriter
 

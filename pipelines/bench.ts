@@ -30,11 +30,13 @@ import { encode, Topics } from "../schemas/Envelope.js"
 import type { Job } from "../schemas/Job.js"
 import type { RawPosting } from "../schemas/RawPosting.js"
 import { benchKpis } from "../sinks/kpis.bench.js"
-import { Postgres } from "../sinks/Postgres.js"
-import { Kafka } from "./Kafka.js"
-import { prepare, withServices } from "./ingest.js"
-import { runStage } from "./stage.js"
-import { dropNamespace, resetStores, testConfig } from "./testing.js"
+import { Postgres } from "../stack/Postgres.js"
+import { Kafka } from "../stack/Kafka.js"
+import { withServices } from "./ingest.js"
+import { prepare } from "../stack/clients.js"
+import { runStage } from "../stack/stage.js"
+import { testConfig } from "./testing.js"
+import { dropNamespace, resetStores } from "../stack/testing.js"
 
 const postings = 48
 const seekersForPipeline = 20

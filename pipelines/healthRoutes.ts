@@ -1,10 +1,10 @@
 import type { FastifyInstance } from "fastify"
 import { Config, Duration, Effect, Either, JSONSchema } from "effect"
 import { DependencyHealth, Health } from "../schemas/Api.js"
-import { ClickHouse } from "../sinks/ClickHouse.js"
-import { Postgres } from "../sinks/Postgres.js"
-import { Kafka } from "./Kafka.js"
-import { isHealthy, isStalled, StageMonitor } from "./StageMonitor.js"
+import { ClickHouse } from "../stack/ClickHouse.js"
+import { Postgres } from "../stack/Postgres.js"
+import { Kafka } from "../stack/Kafka.js"
+import { isHealthy, isStalled, StageMonitor } from "../stack/StageMonitor.js"
 
 type Run = <A, E>(effect: Effect.Effect<A, E, Kafka | Postgres | ClickHouse | StageMonitor>) => Promise<A>
 

@@ -1,10 +1,10 @@
 import { Data } from "effect"
 import { describe, expect, it } from "vitest"
-import { ClickHouseError } from "../sinks/ClickHouse.js"
-import { PostgresError } from "../sinks/Postgres.js"
+import { ClickHouseError } from "../stack/ClickHouse.js"
+import { PostgresError } from "../stack/Postgres.js"
 import { ApplicationNotFound, UnknownJob } from "./Applications.js"
 import { BadRequest, replyFor, statusOf } from "./httpErrors.js"
-import { KafkaError } from "./Kafka.js"
+import { KafkaError } from "../stack/Kafka.js"
 
 const pgError = (code: string | undefined, message: string) =>
   new PostgresError({ operation: "SELECT job_id, source", code, cause: Object.assign(new Error(message), { code }) })

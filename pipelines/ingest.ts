@@ -1,5 +1,4 @@
 import { Duration, Effect, Layer, Option, Schedule, SynchronizedRef } from "effect"
-import { allTopics } from "../schemas/Envelope.js"
 import * as Politeness from "../connectors/Politeness.js"
 import * as Publisher from "../connectors/Publisher.js"
 import { deduplicator } from "../processors/deduplicator.js"
@@ -7,28 +6,20 @@ import * as Embedder from "../processors/Embedder.js"
 import * as Followups from "../processors/followups.js"
 import { normalizer } from "../processors/normalizer.js"
 import { makeScorer, scorerGroup } from "../processors/scorer.js"
-import * as ClickHouse from "../sinks/ClickHouse.js"
 import { clickhouseEvents } from "../sinks/clickhouseEvents.js"
-import * as EmbeddingCache from "../sinks/embeddingCache.js"
-import * as Postgres from "../sinks/Postgres.js"
+import * as EmbeddingCache from "../processors/embeddingCache.js"
 import { postgresJobs } from "../sinks/postgresJobs.js"
 import { postgresMatches } from "../sinks/postgresMatches.js"
-import * as Kafka from "./Kafka.js"
-import { relayName, relayOutbox } from "./outbox.js"
+import type { ClickHouse } from "../stack/ClickHouse.js"
+import * as Kafka from "../stack/Kafka.js"
+import type { Postgres } from "../stack/Postgres.js"
+import { relayName, relayOutbox } from "../stack/outbox.js"
 import * as Applications from "./Applications.js"
 import * as JobSearch from "./JobSearch.js"
 import * as Seekers from "./Seekers.js"
-import { runStage, StageStats } from "./stage.js"
-import { StageMonitor } from "./StageMonitor.js"
-import { supervise } from "./supervisor.js"
-
-const ClientsLive = Layer.mergeAll(
-  Kafka.layerConfig,
-  Postgres.layerConfig,
-  ClickHouse.layerConfig,
-  StageStats.layer,
-  StageMonitor.layer
-)
+import { ClientsLive } from "../stack/clients.js"
+import { runStage } from "../stack/stage.js"
+import { supervise } from "../stack/supervisor.js"
 
 /** The local embedder, remembering vectors in PostgreSQL. */
 const EmbedderLive = Layer.unwrapEffect(Effect.map(Embedder.settingsConfig, Embedder.layerWithCache)).pipe(
@@ -50,14 +41,6 @@ const fixedStages = [normalizer, deduplicator, postgresJobs, postgresMatches, cl
 /** Every stage's consumer group and topics, for lag readings. */
 export const stageGroups = [...fixedStages, scorerGroup]
 
-/** Topics, PostgreSQL and ClickHouse schemas: created or migrated, idempotently, before anything runs. */
-export const prepare = Effect.gen(function* () {
-  const kafka = yield* Kafka.Kafka
-  yield* kafka.ensureTopics(allTopics)
-  yield* Postgres.migrate
-  yield* ClickHouse.migrate
-}).pipe(Effect.withSpan("Ingest.prepare"))
-
 /**
  * Every stage, each its own consumer group, and the outbox relay, concurrently, until interrupted; each under its
  * own supervisor, so a failure restarts that one alone. The scorer's state (every seeker's profile, the BM25 index of recent jobs) is
@@ -75,7 +58,7 @@ export const runPipeline = Effect.gen(function* () {
   yield* Effect.all(
     [
       ...fixedStages.map((stage) =>
-        supervise(stage.name, runStage<unknown, Kafka.Kafka | Postgres.Postgres | ClickHouse.ClickHouse>(stage))
+        supervise(stage.name, runStage<unknown, Kafka.Kafka | Postgres | ClickHouse>(stage))
       ),
       supervise("score", Effect.flatMap(scorerStage, (stage) => runStage(stage))),
       supervise(relayName, relayOutbox())

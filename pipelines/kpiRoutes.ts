@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify"
 import { DateDay, Float64, Int64, Table, tableToIPC, TimestampMillisecond, Utf8, vectorFromArray } from "apache-arrow"
 import { Data, Effect, JSONSchema, Schema } from "effect"
-import type { ClickHouse } from "../sinks/ClickHouse.js"
+import type { ClickHouse } from "../stack/ClickHouse.js"
 import {
   catalogue,
   isKpiName,

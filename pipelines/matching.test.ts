@@ -6,11 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { demoSource, startDemoSite } from "../connectors/demo-site/server.js"
 import { crawlJsonLd } from "../connectors/jsonld/main.js"
 import { Topics } from "../schemas/Envelope.js"
-import { Postgres } from "../sinks/Postgres.js"
+import { Postgres } from "../stack/Postgres.js"
 import { makeApi } from "./api.js"
-import { drained, prepare, runPipeline, withServices } from "./ingest.js"
-import { Kafka } from "./Kafka.js"
-import { dropNamespace, resetStores, testConfig } from "./testing.js"
+import { drained, runPipeline, withServices } from "./ingest.js"
+import { prepare } from "../stack/clients.js"
+import { Kafka } from "../stack/Kafka.js"
+import { testConfig } from "./testing.js"
+import { dropNamespace, resetStores } from "../stack/testing.js"
 
 const run = promisify(execFile)
 const config = testConfig()

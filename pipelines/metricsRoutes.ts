@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify"
 import { Effect, Option } from "effect"
 import { contentType, renderPrometheus } from "./prometheus.js"
-import { StageStats } from "./stage.js"
+import { StageStats } from "../stack/stage.js"
 
 type Run = <A, E>(effect: Effect.Effect<A, E>) => Promise<A>
 

@@ -3,11 +3,13 @@ import type { FastifyInstance } from "fastify"
 import { monitorEventLoopDelay } from "node:perf_hooks"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { makeApi } from "./api.js"
-import { prepare, withServices } from "./ingest.js"
+import { withServices } from "./ingest.js"
+import { prepare } from "../stack/clients.js"
 import { numberedPdf, textPdf } from "./pdfFixture.js"
 import * as PdfText from "./pdfText.js"
 import * as Seekers from "./Seekers.js"
-import { dropNamespace, testConfig } from "./testing.js"
+import { testConfig } from "./testing.js"
+import { dropNamespace } from "../stack/testing.js"
 
 const defaults: PdfText.PdfTextSettings = {
   maxPages: 200,

@@ -3,11 +3,12 @@ import { Duration, Effect, Fiber, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { allTopics, Topics } from "../schemas/Envelope.js"
 import type { StageHealth } from "../schemas/Api.js"
-import { Kafka } from "./Kafka.js"
+import { Kafka } from "../stack/Kafka.js"
 import { processorsName, settingsConfig, superviseProcessors, type ProcessorsSettings } from "./processorsProcess.js"
-import { StageStats } from "./stage.js"
-import { StageMonitor } from "./StageMonitor.js"
-import { dropNamespace, resetStores, testConfig } from "./testing.js"
+import { StageStats } from "../stack/stage.js"
+import { StageMonitor } from "../stack/StageMonitor.js"
+import { testConfig } from "./testing.js"
+import { dropNamespace, resetStores } from "../stack/testing.js"
 
 const config = testConfig()
 const runtime = ManagedRuntime.make(config.layer)

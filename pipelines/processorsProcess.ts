@@ -2,9 +2,9 @@ import { fork, type ChildProcess } from "node:child_process"
 import { join } from "node:path"
 import { Config, Data, Duration, Effect, Either, Queue, Ref, Schedule, Schema } from "effect"
 import { StageHealth } from "../schemas/Api.js"
-import { StageStats } from "./stage.js"
-import { StageMonitor } from "./StageMonitor.js"
-import { supervise } from "./supervisor.js"
+import { StageStats } from "../stack/stage.js"
+import { StageMonitor } from "../stack/StageMonitor.js"
+import { supervise } from "../stack/supervisor.js"
 
 /**
  * The stream processors in a process of their own, supervised by the process that serves the API.

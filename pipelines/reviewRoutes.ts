@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify"
 import { Effect, JSONSchema } from "effect"
 import { PendingReviews, PendingReviewsQuery } from "../schemas/Review.js"
-import { Postgres } from "../sinks/Postgres.js"
+import { Postgres } from "../stack/Postgres.js"
 import { decodeOr400 } from "./httpErrors.js"
 
 type Run = <A, E>(effect: Effect.Effect<A, E, Postgres>) => Promise<A>

@@ -1,8 +1,8 @@
 import { Effect, Either } from "effect"
 import type { Job } from "../schemas/Job.js"
 import { deadLetter, decode, encode, Topics, type Envelope } from "../schemas/Envelope.js"
-import type { Stage } from "../pipelines/stage.js"
-import { Postgres, type PostgresError, type Sql } from "../sinks/Postgres.js"
+import type { Stage } from "../stack/stage.js"
+import { Postgres, type PostgresError, type Sql } from "../stack/Postgres.js"
 import { decideEntry, defaultThresholds, entryOf, InMemoryIndex, type Decision, type Entry } from "./dedup/matcher.js"
 
 /**

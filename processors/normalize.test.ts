@@ -11,7 +11,6 @@ import {
   companyKey,
   htmlToText,
   isRemote,
-  jobIdOf,
   MAX_DESCRIPTION_LENGTH,
   normalizeEmploymentType,
   normalizePosting,
@@ -20,6 +19,7 @@ import {
   salaryPeriodOf,
   toCalendarDate
 } from "./normalize.js"
+import { jobIdOf } from "../schemas/Job.js"
 
 // Real data lives beside the project in development; a fresh clone may not have it, and those tests then skip.
 

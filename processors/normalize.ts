@@ -1,8 +1,7 @@
-import { createHash } from "node:crypto"
 import { load } from "cheerio/slim"
 import { Data, Either, ParseResult, Schema } from "effect"
 import type { EmploymentType, Salary, SalaryPeriod } from "../schemas/common.js"
-import { Job } from "../schemas/Job.js"
+import { Job, jobIdOf } from "../schemas/Job.js"
 import type { RawFields, RawPosting } from "../schemas/RawPosting.js"
 
 /**
@@ -120,13 +119,6 @@ export const normalizePosting = (raw: RawPosting, now: Date): Either.Either<Job,
     )
   )
 }
-
-/**
- * The stable job id: the first 32 hex digits of sha256(`source` NUL `externalId`), of the ids as the connector
- * sent them, so the connectors' lifecycle events (`jobIdOf` of the same values) name the same job.
- */
-export const jobIdOf = (source: string, externalId: string): string =>
-  createHash("sha256").update(`${source}\u0000${externalId}`, "utf8").digest("hex").slice(0, 32)
 
 // ---------------------------------------------------------------------------------------------------------------
 // Text

@@ -1,7 +1,7 @@
 import { Effect, Either } from "effect"
 import { deadLetter, decode, encode, Topics, type Envelope } from "../schemas/Envelope.js"
-import type { InRecord } from "../pipelines/Kafka.js"
-import type { Stage } from "../pipelines/stage.js"
+import type { InRecord } from "../stack/Kafka.js"
+import type { Stage } from "../stack/stage.js"
 import { normalizePosting } from "./normalize.js"
 
 /**

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto"
 import { Schema } from "effect"
 import { Attribution, CalendarDate, EmploymentType, HttpUrl, Salary, Timestamp } from "./common.js"
 
@@ -50,3 +51,10 @@ export const Duplicate = Schema.Struct({
   detectedAt: Timestamp
 }).annotations({ identifier: "Duplicate", description: "A posting found to duplicate an earlier job" })
 export type Duplicate = typeof Duplicate.Type
+
+/**
+ * The stable job id: the first 32 hex digits of sha256(`source` NUL `externalId`), of the ids as the connector
+ * sent them, so the connectors' lifecycle events (`jobIdOf` of the same values) name the same job.
+ */
+export const jobIdOf = (source: string, externalId: string): string =>
+  createHash("sha256").update(`${source}\u0000${externalId}`, "utf8").digest("hex").slice(0, 32)

@@ -1,9 +1,9 @@
 import { Effect, Either } from "effect"
 import { DeadLetterTopic, decode, DlqHeaders, hashId, Headers, Topics } from "../schemas/Envelope.js"
-import type { InRecord } from "../pipelines/Kafka.js"
-import { jobIdOf } from "../processors/normalize.js"
-import type { Stage } from "../pipelines/stage.js"
-import { ClickHouse, toDateTime, type ClickHouseError } from "./ClickHouse.js"
+import type { InRecord } from "../stack/Kafka.js"
+import { jobIdOf } from "../schemas/Job.js"
+import type { Stage } from "../stack/stage.js"
+import { ClickHouse, toDateTime, type ClickHouseError } from "../stack/ClickHouse.js"
 
 /** A row of `pipeline_events` (ClickHouse migration 001). */
 export interface PipelineEvent {

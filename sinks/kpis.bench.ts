@@ -9,7 +9,7 @@
  */
 import { ConfigProvider, Effect, Layer } from "effect"
 import { hashId } from "../schemas/Envelope.js"
-import * as ClickHouse from "./ClickHouse.js"
+import * as ClickHouse from "../stack/ClickHouse.js"
 import type { PipelineEvent } from "./clickhouseEvents.js"
 import { catalogue, runKpi, type KpiFilters, type KpiName, type SourceName } from "./kpis.js"
 

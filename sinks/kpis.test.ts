@@ -3,9 +3,9 @@ import { join } from "node:path"
 import { Session } from "chdb"
 import { ConfigProvider, Effect, Either, Layer, ManagedRuntime, Schema } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { testConfig } from "../pipelines/testing.js"
+import { stackTestConfig } from "../stack/testing.js"
 import { hashId } from "../schemas/Envelope.js"
-import * as ClickHouse from "./ClickHouse.js"
+import * as ClickHouse from "../stack/ClickHouse.js"
 import type { PipelineEvent } from "./clickhouseEvents.js"
 import { catalogue, KpiFilters, KpiQuery, kpiTables, runKpi, SourceName, type KpiName, type KpiRow } from "./kpis.js"
 
@@ -108,7 +108,7 @@ const filterSets: ReadonlyArray<KpiFilters> = [range, { ...range, source: acme }
 // ---------------------------------------------------------------------------------------------------------------
 // ClickHouse 18.16 (the test database) and chdb (current ClickHouse, embedded), behind the same service.
 
-const config = testConfig()
+const config = stackTestConfig()
 const runtime = ManagedRuntime.make(
   ClickHouse.layerConfig.pipe(
     Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(config.env).filter((e): e is [string, string] => e[1] !== undefined)))))
@@ -143,7 +143,7 @@ const onChdb = <A, E>(effect: Effect.Effect<A, E, ClickHouse.ClickHouse>) => Eff
 
 /** The migrations, statement by statement, as ClickHouse.migrate splits them. */
 const migrationStatements = async () => {
-  const dir = join(import.meta.dirname, "migrations", "clickhouse")
+  const dir = join(import.meta.dirname, "..", "stack", "migrations", "clickhouse")
   const files = (await readdir(dir)).filter((f) => f.endsWith(".sql")).sort()
   const texts = await Promise.all(files.map((f) => readFile(join(dir, f), "utf8")))
   return texts.flatMap((text) =>

@@ -1,6 +1,6 @@
 import { Effect, ParseResult, Schema } from "effect"
 import { isCalendarDate } from "../schemas/common.js"
-import { ClickHouse, quote, toDateTime, type ClickHouseError } from "./ClickHouse.js"
+import { ClickHouse, quote, toDateTime, type ClickHouseError } from "../stack/ClickHouse.js"
 
 /**
  * The KPIs over ClickHouse: a catalogue (as data, for the API and dashboards to enumerate) and one function per

@@ -1,8 +1,8 @@
 import { Effect, Either } from "effect"
 import { deadLetter, decode, Topics, type Envelope } from "../schemas/Envelope.js"
 import type { Match } from "../schemas/Seeker.js"
-import type { Stage } from "../pipelines/stage.js"
-import { Postgres, type PostgresError } from "./Postgres.js"
+import type { Stage } from "../stack/stage.js"
+import { Postgres, type PostgresError } from "../stack/Postgres.js"
 
 /**
  * `jobs.scored` -> the `matches` table, one statement per batch. A match is rewritten only when it is newer

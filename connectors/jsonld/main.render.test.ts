@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { memoryPublisher } from "../../pipelines/testing.js"
+import { memoryPublisher } from "../memoryPublisher.js"
 import { renderedPages } from "../demo-site/catalog.js"
 import { startDemoSite, type DemoSite } from "../demo-site/server.js"
 import { crawlJsonLd, type JsonLdSource } from "./main.js"

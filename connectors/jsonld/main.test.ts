@@ -1,13 +1,16 @@
 import { execFile } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { promisify } from "node:util"
-import { Effect, ManagedRuntime } from "effect"
+import { Effect, Layer, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { prepare, withServices } from "../../pipelines/ingest.js"
-import { Kafka } from "../../pipelines/Kafka.js"
-import { dropNamespace, memoryPublisher, testConfig } from "../../pipelines/testing.js"
+import * as Politeness from "../Politeness.js"
+import * as Publisher from "../Publisher.js"
+import { prepare } from "../../stack/clients.js"
+import { Kafka } from "../../stack/Kafka.js"
+import { memoryPublisher } from "../memoryPublisher.js"
+import { dropNamespace, stackTestConfig } from "../../stack/testing.js"
 import { Topics } from "../../schemas/Envelope.js"
-import { Postgres } from "../../sinks/Postgres.js"
+import { Postgres } from "../../stack/Postgres.js"
 import { demoCatalog, renderedPages, renderedPath } from "../demo-site/catalog.js"
 import { PAGE_SIZE, startDemoSite, type DemoSite } from "../demo-site/server.js"
 import type { CrawlProgress } from "../progress.js"
@@ -22,8 +25,8 @@ const crawlInMemory = async (config: JsonLdSource) => {
 const sorted = (ids: ReadonlyArray<string>) => [...ids].sort()
 
 describe("crawlJsonLd through the real Publisher, into Kafka and PostgreSQL", () => {
-  const config = testConfig()
-  const runtime = ManagedRuntime.make(withServices(config.layer))
+  const config = stackTestConfig()
+  const runtime = ManagedRuntime.make(Layer.provideMerge(Layer.mergeAll(Publisher.layer, Politeness.layer), config.layer))
   // A source of its own instead of emptying the shared test database: other files may be using it.
   const source = `jsonld-test-${randomBytes(4).toString("hex")}`
   let site: DemoSite

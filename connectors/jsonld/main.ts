@@ -11,7 +11,7 @@ import {
 } from "crawlee"
 import { Effect, Runtime } from "effect"
 import { chromium } from "playwright-core"
-import { chromiumArgs, chromiumPath } from "../../pipelines/chromium.js"
+import { chromiumArgs, chromiumPath } from "../../stack/chromium.js"
 import type { RawPosting } from "../../schemas/RawPosting.js"
 import * as metrics from "../metrics.js"
 import { CrawlError, type CrawlProgress, type CrawlSummary } from "../progress.js"

@@ -1,6 +1,6 @@
 import { Effect } from "effect"
-import { ClickHouse, quote } from "../../sinks/ClickHouse.js"
-import { Postgres } from "../../sinks/Postgres.js"
+import { ClickHouse, quote } from "../../stack/ClickHouse.js"
+import { Postgres } from "../../stack/Postgres.js"
 import type { SuiteRuntime } from "./wiring.js"
 
 /** Where each acknowledged posting ended up, and what else the stores hold for its source. */

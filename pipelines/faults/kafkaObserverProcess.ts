@@ -1,7 +1,7 @@
 import ckjs from "@confluentinc/kafka-javascript"
 import { Duration, Effect, ManagedRuntime } from "effect"
 import { pipelineLag, stageGroups } from "../ingest.js"
-import * as Kafka from "../Kafka.js"
+import * as Kafka from "../../stack/Kafka.js"
 
 /**
  * The fault suite's reader of consumer groups, lag and topic ends, in a process of its own (see KafkaObserver):

@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto"
 import { Duration, Effect } from "effect"
-import { jobIdOf } from "../../processors/normalize.js"
+import { jobIdOf } from "../../schemas/Job.js"
 import { encode, Topics } from "../../schemas/Envelope.js"
 import type { RawPosting } from "../../schemas/RawPosting.js"
-import { Kafka } from "../Kafka.js"
+import { Kafka } from "../../stack/Kafka.js"
 import type { SuiteRuntime } from "./wiring.js"
 
 const titles = ["Data Engineer", "Backend Developer", "Site Reliability Engineer", "Analytics Engineer", "Platform Engineer"]

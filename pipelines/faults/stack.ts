@@ -2,8 +2,8 @@ import { execFile } from "node:child_process"
 import { existsSync, readdirSync, readFileSync, realpathSync } from "node:fs"
 import { join } from "node:path"
 import { Effect, Redacted } from "effect"
-import * as ClickHouse from "../../sinks/ClickHouse.js"
-import * as Postgres from "../../sinks/Postgres.js"
+import * as ClickHouse from "../../stack/ClickHouse.js"
+import * as Postgres from "../../stack/Postgres.js"
 
 /**
  * A second local stack (stack/stack.sh with its own state folder and ports) that the fault suite may pause, kill

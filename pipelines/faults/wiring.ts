@@ -1,7 +1,7 @@
 import { Duration, Layer, ManagedRuntime, Redacted } from "effect"
-import * as ClickHouse from "../../sinks/ClickHouse.js"
-import * as Postgres from "../../sinks/Postgres.js"
-import * as Kafka from "../Kafka.js"
+import * as ClickHouse from "../../stack/ClickHouse.js"
+import * as Postgres from "../../stack/Postgres.js"
+import * as Kafka from "../../stack/Kafka.js"
 import type { PrivateStack } from "./stack.js"
 
 /** Where one run of the suite lives on the private stack: its own databases and its own Kafka namespace. */

@@ -1,6 +1,6 @@
 import { Duration, Effect, Schedule } from "effect"
 import type { Envelope } from "../schemas/Envelope.js"
-import { Postgres, type Sql } from "../sinks/Postgres.js"
+import { Postgres, type Sql } from "./Postgres.js"
 import { Kafka } from "./Kafka.js"
 import { retryPolicy, StageStats } from "./stage.js"
 import { StageMonitor } from "./StageMonitor.js"

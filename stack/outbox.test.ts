@@ -1,13 +1,13 @@
 import { Chunk, Effect, Fiber, ManagedRuntime, Stream } from "effect"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { Headers, type Envelope } from "../schemas/Envelope.js"
-import { Postgres } from "../sinks/Postgres.js"
+import { Postgres } from "./Postgres.js"
 import { Kafka, KafkaError, type InRecord } from "./Kafka.js"
 import { enqueue, relayName, relayOutbox } from "./outbox.js"
 import { StageMonitor } from "./StageMonitor.js"
-import { dropNamespace, resetStores, testConfig } from "./testing.js"
+import { dropNamespace, resetStores, stackTestConfig } from "./testing.js"
 
-const config = testConfig()
+const config = stackTestConfig()
 const runtime = ManagedRuntime.make(config.layer)
 const topic = { name: "outbox.test", partitions: 3 }
 

@@ -1,16 +1,16 @@
 import { createHash, randomBytes } from "node:crypto"
 import { ConfigProvider, Effect, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import type { InRecord } from "../pipelines/Kafka.js"
-import { testConfig } from "../pipelines/testing.js"
+import type { InRecord } from "../stack/Kafka.js"
+import { testConfig } from "./testing.js"
 import { decode, encode, Headers, Topics, type Envelope } from "../schemas/Envelope.js"
 import type { Job } from "../schemas/Job.js"
-import * as ClickHouse from "../sinks/ClickHouse.js"
+import * as ClickHouse from "../stack/ClickHouse.js"
 import { toEvent } from "../sinks/clickhouseEvents.js"
 import { runKpi, type SourceName } from "../sinks/kpis.js"
-import * as Postgres from "../sinks/Postgres.js"
-import { jobIdOf } from "./normalize.js"
-import { makeScorer } from "./scorer.js"
+import * as Postgres from "../stack/Postgres.js"
+import { jobIdOf } from "../schemas/Job.js"
+import { makeScorer } from "../processors/scorer.js"
 
 /**
  * A replayed job scored again for an unchanged seeker: the jobs seen in between move BM25's statistics and so the

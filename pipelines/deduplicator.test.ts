@@ -4,23 +4,26 @@ import { once } from "node:events"
 import { join } from "node:path"
 import { Duration, Effect, Fiber, ManagedRuntime, Schedule } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { makeApi } from "../pipelines/api.js"
-import { drained, prepare, withServices } from "../pipelines/ingest.js"
-import { Kafka } from "../pipelines/Kafka.js"
-import { runStage } from "../pipelines/stage.js"
-import { dropNamespace, resetStores, testConfig } from "../pipelines/testing.js"
+import { makeApi } from "./api.js"
+import { drained, withServices } from "./ingest.js"
+import { prepare } from "../stack/clients.js"
+import { Kafka } from "../stack/Kafka.js"
+import { runStage } from "../stack/stage.js"
+import { testConfig } from "./testing.js"
+import { dropNamespace, resetStores } from "../stack/testing.js"
 import type { JobCluster, JobsPage } from "../schemas/Api.js"
 import { encode, Topics } from "../schemas/Envelope.js"
 import type { RawPosting } from "../schemas/RawPosting.js"
-import { ClickHouse } from "../sinks/ClickHouse.js"
-import { Postgres } from "../sinks/Postgres.js"
-import { deduplicator } from "./deduplicator.js"
-import { cleanCompanyName, jobIdOf, normalizePosting } from "./normalize.js"
-import { glassdoorRows, type GlassdoorRow } from "./sampleData.js"
+import { ClickHouse } from "../stack/ClickHouse.js"
+import { Postgres } from "../stack/Postgres.js"
+import { deduplicator } from "../processors/deduplicator.js"
+import { jobIdOf } from "../schemas/Job.js"
+import { cleanCompanyName, normalizePosting } from "../processors/normalize.js"
+import { glassdoorRows, type GlassdoorRow } from "../processors/sampleData.js"
 
 const config = testConfig()
 const runtime = ManagedRuntime.make(withServices(config.layer))
-const cli = join(import.meta.dirname, "..", "pipelines", "cli.ts")
+const cli = join(import.meta.dirname, "cli.ts")
 const children: Array<ChildProcess> = []
 
 /** Real postings with distinct companies and descriptions, so that each is its own job. */

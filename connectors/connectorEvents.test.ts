@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto"
 import { ConfigProvider, Effect, Layer, ManagedRuntime } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
-import { testConfig } from "../pipelines/testing.js"
+import { stackTestConfig } from "../stack/testing.js"
 import { hashId } from "../schemas/Envelope.js"
-import * as ClickHouse from "./ClickHouse.js"
+import * as ClickHouse from "../stack/ClickHouse.js"
 import { type ConnectorEvent, fetchEvent, insertConnectorEvents, runEvent } from "./connectorEvents.js"
 
 /**
@@ -92,7 +92,7 @@ describe("connector event rows", () => {
   })
 })
 
-const config = testConfig()
+const config = stackTestConfig()
 const runtime = ManagedRuntime.make(
   ClickHouse.layerConfig.pipe(
     Layer.provide(

@@ -1,7 +1,7 @@
 import { Effect, ManagedRuntime, Queue, Stream } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
 import { Kafka, lagOf, type InRecord, type Membership } from "./Kafka.js"
-import { dropNamespace, testConfig } from "./testing.js"
+import { dropNamespace, stackTestConfig } from "./testing.js"
 
 describe("lagOf (librdkafka statistics)", () => {
   const stats = (partitions: Record<string, object>) => JSON.stringify({ topics: { t: { partitions } } })
@@ -26,7 +26,7 @@ describe("lagOf (librdkafka statistics)", () => {
 
 /** On the real broker: what a consumer says of its membership and lag follows what it consumed and committed. */
 describe("a consumer's membership and lag, on the real broker", () => {
-  const config = testConfig()
+  const config = stackTestConfig()
   const runtime = ManagedRuntime.make(config.layer)
   afterAll(async () => {
     await runtime.runPromise(dropNamespace)

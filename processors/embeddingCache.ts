@@ -1,6 +1,6 @@
 import { Effect, Layer } from "effect"
-import { EmbeddingCache, makeMemoryCache } from "../processors/Embedder.js"
-import { Postgres } from "./Postgres.js"
+import { EmbeddingCache, makeMemoryCache } from "./Embedder.js"
+import { Postgres } from "../stack/Postgres.js"
 
 /**
  * Vectors remembered in PostgreSQL behind an in-process LRU: shared by every process and kept across restarts,

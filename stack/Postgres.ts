@@ -212,7 +212,7 @@ export const make = (settings: PostgresSettings) =>
   })
 
 /**
- * Applies `sinks/migrations/postgres/*.sql` in name order, each once, in its own transaction. An advisory lock
+ * Applies `stack/migrations/postgres/*.sql` in name order, each once, in its own transaction. An advisory lock
  * makes concurrent starts wait instead of racing.
  */
 export const migrate = Effect.gen(function* () {

@@ -1,7 +1,7 @@
 import { Effect } from "effect"
-import type { CrawlSummary } from "../connectors/progress.js"
+import type { CrawlSummary } from "./progress.js"
 import { hashId } from "../schemas/Envelope.js"
-import { ClickHouse, type ClickHouseError, toDateTime } from "./ClickHouse.js"
+import { ClickHouse, type ClickHouseError, toDateTime } from "../stack/ClickHouse.js"
 
 /** A row of `connector_events` (ClickHouse migration 005). Fields a kind does not use are "" or 0. */
 export interface ConnectorEvent {

@@ -124,7 +124,7 @@ export const make = (settings: ClickHouseSettings) =>
     })
   })
 
-/** Runs every statement of `sinks/migrations/clickhouse/*.sql`; they are written to be re-runnable. */
+/** Runs every statement of `stack/migrations/clickhouse/*.sql`; they are written to be re-runnable. */
 export const migrate = Effect.gen(function* () {
   const ch = yield* ClickHouse
   const files = (yield* Effect.promise(() => readdir(migrationsDir))).filter((f) => f.endsWith(".sql")).sort()

@@ -1,0 +1,88 @@
+import { randomBytes } from "node:crypto"
+import ckjs from "@confluentinc/kafka-javascript"
+import { ConfigProvider, Duration, Effect, Layer } from "effect"
+import * as ClickHouse from "./ClickHouse.js"
+import { ClientsLive } from "./clients.js"
+import { Kafka, KafkaError } from "./Kafka.js"
+import * as Postgres from "./Postgres.js"
+
+/**
+ * Test wiring over the real stack: the test databases (`jobstream_test` in PostgreSQL and ClickHouse) and a
+ * Kafka namespace of its own per test file, so files never read each other's topics or consumer groups.
+ * Anything set in the environment (another broker, another port) still wins.
+ */
+export const stackTestConfig = (namespace = `test-${randomBytes(4).toString("hex")}.`) => {
+  const env = {
+    JOBSTREAM_KAFKA_NAMESPACE: namespace,
+    JOBSTREAM_KAFKA_CLIENT_ID: "jobstream-test",
+    JOBSTREAM_PG_URL: process.env.JOBSTREAM_TEST_PG_URL ?? "postgres://jobstream@127.0.0.1:15432/jobstream_test",
+    JOBSTREAM_CLICKHOUSE_DATABASE: process.env.JOBSTREAM_TEST_CLICKHOUSE_DATABASE ?? "jobstream_test"
+  }
+  const provider = ConfigProvider.fromMap(new Map(Object.entries(env))).pipe(
+    ConfigProvider.orElse(() => ConfigProvider.fromEnv())
+  )
+  return {
+    namespace,
+    /** For child processes: the same configuration as environment variables. */
+    env: { ...process.env, ...env },
+    /** The configuration itself, for layers built over these clients. */
+    configLayer: Layer.setConfigProvider(provider),
+    layer: ClientsLive.pipe(Layer.provide(Layer.setConfigProvider(provider)))
+  }
+}
+
+/** Empties the test databases and re-applies the migrations. */
+export const resetStores = Effect.gen(function* () {
+  const db = yield* Postgres.Postgres
+  yield* db.query("DROP SCHEMA public CASCADE")
+  yield* db.query("CREATE SCHEMA public")
+  yield* Postgres.migrate
+  const ch = yield* ClickHouse.ClickHouse
+  // Views first: a materialized view takes its own storage with it.
+  const tables = yield* ch.query<{ name: string }>(
+    "SELECT name FROM system.tables WHERE database = currentDatabase() AND name NOT LIKE '.inner%' ORDER BY engine != 'MaterializedView', name"
+  )
+  for (const { name } of tables) yield* ch.command(`DROP TABLE IF EXISTS \`${name}\``)
+  yield* ClickHouse.migrate
+})
+
+/**
+ * Deletes a test run's topics, so test runs leave no trace on the broker. Their consumer groups lose their
+ * offsets with the topics and expire by themselves (deleting them races the members' session timeout).
+ */
+export const dropNamespace = Effect.gen(function* () {
+  const { settings } = yield* Kafka
+  if (settings.namespace === "") return yield* Effect.dieMessage("refusing to drop the empty namespace")
+  const admin = new ckjs.KafkaJS.Kafka({ kafkaJS: { brokers: settings.brokers.split(","), logLevel: ckjs.KafkaJS.logLevel.NOTHING } }).admin()
+  yield* Effect.promise(async () => {
+    await admin.connect()
+    try {
+      const topics = (await admin.listTopics()).filter((t) => t.startsWith(settings.namespace))
+      if (topics.length > 0) await admin.deleteTopics({ topics })
+    } finally {
+      await admin.disconnect()
+    }
+  })
+})
+
+/** An in-memory Kafka whose broker is down: every call fails as an unreachable broker would. */
+export const unreachableKafka = (reason = "broker unreachable") => {
+  const down = new KafkaError({ operation: "metadata", cause: new Error(reason) })
+  return Layer.succeed(
+    Kafka,
+    Kafka.of({
+      settings: {
+        brokers: "127.0.0.1:1",
+        clientId: "test",
+        namespace: "",
+        sendTimeout: Duration.seconds(1),
+        callTimeout: Duration.seconds(1)
+      },
+      ensureTopics: () => Effect.fail(down),
+      send: () => Effect.fail(down),
+      consumer: () => Effect.fail(down),
+      lag: () => Effect.fail(down),
+      ping: Effect.fail(down)
+    })
+  )
+}
