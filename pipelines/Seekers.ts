@@ -1,11 +1,20 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto"
-import { Context, Effect, Layer, Schema } from "effect"
+import { Context, Data, Effect, Layer, Schema } from "effect"
 import { encode, Topics } from "../schemas/Envelope.js"
 import { Preferences, type Match, type SeekerEvent } from "../schemas/Seeker.js"
 import { Postgres, type PostgresError, type Sql } from "../stack/Postgres.js"
-import { BadRequest, Unauthorized } from "./httpErrors.js"
 import { enqueue } from "../stack/outbox.js"
 import { PdfText, layerConfig as pdfTextLayer, type PdfBusy, type PdfTooManyPages, type PdfUnreadable } from "./pdfText.js"
+
+/** No API key, or one that belongs to no seeker. */
+export class Unauthorized extends Data.TaggedError("Unauthorized")<{ readonly message: string }> {}
+
+/** A resume that cannot be used as sent: its type, no text in it, or too much. */
+export class ResumeRejected extends Data.TaggedError("ResumeRejected")<{ readonly reason: string }> {
+  override get message() {
+    return this.reason
+  }
+}
 
 export const maxResumeCharacters = 200_000
 
@@ -39,7 +48,7 @@ export class Seekers extends Context.Tag("jobstream/Seekers")<
     readonly addResume: (
       seekerId: string,
       upload: ResumeUpload
-    ) => Effect.Effect<{ resumeId: string; characters: number; primary: boolean }, BadRequest | PdfTooManyPages | PdfUnreadable | PdfBusy | Failure>
+    ) => Effect.Effect<{ resumeId: string; characters: number; primary: boolean }, ResumeRejected | PdfTooManyPages | PdfUnreadable | PdfBusy | Failure>
     readonly setPreferences: (seekerId: string, preferences: Preferences) => Effect.Effect<Preferences, Failure>
     readonly matches: (seekerId: string, query: MatchesQuery) => Effect.Effect<Array<MatchView>, PostgresError>
   }
@@ -236,12 +245,12 @@ const resumeText = (upload: ResumeUpload, pdf: Context.Tag.Service<PdfText>) =>
     } else if (type === "text/plain") {
       text = typeof upload.body === "string" ? upload.body : upload.body.toString("utf8")
     } else {
-      return yield* new BadRequest({ message: `send the resume as text/plain or application/pdf, not ${type}` })
+      return yield* new ResumeRejected({ reason: `send the resume as text/plain or application/pdf, not ${type}` })
     }
     text = text.replaceAll("\u0000", "").trim()
     if (text.length === 0)
-      return yield* new BadRequest({ message: "the resume has no text (a scanned PDF without a text layer?)" })
+      return yield* new ResumeRejected({ reason: "the resume has no text (a scanned PDF without a text layer?)" })
     if (text.length > maxResumeCharacters)
-      return yield* new BadRequest({ message: `the resume has ${text.length} characters; at most ${maxResumeCharacters}` })
+      return yield* new ResumeRejected({ reason: `the resume has ${text.length} characters; at most ${maxResumeCharacters}` })
     return text
   })

@@ -1,14 +1,15 @@
 import Fastify, { type FastifyInstance } from "fastify"
-import { Cause, Effect, Either, Exit, JSONSchema, Runtime, Schema } from "effect"
-import { JobCluster, JobsPage, JobsQuery, type JobsQuery as JobsQueryType } from "../schemas/Api.js"
+import { Cause, Effect, Exit, JSONSchema, Runtime, Schema } from "effect"
+import { JobCluster, JobsPage, JobsQuery } from "../schemas/Api.js"
 import { ClickHouse } from "../stack/ClickHouse.js"
 import { forRequest, Postgres } from "../stack/Postgres.js"
-import { CalendarDate, Text } from "../schemas/common.js"
-import { BadRequest, decodeOr400, replyFor } from "./httpErrors.js"
+import { Text } from "../schemas/common.js"
+import { decodeOr400, replyFor } from "./httpErrors.js"
 import type { FollowupWriter } from "../processors/followups.js"
 import { applicationRoutes } from "./applicationRoutes.js"
 import type { Applications } from "./Applications.js"
-import { clusterOf, listingSelectList, listingsOf } from "./JobClusters.js"
+import { clusterOf } from "./JobClusters.js"
+import { listJobs } from "./JobListing.js"
 import { JobSearch } from "./JobSearch.js"
 import { dashboardRoutes } from "./dashboardRoutes.js"
 import { healthRoutes } from "./healthRoutes.js"
@@ -66,7 +67,7 @@ export const makeApi = (runtime: Runtime.Runtime<ApiServices>): FastifyInstance 
   app.get(
     "/jobs",
     { schema: { querystring: JSONSchema.make(JobsQuery), response: { 200: JSONSchema.make(JobsPage) } } },
-    (request) => run(listJobs(request.query))
+    (request) => run(Effect.flatMap(decodeOr400(JobsQuery, request.query), listJobs))
   )
 
   app.get("/jobs/search", { schema: { querystring: JSONSchema.make(SearchQuery) } }, (request) =>
@@ -110,68 +111,3 @@ export const serveApi = (host: string, port: number) =>
       (app) => Effect.promise(() => app.close())
     )
   })
-
-export const listJobs = (rawQuery: unknown) =>
-  Effect.gen(function* () {
-    const query = yield* decodeOr400(JobsQuery, rawQuery)
-    const limit = query.limit ?? 20
-    const { where, params } = yield* filters(query)
-    const db = yield* Postgres
-    const rows = yield* db.query(
-      `SELECT ${listingSelectList}, coalesce(posted_at, '0001-01-01')::text AS sort_date
-       FROM jobs ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
-       ORDER BY coalesce(posted_at, '0001-01-01') DESC, job_id ASC
-       LIMIT ${limit + 1}`,
-      params
-    )
-    const page = rows.slice(0, limit)
-    const last = page[page.length - 1]
-    const nextCursor = rows.length > limit && last ? encodeCursor(String(last.sort_date), String(last.job_id)) : null
-    return { items: yield* listingsOf(page), nextCursor } satisfies JobsPage
-  })
-
-/** SQL conditions for the query; every user value is a bound parameter. */
-const filters = (query: JobsQueryType) =>
-  Effect.gen(function* () {
-    const where: Array<string> = []
-    const params: Array<unknown> = []
-    const bind = (value: unknown) => `$${params.push(value)}`
-    if (query.q)
-      where.push(
-        `to_tsvector('english', title || ' ' || company || ' ' || description) @@ websearch_to_tsquery('english', ${bind(query.q)})`
-      )
-    if (query.company) where.push(`company ILIKE ${bind(`%${escapeLike(query.company)}%`)}`)
-    if (query.location)
-      where.push(`EXISTS (SELECT 1 FROM unnest(locations) AS l WHERE l ILIKE ${bind(`%${escapeLike(query.location)}%`)})`)
-    if (query.source) {
-      const source = bind(query.source)
-      where.push(`(source = ${source} OR EXISTS (SELECT 1 FROM job_duplicates d WHERE d.duplicate_of = jobs.job_id AND d.source = ${source}))`)
-    }
-    if (query.remote !== undefined) where.push(`remote = ${bind(query.remote)}`)
-    if (query.employmentType) where.push(`employment_type = ${bind(query.employmentType)}`)
-    if (query.postedSince) where.push(`posted_at >= ${bind(query.postedSince)}::date`)
-    if (query.salaryMin !== undefined) where.push(`coalesce(salary_max, salary_min) >= ${bind(query.salaryMin)}`)
-    const status = query.status ?? "open"
-    if (status !== "all") where.push(status === "open" ? "closed_at IS NULL" : "closed_at IS NOT NULL")
-    if (query.cursor) {
-      const cursor = yield* Either.match(decodeCursor(query.cursor), {
-        onLeft: () => Effect.fail(new BadRequest({ message: "cursor is not one this API returned" })),
-        onRight: Effect.succeed
-      })
-      const date = bind(cursor.date)
-      where.push(
-        `(coalesce(posted_at, '0001-01-01') < ${date}::date OR (coalesce(posted_at, '0001-01-01') = ${date}::date AND job_id > ${bind(cursor.id)}))`
-      )
-    }
-    return { where, params }
-  })
-
-const CursorJson = Schema.parseJson(Schema.Struct({ date: CalendarDate, id: Schema.String.pipe(Schema.pattern(/^[0-9a-f]{32}$/)) }))
-
-const encodeCursor = (date: string, id: string) =>
-  Buffer.from(Schema.encodeSync(CursorJson)({ date, id })).toString("base64url")
-
-const decodeCursor = (cursor: string) =>
-  Schema.decodeUnknownEither(CursorJson)(Buffer.from(cursor, "base64url").toString("utf8"))
-
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`)

@@ -3,8 +3,6 @@ import type { ApiError } from "../schemas/Api.js"
 
 /** A request the API refuses as it stands (400): the message says what to change. */
 export class BadRequest extends Data.TaggedError("BadRequest")<{ readonly message: string }> {}
-/** No API key, or one that belongs to nobody (401). */
-export class Unauthorized extends Data.TaggedError("Unauthorized")<{ readonly message: string }> {}
 /** A valid key asking for someone else's data (403). */
 export class Forbidden extends Data.TaggedError("Forbidden")<{ readonly message: string }> {}
 
@@ -15,6 +13,8 @@ export class Forbidden extends Data.TaggedError("Forbidden")<{ readonly message:
 export const statusOf: Readonly<Record<string, number>> = {
   BadRequest: 400,
   Unauthorized: 401,
+  ResumeRejected: 400,
+  InvalidCursor: 400,
   Forbidden: 403,
   KpiNotFound: 404,
   JobNotFound: 404,

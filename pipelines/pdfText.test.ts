@@ -130,6 +130,20 @@ describe("resume uploads through the API, on the real stack", () => {
     await api.close()
   })
 
+  it("refuses a resume of another type, or with no text, with a 400 that says why, and stores neither", async () => {
+    const api = await apiWith()
+    const post = (contentType: string, body: string | Buffer, filename: string) =>
+      api.inject({ method: "POST", url: `/seekers/me/resumes?filename=${filename}`, headers: { ...seekerAuth, "content-type": contentType }, body })
+    const json = await post("application/json", JSON.stringify({ resume: "Data engineer, Python" }), "cv.json")
+    expect(json.statusCode).toBe(400)
+    expect(json.json()).toEqual({ error: "ResumeRejected", message: "send the resume as text/plain or application/pdf, not application/json" })
+    const blank = await post("text/plain", "   \n\u0000  ", "blank.txt")
+    expect(blank.statusCode).toBe(400)
+    expect(blank.json()).toEqual({ error: "ResumeRejected", message: "the resume has no text (a scanned PDF without a text layer?)" })
+    expect((await resumesStored(api)).filter((r) => r.filename === "cv.json" || r.filename === "blank.txt")).toEqual([])
+    await api.close()
+  })
+
   it("answers a 30,000-page PDF with 413 naming the limit, quickly, and keeps serving", async () => {
     const api = await apiWith()
     const started = performance.now()

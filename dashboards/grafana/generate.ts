@@ -1,7 +1,7 @@
 import { writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { Schema } from "effect"
-import { pendingReviewsSql } from "../../pipelines/reviewRoutes.js"
+import { pendingReviewsSql } from "../../pipelines/Reviews.js"
 import { catalogue, kpiSql, SourceName, type KpiName } from "../../sinks/kpis.js"
 
 /**

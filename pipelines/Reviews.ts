@@ -1,0 +1,57 @@
+import { Effect } from "effect"
+import type { PendingReviews, PendingReviewsQuery } from "../schemas/Review.js"
+import { Postgres } from "../stack/Postgres.js"
+
+/**
+ * The manual-review queue: the matches the scorer left for a person, per job. Read by `GET /reviews/pending`
+ * and by the Grafana dashboard.
+ */
+
+interface PendingRow {
+  readonly job_id: string
+  readonly title: string
+  readonly company: string
+  readonly source: string
+  readonly seekers_waiting: number
+  readonly best_score: number
+  readonly oldest_scored_at: Date
+  readonly total_jobs: number
+  readonly total_reviews: number
+}
+
+/**
+ * The queue, oldest first: the job whose first seeker has waited longest heads it. `$1` is the limit, `$2` the
+ * source or NULL for all. The Grafana dashboard runs the same statement.
+ */
+export const pendingReviewsSql = `WITH pending AS (
+  SELECT job_id, count(*)::int AS seekers_waiting, max(score)::int AS best_score, min(scored_at) AS oldest_scored_at
+  FROM matches
+  WHERE decision = 'manual_review'
+  GROUP BY job_id
+)
+SELECT p.job_id, j.title, j.company, j.source, p.seekers_waiting, p.best_score, p.oldest_scored_at,
+       (count(*) OVER ())::int AS total_jobs, (sum(p.seekers_waiting) OVER ())::int AS total_reviews
+FROM pending p JOIN jobs j ON j.job_id = p.job_id
+WHERE $2::text IS NULL OR j.source = $2::text
+ORDER BY p.oldest_scored_at, p.job_id
+LIMIT $1`
+
+export const pendingReviews = (query: PendingReviewsQuery) =>
+  Effect.gen(function* () {
+    const db = yield* Postgres
+    const rows = yield* db.query<PendingRow>(pendingReviewsSql, [query.limit ?? 50, query.source ?? null])
+    const first = rows[0]
+    return {
+      items: rows.map((r) => ({
+        jobId: r.job_id,
+        title: r.title,
+        company: r.company,
+        source: r.source,
+        seekersWaiting: r.seekers_waiting,
+        bestScore: r.best_score,
+        oldestScoredAt: r.oldest_scored_at.toISOString()
+      })),
+      totalJobs: first?.total_jobs ?? 0,
+      totalReviews: first?.total_reviews ?? 0
+    } satisfies PendingReviews
+  })
