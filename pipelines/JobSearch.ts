@@ -1,7 +1,7 @@
 import { Context, Effect, Layer, Ref } from "effect"
 import type { Job } from "../schemas/Job.js"
 import { Embedder, type EmbedderError } from "../processors/Embedder.js"
-import { jobText } from "../processors/matching/scoring.js"
+import { jobText } from "../processors/matching/features.js"
 import { Postgres, type PostgresError } from "../stack/Postgres.js"
 import { jobSelectList, rowToJob } from "../stack/jobsTable.js"
 

@@ -8,18 +8,10 @@ import { Postgres, type PostgresError } from "../stack/Postgres.js"
 import { rowToJob, jobSelectList } from "../stack/jobsTable.js"
 import { Embedder, type EmbedderError } from "./Embedder.js"
 import { makeLexicalIndex } from "./matching/lexical.js"
-import {
-  buildSeekerMatrix,
-  explain,
-  jobFeatures,
-  jobText,
-  scoreBatch,
-  seekerProfile,
-  type JobFeatures,
-  type SeekerMatrix,
-  type SeekerProfile,
-  type SeekerScore
-} from "./matching/scoring.js"
+import { explain, type SeekerScore } from "./matching/explanations.js"
+import { jobFeatures, jobText, seekerProfile, type JobFeatures, type SeekerProfile } from "./matching/features.js"
+import { scoreBatch } from "./matching/scoring.js"
+import { buildSeekerMatrix, type SeekerMatrix } from "./matching/seekerMatrix.js"
 
 export const scorerGroup = { groupId: "jobstream.score", topics: [Topics.unique.name, Topics.seekerEvents.name] } as const
 

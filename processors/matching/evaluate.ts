@@ -6,22 +6,11 @@ import { Preferences } from "../../schemas/Seeker.js"
 import * as Embedder from "../Embedder.js"
 import { htmlToText } from "../normalize.js"
 import { makeLexicalIndex, tokenize } from "./lexical.js"
-import {
-  buildSeekerMatrix,
-  CALIBRATION,
-  combine,
-  COMPONENTS,
-  type ComponentName,
-  DEFAULT_THRESHOLDS,
-  jobFeatures,
-  type JobFeatures,
-  jobText,
-  scoreBatch,
-  scoreJob,
-  seekerProfile,
-  type SeekerProfile,
-  WEIGHTS
-} from "./scoring.js"
+import { scoreJob } from "./explanations.js"
+import { jobFeatures, type JobFeatures, jobText, seekerProfile, type SeekerProfile } from "./features.js"
+import { combine, scoreBatch } from "./scoring.js"
+import { buildSeekerMatrix } from "./seekerMatrix.js"
+import { CALIBRATION, COMPONENTS, type ComponentName, DEFAULT_THRESHOLDS, WEIGHTS } from "./weights.js"
 import { extractSkills } from "./skills.js"
 
 /**

@@ -431,7 +431,7 @@ export const SKILLS: ReadonlyArray<SkillDefinition> = TABLE.map(([id, name, cate
 
 const SKILL_INDEX = new Map(SKILLS.map((s, i) => [s.id, i] as const))
 
-/** Number of skills: the width of the bitsets that `scoring.ts` keeps per seeker. */
+/** Number of skills: the width of the bitsets that `seekerMatrix.ts` keeps per seeker. */
 export const skillCount = SKILLS.length
 
 /** The position of a skill id in `SKILLS` (its bit in a skills bitset), or -1. */
