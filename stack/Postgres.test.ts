@@ -1,4 +1,4 @@
-import { ConfigProvider, Context, Duration, Effect, Either, Layer, Redacted } from "effect"
+import { ConfigProvider, Context, Duration, Effect, Either, Layer, Redacted, Schema } from "effect"
 import { describe, expect, it } from "vitest"
 import * as Postgres from "./Postgres.js"
 import { freezableProxy, hungServer } from "./testServers.js"
@@ -179,5 +179,60 @@ describe("PostgreSQL calls have time limits", () => {
           expect(ms).toBeLessThan(1_000)
         })
       )
+    ))
+})
+
+describe("rows are decoded by their statement's schema", () => {
+  const Probe = Schema.Struct({ n: Schema.Number, at: Schema.DateFromSelf, tags: Schema.Array(Schema.String) })
+
+  it("gives each row as its schema decodes it, on the pool and in a transaction", () =>
+    withDb({ url: on(stackPort), maxConnections: 1 }, (db) =>
+      Effect.gen(function* () {
+        const select = "SELECT n, timestamptz '2025-04-01 08:00Z' AS at, ARRAY['a', 'b'] AS tags FROM generate_series(1, 2) AS n"
+        const expected = [1, 2].map((n) => ({ n, at: new Date("2025-04-01T08:00:00Z"), tags: ["a", "b"] }))
+        expect(yield* db.rows(Probe, select)).toEqual(expected)
+        expect(yield* db.transaction((tx) => tx.rows(Probe, select))).toEqual(expected)
+      })
+    ))
+
+  it("fails a row that does not match with a RowDecodeError naming the statement, row and column, not the value", () =>
+    withDb({ url: on(stackPort), maxConnections: 1 }, (db) =>
+      Effect.gen(function* () {
+        const failed = (effect: Effect.Effect<unknown, unknown>) =>
+          Effect.map(Effect.either(effect), (result) => {
+            const error = failure(result)
+            expect(error).toBeInstanceOf(Postgres.RowDecodeError)
+            const { operation, row, column, issue, message } = error as Postgres.RowDecodeError
+            return { operation, row, column, issue, message }
+          })
+        // count(*) is a bigint, which pg gives as a string: a schema that says number is wrong, and now says so.
+        expect(yield* failed(db.rows(Schema.Struct({ n: Schema.Number }), "SELECT count(*) AS n FROM generate_series(1, 3)"))).toEqual({
+          operation: "SELECT count(*) AS",
+          row: 0,
+          column: "n",
+          issue: "expected number, found string",
+          message: "PostgreSQL SELECT count(*) AS: row 0, column n: expected number, found string"
+        })
+        expect(
+          yield* failed(db.rows(Schema.Struct({ n: Schema.Number }), "SELECT * FROM (VALUES (1), (NULL)) AS t(n)"))
+        ).toMatchObject({ row: 1, column: "n", issue: "expected number, found null" })
+        expect(yield* failed(db.rows(Probe, "SELECT 1 AS n, now() AS at"))).toMatchObject({ row: 0, column: "tags", issue: "missing" })
+        const secret = yield* failed(db.rows(Schema.Struct({ key: Schema.Number }), "SELECT $1::text AS key", ["jsk_secret"]))
+        expect(secret).toMatchObject({ column: "key", issue: "expected number, found string" })
+        expect(JSON.stringify(secret)).not.toContain("jsk_secret")
+        // In a transaction the failure is the transaction's, which rolls back (a temporary table of the pool's one
+        // connection: other test files reset the schema meanwhile).
+        yield* db.query("CREATE TEMP TABLE row_decode_probe (n int)")
+        const inTransaction = yield* failed(
+          db.transaction((tx) =>
+            Effect.zipRight(
+              tx.query("INSERT INTO row_decode_probe VALUES (1)"),
+              tx.rows(Schema.Struct({ n: Schema.String }), "SELECT n FROM row_decode_probe")
+            )
+          )
+        )
+        expect(inTransaction).toMatchObject({ operation: "SELECT n FROM", column: "n", issue: "expected string, found number" })
+        expect(yield* db.rows(Schema.Struct({ n: Schema.NumberFromString }), "SELECT count(*) AS n FROM row_decode_probe")).toEqual([{ n: 0 }])
+      })
     ))
 })

@@ -1,6 +1,6 @@
 import { readdir, readFile } from "node:fs/promises"
 import { join } from "node:path"
-import { Config, Context, Data, Duration, Effect, FiberRef, Layer, Redacted } from "effect"
+import { Config, Context, Data, Duration, Effect, Either, FiberRef, Layer, ParseResult, Redacted, Schema } from "effect"
 import pg from "pg"
 
 /**
@@ -20,18 +20,51 @@ export class PostgresError extends Data.TaggedError("PostgresError")<{
   }
 }
 
+/**
+ * A row that does not have the shape its statement's schema gives it: the code and the database disagree (a column
+ * renamed, retyped or left out of the select list). Our bug, never the client's, and not worth a retry. It names
+ * the statement, the row's position and the column, never a value: rows hold resumes, e-mail addresses and keys,
+ * and this error ends up in logs.
+ */
+export class RowDecodeError extends Data.TaggedError("RowDecodeError")<{
+  readonly operation: string
+  readonly row: number
+  /** The column's name, with the path inside it for a JSON value (`attribution.url`); empty for the row itself. */
+  readonly column: string
+  /** What the schema expected and the kind of value it found (`expected number, found string`). */
+  readonly issue: string
+}> {
+  override get message() {
+    return `PostgreSQL ${this.operation}: row ${this.row}${this.column === "" ? "" : `, column ${this.column}`}: ${this.issue}`
+  }
+}
+
 export interface QueryOptions {
   /** The most this call may take, waiting for a connection included (default: `requestTimeout` or `queryTimeout`). */
   readonly timeout?: Duration.DurationInput
 }
 
 export interface Sql {
-  /** Runs one statement; every value goes in `params` as a bound parameter. */
+  /**
+   * Runs one statement; every value goes in `params` as a bound parameter. Its rows are typed by assertion only:
+   * a statement whose rows are read goes through `rows`.
+   */
   readonly query: <R extends pg.QueryResultRow = pg.QueryResultRow>(
     text: string,
     params?: ReadonlyArray<unknown>,
     options?: QueryOptions
   ) => Effect.Effect<Array<R>, PostgresError>
+  /**
+   * Runs one statement like `query` and decodes each row with `schema` (the row as pg gives it: `timestamptz` a
+   * Date, `bigint` and `numeric` a string, `jsonb` parsed), so a row of another shape fails as a RowDecodeError
+   * instead of passing as a lie.
+   */
+  readonly rows: <A, I>(
+    schema: Schema.Schema<A, I>,
+    text: string,
+    params?: ReadonlyArray<unknown>,
+    options?: QueryOptions
+  ) => Effect.Effect<Array<A>, PostgresError | RowDecodeError>
 }
 
 export class Postgres extends Context.Tag("jobstream/Postgres")<
@@ -184,14 +217,14 @@ export const make = (settings: PostgresSettings) =>
 
     const query = <R extends pg.QueryResultRow>(text: string, params: ReadonlyArray<unknown> = [], options?: QueryOptions) =>
       bounded(text, options, (limit) => withLease(limit, (lease) => send<R>(lease, text, params, limit)))
+    const db = withRows(query)
 
     const transaction = <A, E>(f: (tx: Sql) => Effect.Effect<A, E>) =>
       Effect.flatMap(timeoutOf(undefined), (limit) =>
         withLease(limit, (lease) => {
-          const tx: Sql = {
-            query: <R extends pg.QueryResultRow>(text: string, params: ReadonlyArray<unknown> = [], options?: QueryOptions) =>
-              bounded(text, options, (limit) => send<R>(lease, text, params, limit))
-          }
+          const tx = withRows(<R extends pg.QueryResultRow>(text: string, params: ReadonlyArray<unknown> = [], options?: QueryOptions) =>
+            bounded(text, options, (limit) => send<R>(lease, text, params, limit))
+          )
           const inTransaction = (open: boolean) =>
             Effect.sync(() => {
               lease.inTransaction = open
@@ -208,7 +241,7 @@ export const make = (settings: PostgresSettings) =>
         })
       )
 
-    return Postgres.of({ query, transaction })
+    return Postgres.of({ ...db, transaction })
   })
 
 /**
@@ -226,7 +259,7 @@ export const migrate = Effect.gen(function* () {
       yield* tx.query(
         "CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())"
       )
-      const done = new Set((yield* tx.query<{ name: string }>("SELECT name FROM schema_migrations")).map((r) => r.name))
+      const done = new Set((yield* tx.rows(Applied, "SELECT name FROM schema_migrations")).map((r) => r.name))
       for (const file of files) {
         if (done.has(file)) continue
         const sql = yield* Effect.promise(() => readFile(join(migrationsDir, file), "utf8"))
@@ -237,6 +270,8 @@ export const migrate = Effect.gen(function* () {
     })
   )
 })
+
+const Applied = Schema.Struct({ name: Schema.String })
 
 export const layer = (settings: PostgresSettings) => Layer.scoped(Postgres, make(settings))
 
@@ -270,6 +305,53 @@ const timeLimit =
       duration: limit,
       onTimeout: () => new PostgresError({ operation, code: undefined, cause: undefined, timeout: limit })
     })
+
+/** `query` and the `rows` made of it: one for the pool, one for each transaction's connection. */
+const withRows = (query: Sql["query"]): Sql => ({
+  query,
+  rows: (schema, text, params, options) => Effect.flatMap(query(text, params, options), (rows) => decodeRows(schema, text, rows))
+})
+
+/** Every row decoded, or the first that fails, by position. A plain loop: a scorer's start decodes 20,000 jobs. */
+const decodeRows = <A, I>(schema: Schema.Schema<A, I>, text: string, rows: ReadonlyArray<unknown>) => {
+  const decode = Schema.decodeUnknownEither(schema)
+  const decoded: Array<A> = []
+  for (const [i, row] of rows.entries()) {
+    const result = decode(row)
+    if (Either.isLeft(result)) return Effect.fail(rowDecodeError(firstWords(text), i, result.left.issue))
+    decoded.push(result.right)
+  }
+  return Effect.succeed(decoded)
+}
+
+/** The first failing leaf of a parse issue: its path (the column first) and what was expected there. */
+const rowDecodeError = (operation: string, row: number, issue: ParseResult.ParseIssue): RowDecodeError => {
+  const path: Array<PropertyKey> = []
+  let at = issue
+  for (;;) {
+    switch (at._tag) {
+      case "Pointer":
+        path.push(...(Array.isArray(at.path) ? at.path : [at.path]))
+        at = at.issue
+        continue
+      case "Composite":
+        at = Array.isArray(at.issues) ? at.issues[0]! : (at.issues as ParseResult.ParseIssue)
+        continue
+      case "Refinement":
+      case "Transformation":
+        at = at.issue
+        continue
+    }
+    const column = path.map(String).join(".")
+    const problem =
+      at._tag === "Type" ? `expected ${String(at.ast)}, found ${kindOf(at.actual)}` : at._tag === "Missing" ? "missing" : at._tag.toLowerCase()
+    return new RowDecodeError({ operation, row, column, issue: problem })
+  }
+}
+
+/** The kind of a value, never the value. */
+const kindOf = (value: unknown) =>
+  value === null ? "null" : Array.isArray(value) ? "array" : value instanceof Date ? "Date" : Buffer.isBuffer(value) ? "Buffer" : typeof value
 
 const sqlState = (cause: unknown): string | undefined =>
   typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string"
