@@ -1,7 +1,7 @@
 import { Data } from "effect"
 import { describe, expect, it } from "vitest"
 import { ClickHouseError } from "../stack/ClickHouse.js"
-import { PostgresError } from "../stack/Postgres.js"
+import { PostgresError, RowDecodeError } from "../stack/Postgres.js"
 import { ApplicationNotFound, UnknownJob } from "./Applications.js"
 import { BadRequest, replyFor, statusOf } from "./httpErrors.js"
 import { KafkaError } from "../stack/Kafka.js"
@@ -69,6 +69,12 @@ describe("replyFor: one table of statuses, and nothing of a dependency's message
     expect(replyFor(tooLarge)).toMatchObject({ status: 413, body: { error: "FST_ERR_CTP_BODY_TOO_LARGE" }, log: null })
     expect(replyFor(mediaType)).toMatchObject({ status: 415, body: { error: "FST_ERR_CTP_INVALID_MEDIA_TYPE" } })
     expect(replyFor(json)).toMatchObject({ status: 400, body: { error: "bad_request", message: "Unexpected end of JSON input" } })
+  })
+
+  it("answers a row that does not match its schema with a bare 500: our bug, not an outage nor the client's", () => {
+    const error = new RowDecodeError({ operation: "SELECT m.job_id, j.title,", row: 3, column: "score", issue: "expected number, found string" })
+    expect(statusOf.RowDecodeError).toBe(500)
+    expect(replyFor(error)).toEqual({ status: 500, body: { error: "internal", message: "internal error" }, log: "error" })
   })
 
   it("answers anything else, a 5xx statusCode included, with a bare 500", () => {

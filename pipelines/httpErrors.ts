@@ -24,6 +24,8 @@ export const statusOf: Readonly<Record<string, number>> = {
   InvalidTransition: 409,
   StatusConflict: 409,
   UnknownJob: 422,
+  // A row that does not match its schema is our code disagreeing with our database: no retry or outage mends it.
+  RowDecodeError: 500,
   PostgresError: 503,
   ClickHouseError: 503,
   KafkaError: 503,
