@@ -2,7 +2,8 @@ import type { Job } from "../../schemas/Job.js"
 import type { Preferences, SeniorityLevel, Thresholds } from "../../schemas/Seeker.js"
 import { type JobTerms, type LexicalIndex, tokenize } from "./lexical.js"
 import { type SeniorityEstimate, seniorityOf, seniorityOfResume, yearsOfExperience } from "./seniority.js"
-import { extractSkills, mustHaveSkills } from "./skills.js"
+import { mustHaveSkills } from "./skillRequirements.js"
+import { extractSkills } from "./skills.js"
 
 /** The scorer's inputs: what it needs of a job and of a seeker, derived once from their texts. */
 
