@@ -8,7 +8,7 @@ import { ApplicationMove, ApplicationsQuery, FollowupSettings, NewApplication } 
 import { encode, Topics } from "../schemas/Envelope.js"
 import { PendingReviewsQuery } from "../schemas/Review.js"
 import { NewSeeker, Preferences } from "../schemas/Seeker.js"
-import { catalogue, KpiQuery } from "../sinks/kpis.js"
+import { catalogue, KpiQuery } from "../sinks/kpiCatalogue.js"
 import { postgresJobs } from "../sinks/postgresJobs.js"
 import { makeApi } from "./api.js"
 import { withServices } from "./ingest.js"

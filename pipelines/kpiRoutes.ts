@@ -9,12 +9,12 @@ import {
   KpiCatalogue,
   KpiFilters,
   KpiQuery,
-  runKpi,
   withDefaults,
   type ColumnType,
   type KpiColumn,
   type KpiRow
-} from "../sinks/kpis.js"
+} from "../sinks/kpiCatalogue.js"
+import { runKpi } from "../sinks/kpis.js"
 import { decodeOr400 } from "./httpErrors.js"
 
 /** The Arrow IPC stream format's media type: what notebooks and BI tools ask for. */

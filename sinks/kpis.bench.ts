@@ -11,7 +11,8 @@ import { ConfigProvider, Effect, Layer } from "effect"
 import { hashId } from "../schemas/Envelope.js"
 import * as ClickHouse from "../stack/ClickHouse.js"
 import type { PipelineEvent } from "./clickhouseEvents.js"
-import { catalogue, runKpi, type KpiFilters, type KpiName, type SourceName } from "./kpis.js"
+import { catalogue, type KpiFilters, type KpiName, type SourceName } from "./kpiCatalogue.js"
+import { runKpi } from "./kpis.js"
 
 const database = "jobstream_bench"
 /** About 6.2 events per posting (its stages, 1-5 scorings, applications) and 2% replays: just over 1M events. */

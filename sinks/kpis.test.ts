@@ -7,7 +7,9 @@ import { stackTestConfig } from "../stack/testing.js"
 import { hashId } from "../schemas/Envelope.js"
 import * as ClickHouse from "../stack/ClickHouse.js"
 import type { PipelineEvent } from "./clickhouseEvents.js"
-import { catalogue, KpiFilters, KpiQuery, kpiTables, runKpi, SourceName, type KpiName, type KpiRow } from "./kpis.js"
+import { catalogue, KpiFilters, KpiQuery, SourceName, type KpiName, type KpiRow } from "./kpiCatalogue.js"
+import { runKpi } from "./kpis.js"
+import { kpiTables } from "./kpiSql.js"
 
 /**
  * The KPIs over a known set of events, on the local ClickHouse 18.16 (the test database, through the real

@@ -2,7 +2,8 @@ import { writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { Schema } from "effect"
 import { pendingReviewsSql } from "../../pipelines/Reviews.js"
-import { catalogue, kpiSql, SourceName, type KpiName } from "../../sinks/kpis.js"
+import { catalogue, SourceName, type KpiName } from "../../sinks/kpiCatalogue.js"
+import { kpiSql } from "../../sinks/kpiSql.js"
 
 /**
  * The Grafana dashboard, generated from the KPI definitions so its panels run the very SQL of `GET /kpis/:name`
