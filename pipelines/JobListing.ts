@@ -2,7 +2,8 @@ import { Data, Effect, Either, Schema } from "effect"
 import type { JobsPage, JobsQuery } from "../schemas/Api.js"
 import { CalendarDate } from "../schemas/common.js"
 import { Postgres } from "../stack/Postgres.js"
-import { listingSelectList, listingsOf } from "./JobClusters.js"
+import { jobAnd } from "../stack/jobsTable.js"
+import { ListingColumns, listingSelectList, listingsOf } from "./JobClusters.js"
 
 /** A `cursor` that no page of this API returned (a hand-made or damaged one). */
 export class InvalidCursor extends Data.TaggedError("InvalidCursor") {
@@ -17,7 +18,8 @@ export const listJobs = (query: JobsQuery) =>
     const limit = query.limit ?? 20
     const { where, params } = yield* filters(query)
     const db = yield* Postgres
-    const rows = yield* db.query(
+    const rows = yield* db.rows(
+      Page,
       `SELECT ${listingSelectList}, coalesce(posted_at, '0001-01-01')::text AS sort_date
        FROM jobs ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
        ORDER BY coalesce(posted_at, '0001-01-01') DESC, job_id ASC
@@ -26,7 +28,7 @@ export const listJobs = (query: JobsQuery) =>
     )
     const page = rows.slice(0, limit)
     const last = page[page.length - 1]
-    const nextCursor = rows.length > limit && last ? encodeCursor(String(last.sort_date), String(last.job_id)) : null
+    const nextCursor = rows.length > limit && last ? encodeCursor(last.more.sort_date, last.job.jobId) : null
     return { items: yield* listingsOf(page), nextCursor } satisfies JobsPage
   })
 
@@ -65,6 +67,9 @@ const filters = (query: JobsQuery) =>
     }
     return { where, params }
   })
+
+/** A listing with the date it sorts by, as text: the cursor of the page it ends. */
+const Page = jobAnd(Schema.Struct({ ...ListingColumns.fields, sort_date: Schema.String }))
 
 const CursorJson = Schema.parseJson(Schema.Struct({ date: CalendarDate, id: Schema.String.pipe(Schema.pattern(/^[0-9a-f]{32}$/)) }))
 

@@ -1,9 +1,9 @@
-import { Context, Effect, Layer, Ref } from "effect"
+import { Context, Effect, Layer, Ref, Schema } from "effect"
 import type { Job } from "../schemas/Job.js"
 import { Embedder, type EmbedderError } from "../processors/Embedder.js"
 import { jobText } from "../processors/matching/features.js"
-import { Postgres, type PostgresError } from "../stack/Postgres.js"
-import { jobSelectList, rowToJob } from "../stack/jobsTable.js"
+import { Postgres, type PostgresError, type RowDecodeError } from "../stack/Postgres.js"
+import { jobAnd, JobFromRow, jobSelectList } from "../stack/jobsTable.js"
 
 export interface SearchHit {
   readonly job: Job
@@ -25,7 +25,7 @@ const rrfK = 60
  */
 export class JobSearch extends Context.Tag("jobstream/JobSearch")<
   JobSearch,
-  { readonly search: (query: string, limit: number) => Effect.Effect<Array<SearchHit>, PostgresError | EmbedderError> }
+  { readonly search: (query: string, limit: number) => Effect.Effect<Array<SearchHit>, PostgresError | RowDecodeError | EmbedderError> }
 >() {}
 
 interface Index {
@@ -46,13 +46,14 @@ export const make = Effect.gen(function* () {
   const topUp = lock.withPermits(1)(
     Effect.gen(function* () {
       const index = yield* Ref.get(state)
-      const rows = yield* db.query(
+      const rows = yield* db.rows(
+        SeenJob,
         `SELECT ${jobSelectList}, first_seen_at::text AS seen FROM jobs WHERE first_seen_at > $1::timestamptz
          ORDER BY first_seen_at LIMIT 5000`,
         [index.seenUntil]
       )
       if (rows.length === 0) return index
-      const jobs = rows.map(rowToJob)
+      const jobs = rows.map((r) => r.job)
       const vectors = yield* embedder.embed(jobs.map(jobText))
       if (index.vectors.length < (index.size + jobs.length) * d) {
         const grown = new Float32Array(Math.max(2 * index.vectors.length, (index.size + jobs.length) * d))
@@ -64,7 +65,7 @@ export const make = Effect.gen(function* () {
         index.ids.push(job.jobId)
       })
       index.size += jobs.length
-      index.seenUntil = String(rows[rows.length - 1]!.seen)
+      index.seenUntil = rows[rows.length - 1]!.more.seen
       return index
     })
   )
@@ -82,7 +83,8 @@ export const make = Effect.gen(function* () {
       }
       cosines.sort((a, b) => b[1] - a[1])
       const semantic = cosines.slice(0, candidates)
-      const lexical = yield* db.query<{ job_id: string; rank: number }>(
+      const lexical = yield* db.rows(
+        LexicalHit,
         `SELECT job_id, ts_rank_cd(to_tsvector('english', title || ' ' || company || ' ' || description), q) AS rank
          FROM jobs, websearch_to_tsquery('english', $1) AS q
          WHERE to_tsvector('english', title || ' ' || company || ' ' || description) @@ q
@@ -99,12 +101,14 @@ export const make = Effect.gen(function* () {
       lexical.forEach((r, rank) => {
         const e = entry(r.job_id)
         e.score += 1 / (rrfK + rank + 1)
-        e.lexical = Math.round(Number(r.rank) * 1000) / 1000
+        e.lexical = Math.round(r.rank * 1000) / 1000
       })
       const best = [...fused].sort((a, b) => b[1].score - a[1].score || a[0].localeCompare(b[0])).slice(0, limit)
       if (best.length === 0) return []
-      const rows = yield* db.query(`SELECT ${jobSelectList} FROM jobs WHERE job_id = ANY($1::text[])`, [best.map(([id]) => id)])
-      const jobs = new Map(rows.map((r) => [String(r.job_id), rowToJob(r)]))
+      const found = yield* db.rows(JobFromRow, `SELECT ${jobSelectList} FROM jobs WHERE job_id = ANY($1::text[])`, [
+        best.map(([id]) => id)
+      ])
+      const jobs = new Map(found.map((job) => [job.jobId, job]))
       return best.flatMap(([id, e]) => {
         const job = jobs.get(id)
         return job ? [{ job, score: Math.round((e.score * (rrfK + 1)) / 2 * 1000) / 1000, semantic: e.semantic, lexical: e.lexical }] : []
@@ -115,3 +119,9 @@ export const make = Effect.gen(function* () {
 })
 
 export const layer = Layer.effect(JobSearch, make)
+
+/** A job with when it was first seen, as text: the index's next top-up starts after it, to the microsecond. */
+const SeenJob = jobAnd(Schema.Struct({ seen: Schema.String }))
+
+/** `ts_rank_cd` is a real, which pg reads as a number. */
+const LexicalHit = Schema.Struct({ job_id: Schema.String, rank: Schema.Number })

@@ -4,8 +4,8 @@ import type { Job } from "../schemas/Job.js"
 import { Preferences, type Match, type SeekerEvent } from "../schemas/Seeker.js"
 import type { InRecord } from "../stack/Kafka.js"
 import type { Stage } from "../stack/stage.js"
-import { Postgres, type PostgresError } from "../stack/Postgres.js"
-import { rowToJob, jobSelectList } from "../stack/jobsTable.js"
+import { Postgres, type PostgresError, type RowDecodeError } from "../stack/Postgres.js"
+import { JobFromRow, jobSelectList } from "../stack/jobsTable.js"
 import { Embedder, type EmbedderError } from "./Embedder.js"
 import { makeLexicalIndex } from "./matching/lexical.js"
 import { explain, type SeekerScore } from "./matching/explanations.js"
@@ -121,7 +121,7 @@ export const makeScorer = Effect.gen(function* () {
       return score(yield* features(jobs), buildSeekerMatrix([seeker.profile]), (jobId) => known.has(jobId))
     })
 
-  const stage: Stage<PostgresError | EmbedderError, never> = {
+  const stage: Stage<PostgresError | RowDecodeError | EmbedderError, never> = {
     name: "score",
     ...scorerGroup,
     maxBatch: 64,
@@ -164,10 +164,7 @@ const readRecord = (record: InRecord): Either.Either<Job | SeekerEvent, string> 
 }
 
 const recentJobs = (db: Postgres["Type"], limit: number) =>
-  Effect.map(
-    db.query(`SELECT ${jobSelectList} FROM jobs ORDER BY first_seen_at DESC, job_id LIMIT $1`, [limit]),
-    (rows) => rows.map(rowToJob)
-  )
+  db.rows(JobFromRow, `SELECT ${jobSelectList} FROM jobs ORDER BY first_seen_at DESC, job_id LIMIT $1`, [limit])
 
 const seekerIds = (db: Postgres["Type"]) =>
   Effect.map(db.query<{ seeker_id: string }>("SELECT DISTINCT seeker_id FROM resumes WHERE is_primary"), (rows) =>
