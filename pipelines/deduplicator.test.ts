@@ -18,7 +18,8 @@ import { ClickHouse } from "../stack/ClickHouse.js"
 import { Postgres } from "../stack/Postgres.js"
 import { deduplicator } from "../processors/deduplicator.js"
 import { jobIdOf } from "../schemas/Job.js"
-import { cleanCompanyName, normalizePosting } from "../processors/normalize.js"
+import { cleanCompanyName } from "../processors/normalize/company.js"
+import { normalizePosting } from "../processors/normalize/posting.js"
 import { glassdoorRows, type GlassdoorRow } from "../processors/sampleData.js"
 
 const config = testConfig()

@@ -6,7 +6,9 @@ import type { InRecord } from "../stack/Kafka.js"
 import { Headers, Topics } from "../schemas/Envelope.js"
 import { Job } from "../schemas/Job.js"
 import { RawPosting } from "../schemas/RawPosting.js"
-import { cleanLocations, cleanText, htmlToText, normalizePosting } from "./normalize.js"
+import { cleanLocations } from "./normalize/places.js"
+import { normalizePosting } from "./normalize/posting.js"
+import { cleanText, htmlToText } from "./normalize/text.js"
 import { normalizeRecord } from "./normalizer.js"
 
 /**

@@ -2,7 +2,7 @@ import { Effect, Either } from "effect"
 import { deadLetter, decode, encode, Topics, type Envelope } from "../schemas/Envelope.js"
 import type { InRecord } from "../stack/Kafka.js"
 import type { Stage } from "../stack/stage.js"
-import { normalizePosting } from "./normalize.js"
+import { normalizePosting } from "./normalize/posting.js"
 
 /**
  * `jobs.raw` -> `jobs.normalized`, re-keyed by company. A record that is not a valid raw posting, or that

@@ -3,7 +3,7 @@ import { Attribution, HttpUrl, Timestamp } from "./common.js"
 
 /**
  * What every connector emits on `jobs.raw`: one posting as found at its source, with the fields the connector
- * could lift out of it. Nothing here is cleaned up yet; `processors/normalize.ts` does that.
+ * could lift out of it. Nothing here is cleaned up yet; `processors/normalize/` does that.
  */
 export const RawFields = Schema.Struct({
   title: Schema.optional(Schema.String),

@@ -1,6 +1,9 @@
 import { Either } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { canonicalUrl, htmlToText, normalizePosting, parseSalaryText } from "../../processors/normalize.js"
+import { normalizePosting } from "../../processors/normalize/posting.js"
+import { parseSalaryText } from "../../processors/normalize/salary.js"
+import { htmlToText } from "../../processors/normalize/text.js"
+import { canonicalUrl } from "../../processors/normalize/url.js"
 import type { RawPosting } from "../../schemas/RawPosting.js"
 import { contentHashOf, extractJobPostings, type FoundPosting } from "../jsonld/extract.js"
 import {

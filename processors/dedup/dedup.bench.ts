@@ -1,6 +1,6 @@
 import { Either } from "effect"
 import type { Job } from "../../schemas/Job.js"
-import { normalizePosting } from "../normalize.js"
+import { normalizePosting } from "../normalize/posting.js"
 import { glassdoorRows } from "../sampleData.js"
 import { mulberry32 } from "./labelled.js"
 import { decide, defaultThresholds, InMemoryIndex, layers } from "./matcher.js"

@@ -3,7 +3,8 @@ import { readFileSync } from "node:fs"
 import { Either, Schema } from "effect"
 import type { Job } from "../../schemas/Job.js"
 import type { RawFields } from "../../schemas/RawPosting.js"
-import { cleanCompanyName, normalizePosting } from "../normalize.js"
+import { cleanCompanyName } from "../normalize/company.js"
+import { normalizePosting } from "../normalize/posting.js"
 import { glassdoorRows, simplifyListings, type GlassdoorRow } from "../sampleData.js"
 
 /**
