@@ -221,7 +221,7 @@ describe("politeness and robustness", () => {
         board: boardOf("smartrecruiters", "replay-quota"),
         rate: { perMinute: 60_000, perDay: 10 },
         retry: quickRetry
-      }).pipe(Effect.provideService(Politeness, makePoliteness()))
+      }).pipe(Effect.provideServiceEffect(Politeness, makePoliteness))
     )
     expect(summary.complete).toBe(false)
     expect(summary.pages).toBe(10)

@@ -1,14 +1,15 @@
 import { randomUUID } from "node:crypto"
-import { BasicCrawler, Configuration, log, RequestQueue } from "crawlee"
-import { Effect, Runtime } from "effect"
+import { BasicCrawler, type Request } from "crawlee"
+import { Effect } from "effect"
 import type { RawPosting } from "../schemas/RawPosting.js"
 import { Postgres } from "../stack/Postgres.js"
 import { fetchEvent, insertConnectorEvents, runEvent, type ConnectorEvent } from "./connectorEvents.js"
 import { redactUrl } from "./apiSupport.js"
-import { fetchPolitely, FetchFailed, type Attempt } from "./Fetcher.js"
+import { runCrawler } from "./crawleeBridge.js"
+import { fetchPolitely, type Attempt } from "./Fetcher.js"
 import { contentHashOf } from "./jsonld/extract.js"
 import * as metrics from "./metrics.js"
-import { CrawlError, type CrawlProgress, type CrawlSummary } from "./progress.js"
+import type { CrawlProgress, CrawlSummary } from "./progress.js"
 import {
   BreakerOpen,
   defaultBreaker,
@@ -60,9 +61,6 @@ export const crawlApi = (config: ApiSource) =>
     const publisher = yield* Publisher
     const politeness = yield* Politeness
     const db = yield* Postgres
-    const runtime = yield* Effect.runtime<never>()
-    const run = <A, E>(effect: Effect.Effect<A, E>) => Runtime.runPromise(runtime)(effect)
-    const record = (effect: Effect.Effect<unknown>) => void Runtime.runSync(runtime)(effect)
     const { api, board } = config
     const source = board.source
     const retry = config.retry ?? defaultRetry
@@ -74,49 +72,53 @@ export const crawlApi = (config: ApiSource) =>
     const progress = () =>
       config.onProgress?.({ ...counts, source, seconds: (Date.now() - startedAt.getTime()) / 1000 })
 
-    const onAttempt = (attempt: Attempt) => {
-      events.push(
-        fetchEvent({
-          runId,
-          source,
-          sourceType: api.type,
-          url: attempt.url,
-          status: attempt.status,
-          latencyMs: attempt.seconds * 1000,
-          attempt: attempt.attempt,
-          at: new Date(Date.now() - attempt.seconds * 1000),
-          ...(attempt.retry === undefined ? {} : { detail: `retried: ${attempt.retry}` })
-        })
-      )
-      if (attempt.retry !== undefined) counts.retries += 1
-      record(metrics.recordFetch(source, attempt.status, attempt.seconds))
-      if (attempt.retry !== undefined) record(metrics.recordRetry(source, attempt.retry))
-    }
+    const onAttempt = (attempt: Attempt) =>
+      Effect.suspend(() => {
+        events.push(
+          fetchEvent({
+            runId,
+            source,
+            sourceType: api.type,
+            url: attempt.url,
+            status: attempt.status,
+            latencyMs: attempt.seconds * 1000,
+            attempt: attempt.attempt,
+            at: new Date(Date.now() - attempt.seconds * 1000),
+            ...(attempt.retry === undefined ? {} : { detail: `retried: ${attempt.retry}` })
+          })
+        )
+        if (attempt.retry !== undefined) counts.retries += 1
+        return Effect.zipRight(
+          metrics.recordFetch(source, attempt.status, attempt.seconds),
+          attempt.retry === undefined ? Effect.void : metrics.recordRetry(source, attempt.retry)
+        )
+      })
 
     /** One page's postings, published together. */
-    const publish = async (postings: ReadonlyArray<ApiPosting>, fetchedAt: string) => {
-      const raws = postings.map(
-        (posting): RawPosting => ({
-          source,
-          sourceType: api.type,
-          externalId: posting.externalId,
-          url: posting.url,
-          fetchedAt,
-          contentHash: contentHashOf(posting.payload),
-          fields: posting.fields,
-          payload: posting.payload,
-          ...(posting.attribution === undefined ? {} : { attribution: posting.attribution })
-        })
-      )
-      const changes = await run(publisher.publish(raws))
-      counts.postings += changes.length
-      const byChange = new Map<(typeof changes)[number], number>()
-      for (const change of changes) byChange.set(change, (byChange.get(change) ?? 0) + 1)
-      for (const [change, n] of byChange) {
-        counts[change] += n
-        record(metrics.recordPosting(source, change, n))
-      }
-    }
+    const publish = (postings: ReadonlyArray<ApiPosting>, fetchedAt: string) =>
+      Effect.gen(function* () {
+        const raws = postings.map(
+          (posting): RawPosting => ({
+            source,
+            sourceType: api.type,
+            externalId: posting.externalId,
+            url: posting.url,
+            fetchedAt,
+            contentHash: contentHashOf(posting.payload),
+            fields: posting.fields,
+            payload: posting.payload,
+            ...(posting.attribution === undefined ? {} : { attribution: posting.attribution })
+          })
+        )
+        const changes = yield* publisher.publish(raws)
+        counts.postings += changes.length
+        const byChange = new Map<(typeof changes)[number], number>()
+        for (const change of changes) byChange.set(change, (byChange.get(change) ?? 0) + 1)
+        for (const [change, n] of byChange) {
+          counts[change] += n
+          yield* metrics.recordPosting(source, change, n)
+        }
+      })
 
     // The validators the source kept, read once per run rather than once per request.
     const validators = new Map(
@@ -126,55 +128,53 @@ export const crawlApi = (config: ApiSource) =>
       )).map((v) => [v.url, v])
     )
 
-    const handle = async (request: ApiRequest, enqueue: (next: ReadonlyArray<ApiRequest>) => Promise<void>) => {
-      politeness.checkBreaker(source)
-      const shownUrl = redactUrl(request.url)
-      // A request that carries a credential (in its URL or headers) is never cached: no secret is stored.
-      const cacheable = shownUrl === request.url && request.headers === undefined
-      const cached = cacheable ? validators.get(request.url) : undefined
-      const fetched = await fetchPolitely(
-        {
-          url: request.url,
-          shownUrl,
-          ...(request.headers === undefined ? {} : { headers: request.headers }),
-          etag: cached?.etag ?? undefined,
-          lastModified: cached?.last_modified ?? undefined
-        },
-        politeness,
-        config.rate,
-        retry,
-        onAttempt
-      ).catch((error: unknown) => {
-        if (error instanceof FetchFailed && politeness.settle(source, false, breaker)) {
-          record(Effect.all([metrics.setBreakerOpen(source, true), metrics.recordError(source, "breaker")]))
+    const handle = (request: ApiRequest, enqueue: (next: ReadonlyArray<ApiRequest>) => Effect.Effect<void>) =>
+      Effect.gen(function* () {
+        yield* politeness.checkBreaker(source)
+        const shownUrl = redactUrl(request.url)
+        // A request that carries a credential (in its URL or headers) is never cached: no secret is stored.
+        const cacheable = shownUrl === request.url && request.headers === undefined
+        const cached = cacheable ? validators.get(request.url) : undefined
+        const fetched = yield* fetchPolitely(
+          {
+            url: request.url,
+            shownUrl,
+            ...(request.headers === undefined ? {} : { headers: request.headers }),
+            etag: cached?.etag ?? undefined,
+            lastModified: cached?.last_modified ?? undefined
+          },
+          config.rate,
+          retry,
+          onAttempt
+        ).pipe(
+          Effect.tapErrorTag("FetchFailed", () =>
+            Effect.flatMap(politeness.settle(source, false, breaker), (opened) =>
+              opened ? Effect.all([metrics.setBreakerOpen(source, true), metrics.recordError(source, "breaker")]) : Effect.void
+            )
+          )
+        )
+        yield* politeness.settle(source, true, breaker)
+        counts.pages += 1
+        if (fetched.status === 304 && cached !== undefined) {
+          yield* publisher.touch(source, cached.external_ids, new Date())
+          counts.postings += cached.external_ids.length
+          counts.unchanged += cached.external_ids.length
+          yield* metrics.recordPosting(source, "unchanged", cached.external_ids.length)
+          return yield* enqueue(cached.next)
         }
-        throw error
-      })
-      politeness.settle(source, true, breaker)
-      counts.pages += 1
-      if (fetched.status === 304 && cached !== undefined) {
-        await run(publisher.touch(source, cached.external_ids, new Date()))
-        counts.postings += cached.external_ids.length
-        counts.unchanged += cached.external_ids.length
-        record(metrics.recordPosting(source, "unchanged", cached.external_ids.length))
-        return enqueue(cached.next)
-      }
-      const fetchedAt = new Date().toISOString()
-      const page = api.parse(fetched.body, request, board)
-      await publish(page.postings, fetchedAt)
-      if (page.errors.length > 0) {
-        counts.errors += page.errors.length
-        await run(
-          Effect.all([
+        const fetchedAt = new Date().toISOString()
+        const page = api.parse(fetched.body, request, board)
+        yield* publish(page.postings, fetchedAt)
+        if (page.errors.length > 0) {
+          counts.errors += page.errors.length
+          yield* Effect.all([
             publisher.reject({ source, url: shownUrl, reason: page.errors.join("; "), bytes: fetched.body }),
             metrics.recordError(source, "parse")
           ])
-        )
-      }
-      await enqueue(page.next)
-      if (cacheable && (fetched.etag !== undefined || fetched.lastModified !== undefined) && page.errors.length === 0)
-        await run(
-          db.query(
+        }
+        yield* enqueue(page.next)
+        if (cacheable && (fetched.etag !== undefined || fetched.lastModified !== undefined) && page.errors.length === 0)
+          yield* db.query(
             `INSERT INTO source_http_cache (source, url, etag, last_modified, external_ids, next, fetched_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7)
              ON CONFLICT (source, url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified,
@@ -184,20 +184,20 @@ export const crawlApi = (config: ApiSource) =>
               page.postings.map((p) => p.externalId), JSON.stringify(page.next), fetchedAt
             ]
           )
-        )
-    }
+      })
 
-    const exhausted = yield* Effect.tryPromise({
-      try: async () => {
-        const storage = new Configuration({ persistStorage: false, purgeOnStart: true })
-        const requestQueue = await RequestQueue.open(runId, { config: storage })
-        const toCrawlee = (request: ApiRequest) => ({
-          url: request.url,
-          uniqueKey: `${request.label} ${request.url}`,
-          label: request.label,
-          userData: { apiRequest: request }
-        })
-        const crawler = new BasicCrawler(
+    const toCrawlee = (request: ApiRequest) => ({
+      url: request.url,
+      uniqueKey: `${request.label} ${request.url}`,
+      label: request.label,
+      userData: { apiRequest: request }
+    })
+    const finished = yield* runCrawler<Politeness>({
+      source,
+      runId,
+      start: api.start(board).map(toCrawlee),
+      make: ({ requestQueue, storage, bridge }) =>
+        new BasicCrawler(
           {
             requestQueue,
             maxRequestsPerCrawl: config.maxRequests ?? 2000,
@@ -205,32 +205,24 @@ export const crawlApi = (config: ApiSource) =>
             // Retries happen inside fetchPolitely, with backoff and Retry-After; a request that fails there is final.
             maxRequestRetries: 0,
             requestHandlerTimeoutSecs: 60 * 60,
-            requestHandler: async ({ request }) => {
-              const apiRequest = request.userData.apiRequest as ApiRequest
-              await handle(apiRequest, async (next) => void (await requestQueue.addRequests(next.map(toCrawlee))))
-              progress()
-            },
-            failedRequestHandler: async ({ request }, error) => {
+            requestHandler: bridge.handler(({ request }: { request: Request }) =>
+              handle(request.userData.apiRequest as ApiRequest, (next) =>
+                Effect.promise(() => requestQueue.addRequests(next.map(toCrawlee)))
+              ).pipe(Effect.zipRight(Effect.sync(progress)))
+            ),
+            failedRequestHandler: bridge.handler(({ request }: { request: Request }, error: Error) => {
               counts.errors += 1
               const kind = error instanceof BreakerOpen ? "breaker" : "http"
-              await run(
-                Effect.all([
-                  metrics.recordError(source, kind),
-                  Effect.logWarning(`${source}: ${redactUrl(request.url)} failed: ${error.message}`)
-                ])
-              )
-              progress()
-            }
+              return Effect.all([
+                metrics.recordError(source, kind),
+                Effect.logWarning(`${source}: ${redactUrl(request.url)} failed: ${error.message}`)
+              ]).pipe(Effect.zipRight(Effect.sync(progress)))
+            })
           },
           storage
         )
-        await crawler.run(api.start(board).map(toCrawlee))
-        const finished = await requestQueue.isFinished()
-        await requestQueue.drop()
-        return !finished
-      },
-      catch: (cause) => new CrawlError({ source, cause })
     })
+    const exhausted = !finished
 
     // A request that failed for good counted as an error too: no errors means every request was answered.
     const complete = counts.errors === 0 && !exhausted
@@ -238,7 +230,7 @@ export const crawlApi = (config: ApiSource) =>
       counts.closed = yield* publisher.closeMissing({ source, sourceType: api.type, since: startedAt })
       yield* metrics.recordPosting(source, "closed", counts.closed)
     }
-    if (!politeness.breakerOpen(source)) yield* metrics.setBreakerOpen(source, false)
+    if (!(yield* politeness.breakerOpen(source))) yield* metrics.setBreakerOpen(source, false)
     if (complete) yield* metrics.recordSuccess(source, new Date())
     const summary: CrawlSummary = {
       runId,
@@ -261,6 +253,3 @@ export const crawlApi = (config: ApiSource) =>
     progress()
     return summary
   }).pipe(Effect.withSpan("ApiCrawler.crawl"), Effect.annotateLogs("connector", config.board.source))
-
-// Crawlee's own INFO lines (start, statistics) would drown the crawl's progress line.
-log.setLevel(log.LEVELS.WARNING)

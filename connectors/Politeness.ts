@@ -1,4 +1,4 @@
-import { Context, Data, Layer } from "effect"
+import { Clock, Context, Data, Duration, Effect, Layer, Random, Schedule } from "effect"
 
 /**
  * How a connector treats the sites it reads: a request rate per host, retries with backoff, `Retry-After`
@@ -73,18 +73,23 @@ export class Politeness extends Context.Tag("jobstream/Politeness")<
   Politeness,
   {
     /** Waits for the host's next slot; fails when its daily quota is spent. */
-    readonly slot: (host: string, rate: RatePolicy) => Promise<void>
+    readonly slot: (host: string, rate: RatePolicy) => Effect.Effect<void, DailyLimitReached>
     /** Nobody may request from the host before `ms` from now (a 429's `Retry-After`). */
-    readonly pause: (host: string, ms: number) => void
-    /** Throws BreakerOpen while the source's breaker is open. */
-    readonly checkBreaker: (source: string) => void
-    /** Records a request's final outcome; returns true when this failure opened the breaker. */
-    readonly settle: (source: string, ok: boolean, policy: BreakerPolicy) => boolean
-    readonly breakerOpen: (source: string) => boolean
+    readonly pause: (host: string, ms: number) => Effect.Effect<void>
+    /** Fails with BreakerOpen while the source's breaker is open. */
+    readonly checkBreaker: (source: string) => Effect.Effect<void, BreakerOpen>
+    /** Records a request's final outcome; true when this failure opened the breaker. */
+    readonly settle: (source: string, ok: boolean, policy: BreakerPolicy) => Effect.Effect<boolean>
+    readonly breakerOpen: (source: string) => Effect.Effect<boolean>
   }
 >() {}
 
-export const make = (now: () => number = Date.now) => {
+/**
+ * A fresh set of hosts and breakers. Time is Effect's `Clock`, so tests move it with `TestClock`. Each method reads
+ * the clock once and then updates its state in one synchronous step: no other fiber runs in between, so concurrent
+ * callers each claim their own slot.
+ */
+export const make: Effect.Effect<Politeness["Type"]> = Effect.sync(() => {
   const hosts = new Map<string, HostState>()
   const breakers = new Map<string, BreakerState>()
   const hostOf = (host: string): HostState => {
@@ -93,44 +98,50 @@ export const make = (now: () => number = Date.now) => {
     return state
   }
   return Politeness.of({
-    slot: async (host, rate) => {
-      const state = hostOf(host)
-      const day = new Date(now()).toISOString().slice(0, 10)
-      if (state.day !== day) Object.assign(state, { day, today: 0 })
-      if (rate.perDay !== undefined && state.today >= rate.perDay) throw new DailyLimitReached({ host, limit: rate.perDay })
-      state.today += 1
-      // Claim the slot before waiting, so concurrent callers queue one interval apart.
-      const at = Math.max(now(), state.nextAt)
-      state.nextAt = at + 60_000 / rate.perMinute
-      const wait = at - now()
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
-    },
-    pause: (host, ms) => {
-      const state = hostOf(host)
-      state.nextAt = Math.max(state.nextAt, now() + ms)
-    },
-    checkBreaker: (source) => {
-      const state = breakers.get(source)
-      if (state !== undefined && state.openUntil > now()) throw new BreakerOpen({ source, until: new Date(state.openUntil) })
-    },
-    settle: (source, ok, policy) => {
-      const state = breakers.get(source) ?? { failures: 0, openUntil: 0 }
-      breakers.set(source, state)
-      if (ok) {
-        Object.assign(state, { failures: 0, openUntil: 0 })
-        return false
-      }
-      state.failures += 1
-      // Half-open: after the cooldown one trial request goes; its failure opens the breaker again at once.
-      if (state.failures < policy.failures && state.openUntil === 0) return false
-      state.openUntil = now() + policy.cooldownMs
-      return true
-    },
-    breakerOpen: (source) => (breakers.get(source)?.openUntil ?? 0) > now()
+    slot: (host, rate) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        const state = hostOf(host)
+        const day = new Date(now).toISOString().slice(0, 10)
+        if (state.day !== day) Object.assign(state, { day, today: 0 })
+        if (rate.perDay !== undefined && state.today >= rate.perDay)
+          return Effect.fail(new DailyLimitReached({ host, limit: rate.perDay }))
+        state.today += 1
+        // Claim the slot before waiting, so concurrent callers queue one interval apart.
+        const at = Math.max(now, state.nextAt)
+        state.nextAt = at + 60_000 / rate.perMinute
+        return at > now ? Effect.sleep(Duration.millis(at - now)) : Effect.void
+      }),
+    pause: (host, ms) =>
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        const state = hostOf(host)
+        state.nextAt = Math.max(state.nextAt, now + ms)
+      }),
+    checkBreaker: (source) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        const state = breakers.get(source)
+        return state !== undefined && state.openUntil > now
+          ? Effect.fail(new BreakerOpen({ source, until: new Date(state.openUntil) }))
+          : Effect.void
+      }),
+    settle: (source, ok, policy) =>
+      Effect.map(Clock.currentTimeMillis, (now) => {
+        const state = breakers.get(source) ?? { failures: 0, openUntil: 0 }
+        breakers.set(source, state)
+        if (ok) {
+          Object.assign(state, { failures: 0, openUntil: 0 })
+          return false
+        }
+        state.failures += 1
+        // Half-open: after the cooldown one trial request goes; its failure opens the breaker again at once.
+        if (state.failures < policy.failures && state.openUntil === 0) return false
+        state.openUntil = now + policy.cooldownMs
+        return true
+      }),
+    breakerOpen: (source) => Effect.map(Clock.currentTimeMillis, (now) => (breakers.get(source)?.openUntil ?? 0) > now)
   })
-}
+})
 
-export const layer = Layer.sync(Politeness, () => make())
+export const layer = Layer.effect(Politeness, make)
 
 /** The wait a `Retry-After` header asks for (seconds or an HTTP date), or undefined when absent or unreadable. */
 export const retryAfterMs = (header: string | null, now = Date.now()): number | undefined => {
@@ -143,6 +154,14 @@ export const retryAfterMs = (header: string | null, now = Date.now()): number | 
   return Number.isNaN(at) ? undefined : Math.max(0, at - now)
 }
 
-/** Exponential backoff with full jitter: uniformly random in [0, min(max, base·2^(attempt-1))]. */
-export const backoffMs = (attempt: number, policy: RetryPolicy, random = Math.random): number =>
-  Math.round(random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1)))
+/**
+ * The pauses between a request's attempts: exponential backoff with full jitter, uniformly random (Effect's
+ * `Random`) in [0, min(max, base·2^(n-1))] before the n-th retry. Full jitter spreads the retries of many requests
+ * that failed together instead of sending them back at once.
+ */
+export const backoff = (policy: RetryPolicy): Schedule.Schedule<Duration.Duration> =>
+  Schedule.exponential(Duration.millis(policy.baseDelayMs)).pipe(
+    Schedule.modifyDelayEffect((_, delay) =>
+      Effect.map(Random.next, (r) => Duration.millis(Math.round(r * Math.min(policy.maxDelayMs, Duration.toMillis(delay)))))
+    )
+  )
