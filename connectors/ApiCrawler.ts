@@ -5,7 +5,7 @@ import type { RawPosting } from "../schemas/RawPosting.js"
 import { Postgres } from "../stack/Postgres.js"
 import { fetchEvent, insertConnectorEvents, runEvent, type ConnectorEvent } from "./connectorEvents.js"
 import { redactUrl } from "./apiSupport.js"
-import { runCrawler } from "./crawleeBridge.js"
+import { makeBridge, runCrawler } from "./crawleeBridge.js"
 import { fetchPolitely, type Attempt } from "./Fetcher.js"
 import { contentHashOf } from "./jsonld/extract.js"
 import * as metrics from "./metrics.js"
@@ -61,6 +61,7 @@ export const crawlApi = (config: ApiSource) =>
     const publisher = yield* Publisher
     const politeness = yield* Politeness
     const db = yield* Postgres
+    const bridge = yield* makeBridge<Politeness>()
     const { api, board } = config
     const source = board.source
     const retry = config.retry ?? defaultRetry
@@ -192,11 +193,11 @@ export const crawlApi = (config: ApiSource) =>
       label: request.label,
       userData: { apiRequest: request }
     })
-    const finished = yield* runCrawler<Politeness>({
+    const finished = yield* runCrawler({
       source,
       runId,
       start: api.start(board).map(toCrawlee),
-      make: ({ requestQueue, storage, bridge }) =>
+      make: ({ requestQueue, storage }) =>
         new BasicCrawler(
           {
             requestQueue,

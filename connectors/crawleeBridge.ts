@@ -18,12 +18,25 @@ export interface Bridge<R> {
   ) => (...args: Args) => Promise<void>
 }
 
+/** Captures the runtime of the calling crawl, once: its handlers' Effects run on it. */
+export const makeBridge = <R = never>(): Effect.Effect<Bridge<R>, never, R> =>
+  Effect.map(Effect.runtime<R>(), (runtime) => {
+    const runExit = Runtime.runPromiseExit(runtime)
+    return {
+      handler:
+        <Args extends ReadonlyArray<unknown>, E>(f: (...args: Args) => Effect.Effect<void, E, R>) =>
+        async (...args: Args) => {
+          const exit = await runExit(f(...args))
+          if (Exit.isFailure(exit)) throw Cause.squash(exit.cause)
+        }
+    }
+  })
+
 /** What the crawler of one run is built with. */
-export interface CrawlerSetup<R> {
+export interface CrawlerSetup {
   readonly requestQueue: RequestQueue
   /** Crawlee's configuration for the run (storage in memory, nothing kept): the crawler's constructor takes it. */
   readonly storage: Configuration
-  readonly bridge: Bridge<R>
 }
 
 /**
@@ -32,33 +45,22 @@ export interface CrawlerSetup<R> {
  * false when maxRequestsPerCrawl left requests in it. Crawlee failing as a whole (not a request: its handlers count
  * those) is a CrawlError.
  */
-export const runCrawler = <R = never>(input: {
+export const runCrawler = (input: {
   readonly source: string
   readonly runId: string
   readonly start: RequestsLike
-  readonly make: (setup: CrawlerSetup<R>) => Pick<BasicCrawler, "run">
-}): Effect.Effect<boolean, CrawlError, R> =>
-  Effect.gen(function* () {
-    const runExit = Runtime.runPromiseExit(yield* Effect.runtime<R>())
-    const bridge: Bridge<R> = {
-      handler:
-        (f) =>
-        async (...args) => {
-          const exit = await runExit(f(...args))
-          if (Exit.isFailure(exit)) throw Cause.squash(exit.cause)
-        }
-    }
-    return yield* Effect.tryPromise({
-      try: async () => {
-        const storage = new Configuration({ persistStorage: false, purgeOnStart: true })
-        const requestQueue = await RequestQueue.open(input.runId, { config: storage })
-        await input.make({ requestQueue, storage, bridge }).run(input.start)
-        const finished = await requestQueue.isFinished()
-        await requestQueue.drop()
-        return finished
-      },
-      catch: (cause) => new CrawlError({ source: input.source, cause })
-    })
+  readonly make: (setup: CrawlerSetup) => Pick<BasicCrawler, "run">
+}): Effect.Effect<boolean, CrawlError> =>
+  Effect.tryPromise({
+    try: async () => {
+      const storage = new Configuration({ persistStorage: false, purgeOnStart: true })
+      const requestQueue = await RequestQueue.open(input.runId, { config: storage })
+      await input.make({ requestQueue, storage }).run(input.start)
+      const finished = await requestQueue.isFinished()
+      await requestQueue.drop()
+      return finished
+    },
+    catch: (cause) => new CrawlError({ source: input.source, cause })
   })
 
 // Crawlee's own INFO lines (start, statistics) would drown the crawl's progress line.

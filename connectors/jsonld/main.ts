@@ -1,22 +1,14 @@
 import { randomUUID } from "node:crypto"
-import {
-  CheerioCrawler,
-  Configuration,
-  log,
-  PlaywrightCrawler,
-  RequestQueue,
-  RobotsTxtFile,
-  type Request,
-  type SkippedRequestCallback
-} from "crawlee"
-import { Effect, Runtime } from "effect"
+import { CheerioCrawler, PlaywrightCrawler, RobotsTxtFile, type Request, type SkippedRequestCallback } from "crawlee"
+import { Effect } from "effect"
 import { chromium } from "playwright-core"
 import { chromiumArgs, chromiumPath } from "../../stack/chromium.js"
 import type { RawPosting } from "../../schemas/RawPosting.js"
+import { makeBridge, runCrawler } from "../crawleeBridge.js"
 import * as metrics from "../metrics.js"
-import { CrawlError, type CrawlProgress, type CrawlSummary } from "../progress.js"
+import type { CrawlProgress, CrawlSummary } from "../progress.js"
 import { Publisher } from "../Publisher.js"
-import { contentHashOf } from "./extract.js"
+import { contentHashOf, type FoundPosting } from "./extract.js"
 import { makeRenderedRoutes, makeRoutes, SITEMAP, type Findings } from "./routes.js"
 
 export type { CrawlSummary } from "../progress.js"
@@ -62,8 +54,7 @@ export interface JsonLdSource {
 export const crawlJsonLd = (config: JsonLdSource) =>
   Effect.gen(function* () {
     const publisher = yield* Publisher
-    const runtime = yield* Effect.runtime<never>()
-    const run = <A, E>(effect: Effect.Effect<A, E>) => Runtime.runPromise(runtime)(effect)
+    const bridge = yield* makeBridge()
     const runId = randomUUID()
     const startedAt = new Date()
     const counts = { pages: 0, postings: 0, new: 0, changed: 0, unchanged: 0, reopened: 0, closed: 0, errors: 0, retries: 0 }
@@ -81,27 +72,31 @@ export const crawlJsonLd = (config: JsonLdSource) =>
       }
 
     const findings: Findings = {
-      posting: async (found) => {
-        const contentHash = contentHashOf(found.payload)
-        if (published.get(found.externalId) === contentHash) return
-        published.set(found.externalId, contentHash)
-        const posting: RawPosting = {
-          source: config.source,
-          sourceType: "jsonld",
-          externalId: found.externalId,
-          url: found.url,
-          fetchedAt: new Date().toISOString(),
-          contentHash,
-          fields: found.fields,
-          payload: found.payload
-        }
-        counts.postings += 1
-        for (const change of await run(publisher.publish([posting]))) counts[change] += 1
-      },
-      malformed: async (url, reason, body) => {
-        counts.errors += 1
-        await run(publisher.reject({ source: config.source, url, reason, bytes: body }))
-      }
+      posting: bridge.handler((found: FoundPosting) =>
+        Effect.gen(function* () {
+          const contentHash = contentHashOf(found.payload)
+          if (published.get(found.externalId) === contentHash) return
+          published.set(found.externalId, contentHash)
+          const posting: RawPosting = {
+            source: config.source,
+            sourceType: "jsonld",
+            externalId: found.externalId,
+            url: found.url,
+            fetchedAt: new Date().toISOString(),
+            contentHash,
+            fields: found.fields,
+            payload: found.payload
+          }
+          counts.postings += 1
+          for (const change of yield* publisher.publish([posting])) counts[change] += 1
+        })
+      ),
+      malformed: bridge.handler((url: string, reason: string, body: string) =>
+        Effect.suspend(() => {
+          counts.errors += 1
+          return publisher.reject({ source: config.source, url, reason, bytes: body })
+        })
+      )
     }
     const routeOptions = { follow: config.follow ?? [] }
 
@@ -110,10 +105,11 @@ export const crawlJsonLd = (config: JsonLdSource) =>
     const sitemaps = [...(config.sitemap === undefined ? [] : [config.sitemap]), ...discovered.sitemaps]
     counts.errors += discovered.unread
 
-    yield* Effect.tryPromise({
-      try: async () => {
-        const storage = new Configuration({ persistStorage: false, purgeOnStart: true })
-        const requestQueue = await RequestQueue.open(runId, { config: storage })
+    const finished = yield* runCrawler({
+      source: config.source,
+      runId,
+      start: [...config.startUrls, ...sitemaps.map((url) => ({ url, label: SITEMAP }))],
+      make: ({ requestQueue, storage }) => {
         const shared = {
           requestQueue,
           maxRequestsPerCrawl: config.maxRequests ?? 1000,
@@ -123,16 +119,17 @@ export const crawlJsonLd = (config: JsonLdSource) =>
           maxRequestRetries: 3,
           errorHandler: async () => void (counts.retries += 1),
           // After the retries: the site is down or the handler's Kafka or PostgreSQL is. Either way pages are missing.
-          failedRequestHandler: async ({ request }: { request: Request }, error: Error) => {
+          failedRequestHandler: bridge.handler(({ request }: { request: Request }, error: Error) => {
             counts.errors += 1
-            await run(Effect.logWarning(`${config.source}: ${request.url} failed: ${error.message}`))
-            progress()
-          },
+            return Effect.logWarning(`${config.source}: ${request.url} failed: ${error.message}`).pipe(
+              Effect.zipRight(Effect.sync(progress))
+            )
+          }),
           onSkippedRequest: (async ({ reason }) => {
             if (reason === "limit" || reason === "enqueueLimit") cut = true
           }) satisfies SkippedRequestCallback
         }
-        const crawler = config.render
+        return config.render
           ? new PlaywrightCrawler(
               {
                 ...shared,
@@ -157,15 +154,9 @@ export const crawlJsonLd = (config: JsonLdSource) =>
               },
               storage
             )
-        await crawler.run([
-          ...config.startUrls,
-          ...sitemaps.map((url) => ({ url, label: SITEMAP }))
-        ])
-        if (!(await requestQueue.isFinished())) cut = true
-        await requestQueue.drop()
-      },
-      catch: (cause) => new CrawlError({ source: config.source, cause })
+      }
     })
+    if (!finished) cut = true
     const complete = counts.errors === 0 && !cut
     if (complete && counts.postings > 0)
       counts.closed = yield* publisher.closeMissing({ source: config.source, sourceType: "jsonld", since: startedAt })
@@ -209,6 +200,3 @@ const robotsSitemaps = (startUrls: ReadonlyArray<string>) =>
       ),
     { concurrency: 4 }
   ).pipe(Effect.map(([unread, found]) => ({ sitemaps: found.flat(), unread: unread.length })))
-
-// Crawlee's own INFO lines would drown the pipeline's summary.
-log.setLevel(log.LEVELS.WARNING)
