@@ -15,7 +15,7 @@ import {
   type StalledApplication
 } from "../schemas/Application.js"
 import { encode, hashId } from "../schemas/Envelope.js"
-import { Postgres, type PostgresError, type Sql } from "../stack/Postgres.js"
+import { Postgres, type PostgresError, type RowDecodeError, type Sql } from "../stack/Postgres.js"
 import { enqueue } from "../stack/outbox.js"
 
 // Their HTTP statuses are in httpErrors.ts's `statusOf`, with every other error's.
@@ -69,7 +69,7 @@ export interface StalledList {
   readonly items: ReadonlyArray<StalledApplication>
 }
 
-type Failure = PostgresError
+type Failure = PostgresError | RowDecodeError
 
 /**
  * A seeker's job applications and their status machine (`transitions` in schemas/Application.ts). Every
@@ -98,15 +98,15 @@ export class Applications extends Context.Tag("jobstream/Applications")<
       { application: ApplicationView; replayed: boolean },
       ApplicationNotFound | InvalidTransition | StatusConflict | Failure
     >
-    readonly get: (seekerId: string, applicationId: string) => Effect.Effect<ApplicationView, ApplicationNotFound | PostgresError>
-    readonly list: (seekerId: string, query: ListQuery) => Effect.Effect<Array<ApplicationView>, PostgresError>
+    readonly get: (seekerId: string, applicationId: string) => Effect.Effect<ApplicationView, ApplicationNotFound | Failure>
+    readonly list: (seekerId: string, query: ListQuery) => Effect.Effect<Array<ApplicationView>, Failure>
     readonly history: (
       seekerId: string,
       applicationId: string
-    ) => Effect.Effect<Array<HistoryEntry>, ApplicationNotFound | PostgresError>
+    ) => Effect.Effect<Array<HistoryEntry>, ApplicationNotFound | Failure>
     /** The seeker's stalled applications, longest-waiting first, with what a follow-up draft needs. */
-    readonly stalled: (seekerId: string) => Effect.Effect<StalledList, PostgresError>
-    readonly followupSettings: (seekerId: string) => Effect.Effect<FollowupSettings, PostgresError>
+    readonly stalled: (seekerId: string) => Effect.Effect<StalledList, Failure>
+    readonly followupSettings: (seekerId: string) => Effect.Effect<FollowupSettings, Failure>
     readonly setFollowupSettings: (seekerId: string, settings: FollowupSettings) => Effect.Effect<FollowupSettings, PostgresError>
   }
 >() {}
@@ -118,7 +118,7 @@ export const make = Effect.gen(function* () {
     enqueue(tx, [encode(ApplicationEventsTopic, { eventId: applicationEventId(event.applicationId, event.sequence), ...event })])
 
   const views = (sql: Sql, where: string, params: ReadonlyArray<unknown>, tail = "") =>
-    Effect.flatMap(sql.query<ViewRow>(`${selectViews} WHERE ${where} ${tail}`, params), (rows) =>
+    Effect.flatMap(sql.rows(ViewRow, `${selectViews} WHERE ${where} ${tail}`, params), (rows) =>
       Effect.map(now, (at) => rows.map((row) => toView(row, at)))
     )
 
@@ -129,7 +129,7 @@ export const make = Effect.gen(function* () {
 
   const stallDaysOf = (seekerId: string) =>
     Effect.map(
-      db.query<{ stall_days: number }>("SELECT stall_days FROM seekers WHERE seeker_id = $1", [seekerId]),
+      db.rows(Schema.Struct({ stall_days: Schema.Number }), "SELECT stall_days FROM seekers WHERE seeker_id = $1", [seekerId]),
       ([row]) => row?.stall_days ?? defaultStallDays
     )
 
@@ -141,7 +141,9 @@ export const make = Effect.gen(function* () {
         const applicationId = randomUUID()
         const created = yield* db.transaction((tx) =>
           Effect.gen(function* () {
-            const [job] = yield* tx.query<{ source: string }>("SELECT source FROM jobs WHERE job_id = $1", [input.jobId])
+            const [job] = yield* tx.rows(Schema.Struct({ source: Schema.String }), "SELECT source FROM jobs WHERE job_id = $1", [
+              input.jobId
+            ])
             if (!job) return yield* new UnknownJob({ jobId: input.jobId })
             // A concurrent create of the same (seeker, job) waits here for the other to commit, then inserts nothing.
             const inserted = yield* tx.query(
@@ -180,7 +182,8 @@ export const make = Effect.gen(function* () {
         const at = yield* now
         const replayed = yield* db.transaction((tx) =>
           Effect.gen(function* () {
-            const [row] = yield* tx.query<{ status: string; sequence: number; job_id: string; source: string }>(
+            const [row] = yield* tx.rows(
+              Schema.Struct({ status: ApplicationStatus, sequence: Schema.Number, job_id: Schema.String, source: Schema.String }),
               `SELECT a.status, a.sequence, a.job_id, j.source
                FROM applications a JOIN jobs j USING (job_id)
                WHERE a.application_id = $1 AND a.seeker_id = $2
@@ -188,9 +191,10 @@ export const make = Effect.gen(function* () {
               [applicationId, seekerId]
             )
             if (!row) return yield* new ApplicationNotFound({ applicationId })
-            const current = decodeStatus(row.status)
+            const current = row.status
             if (move.requestId !== undefined) {
-              const [done] = yield* tx.query<{ to_status: string }>(
+              const [done] = yield* tx.rows(
+                Schema.Struct({ to_status: ApplicationStatus }),
                 "SELECT to_status FROM application_history WHERE application_id = $1 AND request_id = $2",
                 [applicationId, move.requestId]
               )
@@ -246,7 +250,8 @@ export const make = Effect.gen(function* () {
 
     history: (seekerId, applicationId) =>
       db
-        .query<{ sequence: number; from_status: string | null; to_status: string; at: Date; note: string | null }>(
+        .rows(
+          HistoryRow,
           `SELECT h.sequence, h.from_status, h.to_status, h.at, h.note
            FROM application_history h JOIN applications a USING (application_id)
            WHERE a.application_id = $1 AND a.seeker_id = $2
@@ -262,8 +267,8 @@ export const make = Effect.gen(function* () {
           Effect.map((rows) =>
             rows.map((r) => ({
               sequence: r.sequence,
-              from: r.from_status === null ? null : decodeStatus(r.from_status),
-              to: decodeStatus(r.to_status),
+              from: r.from_status,
+              to: r.to_status,
               at: r.at.toISOString(),
               note: r.note
             }))
@@ -275,17 +280,8 @@ export const make = Effect.gen(function* () {
       Effect.gen(function* () {
         const at = yield* now
         const stallDays = yield* stallDaysOf(seekerId)
-        const rows = yield* db.query<{
-          application_id: string
-          job_id: string
-          title: string
-          company: string
-          url: string
-          status: string
-          status_changed_at: Date
-          seeker_name: string
-          applied_at: Date | null
-        }>(
+        const rows = yield* db.rows(
+          StalledRow,
           `SELECT a.application_id, a.job_id, j.title, j.company, j.url, a.status, a.status_changed_at,
                   s.name AS seeker_name,
                   (SELECT min(h.at) FROM application_history h
@@ -296,7 +292,6 @@ export const make = Effect.gen(function* () {
           [seekerId, awaitingEmployer]
         )
         const items = rows
-          .map((r) => ({ ...r, status: decodeStatus(r.status) }))
           .filter((r) => isStalled(r.status, r.status_changed_at, at, stallDays))
           .map(
             (r): StalledApplication => ({
@@ -343,42 +338,58 @@ export const isStalled = (status: ApplicationStatus, changedAt: Date, now: Date,
 
 const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms))
 
-const decodeStatus = Schema.decodeUnknownSync(ApplicationStatus)
+const ViewRow = Schema.Struct({
+  application_id: Schema.String,
+  job_id: Schema.String,
+  title: Schema.String,
+  company: Schema.String,
+  url: Schema.String,
+  source: Schema.String,
+  status: ApplicationStatus,
+  sequence: Schema.Number,
+  created_at: Schema.DateFromSelf,
+  status_changed_at: Schema.DateFromSelf,
+  stall_days: Schema.Number
+})
 
-interface ViewRow {
-  application_id: string
-  job_id: string
-  title: string
-  company: string
-  url: string
-  source: string
-  status: string
-  sequence: number
-  created_at: Date
-  status_changed_at: Date
-  stall_days: number
-}
+const HistoryRow = Schema.Struct({
+  sequence: Schema.Number,
+  from_status: Schema.NullOr(ApplicationStatus),
+  to_status: ApplicationStatus,
+  at: Schema.DateFromSelf,
+  note: Schema.NullOr(Schema.String)
+})
+
+/** `applied_at` is the first move past `saved`: NULL while the application was only saved. */
+const StalledRow = Schema.Struct({
+  application_id: Schema.String,
+  job_id: Schema.String,
+  title: Schema.String,
+  company: Schema.String,
+  url: Schema.String,
+  status: ApplicationStatus,
+  status_changed_at: Schema.DateFromSelf,
+  seeker_name: Schema.String,
+  applied_at: Schema.NullOr(Schema.DateFromSelf)
+})
 
 const selectViews = `
   SELECT a.application_id, a.job_id, j.title, j.company, j.url, j.source, a.status, a.sequence, a.created_at,
          a.status_changed_at, s.stall_days
   FROM applications a JOIN jobs j USING (job_id) JOIN seekers s USING (seeker_id)`
 
-const toView = (r: ViewRow, at: Date): ApplicationView => {
-  const status = decodeStatus(r.status)
-  return {
-    applicationId: r.application_id,
-    jobId: r.job_id,
-    title: r.title,
-    company: r.company,
-    url: r.url,
-    source: r.source,
-    status,
-    sequence: r.sequence,
-    createdAt: r.created_at.toISOString(),
-    statusChangedAt: r.status_changed_at.toISOString(),
-    daysSinceChange: daysBetween(r.status_changed_at, at),
-    stalled: isStalled(status, r.status_changed_at, at, r.stall_days),
-    allowedNext: transitions[status]
-  }
-}
+const toView = (r: typeof ViewRow.Type, at: Date): ApplicationView => ({
+  applicationId: r.application_id,
+  jobId: r.job_id,
+  title: r.title,
+  company: r.company,
+  url: r.url,
+  source: r.source,
+  status: r.status,
+  sequence: r.sequence,
+  createdAt: r.created_at.toISOString(),
+  statusChangedAt: r.status_changed_at.toISOString(),
+  daysSinceChange: daysBetween(r.status_changed_at, at),
+  stalled: isStalled(r.status, r.status_changed_at, at, r.stall_days),
+  allowedNext: transitions[r.status]
+})

@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import { Effect, Schema } from "effect"
 import type { PendingReviews, PendingReviewsQuery } from "../schemas/Review.js"
 import { Postgres } from "../stack/Postgres.js"
 
@@ -7,17 +7,18 @@ import { Postgres } from "../stack/Postgres.js"
  * and by the Grafana dashboard.
  */
 
-interface PendingRow {
-  readonly job_id: string
-  readonly title: string
-  readonly company: string
-  readonly source: string
-  readonly seekers_waiting: number
-  readonly best_score: number
-  readonly oldest_scored_at: Date
-  readonly total_jobs: number
-  readonly total_reviews: number
-}
+/** The counts are cast to int in the statement, so pg reads them as numbers. */
+const PendingRow = Schema.Struct({
+  job_id: Schema.String,
+  title: Schema.String,
+  company: Schema.String,
+  source: Schema.String,
+  seekers_waiting: Schema.Number,
+  best_score: Schema.Number,
+  oldest_scored_at: Schema.DateFromSelf,
+  total_jobs: Schema.Number,
+  total_reviews: Schema.Number
+})
 
 /**
  * The queue, oldest first: the job whose first seeker has waited longest heads it. `$1` is the limit, `$2` the
@@ -39,7 +40,7 @@ LIMIT $1`
 export const pendingReviews = (query: PendingReviewsQuery) =>
   Effect.gen(function* () {
     const db = yield* Postgres
-    const rows = yield* db.query<PendingRow>(pendingReviewsSql, [query.limit ?? 50, query.source ?? null])
+    const rows = yield* db.rows(PendingRow, pendingReviewsSql, [query.limit ?? 50, query.source ?? null])
     const first = rows[0]
     return {
       items: rows.map((r) => ({

@@ -1,8 +1,8 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto"
 import { Context, Data, Effect, Layer, Schema } from "effect"
 import { encode, Topics } from "../schemas/Envelope.js"
-import { Preferences, type Match, type SeekerEvent } from "../schemas/Seeker.js"
-import { Postgres, type PostgresError, type Sql } from "../stack/Postgres.js"
+import { Match, Preferences, type SeekerEvent } from "../schemas/Seeker.js"
+import { Postgres, type PostgresError, type RowDecodeError, type Sql } from "../stack/Postgres.js"
 import { enqueue } from "../stack/outbox.js"
 import { PdfText, layerConfig as pdfTextLayer, type PdfBusy, type PdfTooManyPages, type PdfUnreadable } from "./pdfText.js"
 
@@ -33,6 +33,8 @@ export interface MatchesQuery {
 }
 
 type Failure = PostgresError
+/** A call that reads rows can also meet one that does not match its schema. */
+type ReadFailure = PostgresError | RowDecodeError
 
 /**
  * Seekers, their resumes and preferences. Every change writes its `seekers.events` event to the outbox in the
@@ -43,14 +45,14 @@ export class Seekers extends Context.Tag("jobstream/Seekers")<
   Seekers,
   {
     readonly create: (input: { name: string; email?: string | undefined }) => Effect.Effect<{ seekerId: string; apiKey: string }, Failure>
-    readonly authenticate: (apiKey: string | undefined) => Effect.Effect<string, Unauthorized | PostgresError>
-    readonly profile: (seekerId: string) => Effect.Effect<SeekerProfileView, PostgresError>
+    readonly authenticate: (apiKey: string | undefined) => Effect.Effect<string, Unauthorized | ReadFailure>
+    readonly profile: (seekerId: string) => Effect.Effect<SeekerProfileView, ReadFailure>
     readonly addResume: (
       seekerId: string,
       upload: ResumeUpload
-    ) => Effect.Effect<{ resumeId: string; characters: number; primary: boolean }, ResumeRejected | PdfTooManyPages | PdfUnreadable | PdfBusy | Failure>
+    ) => Effect.Effect<{ resumeId: string; characters: number; primary: boolean }, ResumeRejected | PdfTooManyPages | PdfUnreadable | PdfBusy | ReadFailure>
     readonly setPreferences: (seekerId: string, preferences: Preferences) => Effect.Effect<Preferences, Failure>
-    readonly matches: (seekerId: string, query: MatchesQuery) => Effect.Effect<Array<MatchView>, PostgresError>
+    readonly matches: (seekerId: string, query: MatchesQuery) => Effect.Effect<Array<MatchView>, ReadFailure>
   }
 >() {}
 
@@ -106,7 +108,7 @@ export const make = Effect.gen(function* () {
     authenticate: (apiKey) =>
       Effect.gen(function* () {
         if (!apiKey) return yield* new Unauthorized({ message: "send your API key as `Authorization: Bearer <key>`" })
-        const [row] = yield* db.query<{ seeker_id: string }>("SELECT seeker_id FROM seekers WHERE api_key_hash = $1", [
+        const [row] = yield* db.rows(Schema.Struct({ seeker_id: Schema.String }), "SELECT seeker_id FROM seekers WHERE api_key_hash = $1", [
           hashKey(apiKey)
         ])
         if (!row) return yield* new Unauthorized({ message: "this API key belongs to no seeker" })
@@ -115,18 +117,13 @@ export const make = Effect.gen(function* () {
 
     profile: (seekerId) =>
       Effect.gen(function* () {
-        const [seeker] = yield* db.query<{ name: string; email: string | null; preferences: unknown }>(
+        const [seeker] = yield* db.rows(
+          Schema.Struct({ name: Schema.String, email: Schema.NullOr(Schema.String), preferences: Preferences }),
           "SELECT name, email, preferences FROM seekers WHERE seeker_id = $1",
           [seekerId]
         )
-        const resumes = yield* db.query<{
-          resume_id: string
-          filename: string | null
-          content_type: string
-          characters: number
-          is_primary: boolean
-          created_at: Date
-        }>(
+        const resumes = yield* db.rows(
+          ResumeRow,
           `SELECT resume_id, filename, content_type, length(body) AS characters, is_primary, created_at
            FROM resumes WHERE seeker_id = $1 ORDER BY created_at DESC`,
           [seekerId]
@@ -135,12 +132,12 @@ export const make = Effect.gen(function* () {
           seekerId,
           name: seeker?.name ?? "",
           email: seeker?.email ?? null,
-          preferences: Schema.decodeUnknownSync(Preferences)(seeker?.preferences ?? {}),
+          preferences: seeker?.preferences ?? {},
           resumes: resumes.map((r) => ({
             resumeId: r.resume_id,
             filename: r.filename,
             contentType: r.content_type,
-            characters: Number(r.characters),
+            characters: r.characters,
             primary: r.is_primary,
             createdAt: r.created_at.toISOString()
           }))
@@ -153,12 +150,13 @@ export const make = Effect.gen(function* () {
         const resumeId = randomUUID()
         const primary = yield* db.transaction((tx) =>
           Effect.gen(function* () {
-            const [existing] = yield* tx.query<{ n: string }>(
+            const [existing] = yield* tx.rows(
+              Schema.Struct({ n: Schema.NumberFromString }),
               "SELECT count(*) AS n FROM resumes WHERE seeker_id = $1 AND is_primary",
               [seekerId]
             )
             // The first resume is primary whatever was asked; a later one only when asked.
-            const primary = upload.primary || Number(existing?.n ?? 0) === 0
+            const primary = upload.primary || (existing?.n ?? 0) === 0
             if (primary) yield* tx.query("UPDATE resumes SET is_primary = false WHERE seeker_id = $1 AND is_primary", [seekerId])
             yield* tx.query(
               `INSERT INTO resumes (resume_id, seeker_id, filename, content_type, body, text_hash, is_primary)
@@ -192,19 +190,8 @@ export const make = Effect.gen(function* () {
         const where = ["m.seeker_id = $1", "j.closed_at IS NULL"]
         if (query.decision) where.push(`m.decision = ${bind(query.decision)}`)
         if (query.minScore !== undefined) where.push(`m.score >= ${bind(query.minScore)}`)
-        const rows = yield* db.query<{
-          job_id: string
-          title: string
-          company: string
-          url: string
-          locations: Array<string>
-          remote: boolean
-          score: number
-          decision: string
-          components: Record<string, number>
-          explanation: Match["explanation"]
-          scored_at: Date
-        }>(
+        const rows = yield* db.rows(
+          MatchRow,
           `SELECT m.job_id, j.title, j.company, j.url, j.locations, j.remote, m.score, m.decision, m.components,
                   m.explanation, m.scored_at
            FROM matches m JOIN jobs j USING (job_id)
@@ -232,6 +219,31 @@ export const make = Effect.gen(function* () {
 
 /** With PDF extraction configured from the environment; a test provides `make` its own `PdfText` instead. */
 export const layer = Layer.effect(Seekers, make).pipe(Layer.provide(pdfTextLayer))
+
+/** `length(body)` is an integer, which pg reads as a number. */
+const ResumeRow = Schema.Struct({
+  resume_id: Schema.String,
+  filename: Schema.NullOr(Schema.String),
+  content_type: Schema.String,
+  characters: Schema.Number,
+  is_primary: Schema.Boolean,
+  created_at: Schema.DateFromSelf
+})
+
+/** A match joined with its job; the jsonb columns hold what the matches sink wrote from the Match. */
+const MatchRow = Schema.Struct({
+  job_id: Schema.String,
+  title: Schema.String,
+  company: Schema.String,
+  url: Schema.String,
+  locations: Schema.Array(Schema.String),
+  remote: Schema.Boolean,
+  score: Match.fields.score,
+  decision: Match.fields.decision,
+  components: Match.fields.components,
+  explanation: Match.fields.explanation,
+  scored_at: Schema.DateFromSelf
+})
 
 export const hashKey = (value: string) => createHash("sha256").update(value).digest("hex")
 

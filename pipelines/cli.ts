@@ -1,6 +1,6 @@
 import { join } from "node:path"
 import { NodeRuntime } from "@effect/platform-node"
-import { Config, Effect, type Layer, type Scope } from "effect"
+import { Config, Effect, type Layer, Schema, type Scope } from "effect"
 import { crawlSource } from "../connectors/crawlSource.js"
 import { startDemoSite } from "../connectors/demo-site/server.js"
 import { progressLine, type CrawlProgress, type CrawlSummary } from "../connectors/progress.js"
@@ -88,7 +88,9 @@ const start = Effect.gen(function* () {
   const counts = yield* stats.snapshot
   const db = yield* Postgres
   const ch = yield* ClickHouse
-  const [pg] = yield* db.query<{ jobs: string; duplicates: string }>(
+  // count(*) is a bigint, which pg reads as a string.
+  const [pg] = yield* db.rows(
+    Schema.Struct({ jobs: Schema.String, duplicates: Schema.String }),
     "SELECT (SELECT count(*) FROM jobs) AS jobs, (SELECT count(*) FROM job_duplicates) AS duplicates"
   )
   const events = yield* ch.query<{ event_type: string; n: string }>(

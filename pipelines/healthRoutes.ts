@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify"
-import { Config, Duration, Effect, Either, JSONSchema } from "effect"
+import { Config, Duration, Effect, Either, JSONSchema, Schema } from "effect"
 import { DependencyHealth, Health } from "../schemas/Api.js"
 import { ClickHouse } from "../stack/ClickHouse.js"
 import { Postgres } from "../stack/Postgres.js"
@@ -72,13 +72,15 @@ const probes = (limit: Duration.Duration) =>
     const [k, p, c] = yield* Effect.all(
       [
         probe(kafka.ping, limit, (n) => `${n} topics`),
-        probe(db.query<{ server_version: string }>("SHOW server_version"), limit, (rows) => `PostgreSQL ${rows[0]?.server_version}`),
+        probe(db.rows(ServerVersion, "SHOW server_version"), limit, (rows) => `PostgreSQL ${rows[0]?.server_version}`),
         probe(ch.ping, limit, (v) => `ClickHouse ${v}`)
       ],
       { concurrency: "unbounded" }
     )
     return { kafka: k, postgres: p, clickhouse: c }
   })
+
+const ServerVersion = Schema.Struct({ server_version: Schema.String })
 
 /** One dependency's probe: its answer, or its failure, or "no answer" once `limit` passes (never waiting longer). */
 const probe = <A, E>(check: Effect.Effect<A, E>, limit: Duration.Duration, show: (a: A) => string) =>
