@@ -5,6 +5,7 @@ import { join } from "node:path"
 import { Effect, Exit, Scope } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Embedder from "./Embedder.js"
+import { memoryCacheLayer } from "./embeddingCache.js"
 
 // The real model, provisioned the way a developer or CI does it. A cold run fetches ~35 MB from Maven Central.
 const repoRoot = join(import.meta.dirname, "..")
@@ -31,7 +32,7 @@ const start = async (overrides: Partial<Embedder.EmbedderSettings> = {}) => {
   }
   const scope = Effect.runSync(Scope.make())
   const service = await Effect.runPromise(
-    Embedder.make(settings).pipe(Effect.provide(Embedder.memoryCacheLayer(1000)), Scope.extend(scope))
+    Embedder.make(settings).pipe(Effect.provide(memoryCacheLayer(1000)), Scope.extend(scope))
   )
   return { service, close: () => Effect.runPromise(Scope.close(scope, Exit.void)) }
 }
@@ -135,24 +136,6 @@ describe("Embedder (bge-small-en-v1.5, int8, local)", () => {
     // The bakery half only appears after the first window: it must pull the whole nearer the chef.
     expect(dot(whole!, chef!)).toBeGreaterThan(dot(start!, chef!) + 0.1)
   })
-
-  it("cuts ids into windows that cover every token and overlap as asked", () => {
-    const ids = Array.from({ length: 1000 }, (_, i) => i)
-    const ws = Embedder.windows(ids, 510, 64)
-    expect(ws.map((w) => [w[0], w.at(-1)])).toEqual([
-      [0, 509],
-      [446, 955],
-      [892, 999]
-    ])
-    expect(Embedder.windows([], 510, 64)).toEqual([[]])
-    expect(Embedder.windows(ids.slice(0, 510), 510, 64)).toHaveLength(1)
-  })
-
-  it("batches long windows alone and short ones together, longest first", () => {
-    expect(Embedder.batches([10, 500, 30, 480, 20], 32, 512)).toEqual([[1], [3], [2, 4, 0]])
-    expect(Embedder.batches([5, 5, 5, 5, 5], 2, 512)).toEqual([[0, 1], [2, 3], [4]])
-    expect(Embedder.batches([], 32, 512)).toEqual([])
-  })
 })
 
 describe("Embedder without its model", () => {
@@ -167,7 +150,7 @@ describe("Embedder without its model", () => {
           modelsDir: empty,
           allowRemote: false
         }).pipe(
-          Effect.provide(Embedder.memoryCacheLayer(10)),
+          Effect.provide(memoryCacheLayer(10)),
           Effect.scoped,
           Effect.flip
         )

@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto"
-import { existsSync, readFileSync } from "node:fs"
 import { join, resolve } from "node:path"
 import {
   AutoModel,
@@ -8,7 +7,10 @@ import {
   Tensor,
   type PreTrainedTokenizer
 } from "@huggingface/transformers"
-import { Config, Context, Data, Effect, Layer, Option, Schema } from "effect"
+import { Config, Context, Data, Effect, Layer, Option } from "effect"
+import { missingModelFiles, type Pooling, poolingOfFolder, provisionCommand } from "./embedderModelFolder.js"
+import { batches, windows } from "./embedderWindows.js"
+import { EmbeddingCache, memoryCacheLayer } from "./embeddingCache.js"
 
 /**
  * Local text embeddings with transformers.js on the CPU: no hosted API, no network by default.
@@ -38,8 +40,6 @@ export class EmbedderError extends Data.TaggedError("EmbedderError")<{
   }
 }
 
-export type Pooling = "cls" | "mean"
-
 export interface EmbedderStats {
   /** Texts asked for, duplicates included. */
   readonly texts: number
@@ -65,51 +65,6 @@ export class Embedder extends Context.Tag("jobstream/Embedder")<
     readonly stats: Effect.Effect<EmbedderStats>
   }
 >() {}
-
-/**
- * Where vectors are remembered, keyed by sha256 of the model spec and the text. The in-process LRU below is the
- * default; a PostgreSQL-backed one can share vectors between processes and restarts. A cache saves work and
- * decides nothing: one that cannot answer should answer with misses (and log), hence no error channel.
- */
-export class EmbeddingCache extends Context.Tag("jobstream/EmbeddingCache")<
-  EmbeddingCache,
-  {
-    /** The vector stored under each key, in order; `undefined` where there is none. */
-    readonly getMany: (keys: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<Float32Array | undefined>>
-    readonly setMany: (entries: ReadonlyArray<readonly [key: string, vector: Float32Array]>) => Effect.Effect<void>
-  }
->() {}
-
-/** An in-process least-recently-used cache of at most `capacity` vectors (384 floats are 1.5 KiB each). */
-export const makeMemoryCache = (capacity: number) =>
-  Effect.sync(() => {
-    // A Map iterates in insertion order: re-inserting on a hit makes the first key the least recently used.
-    const entries = new Map<string, Float32Array>()
-    return EmbeddingCache.of({
-      getMany: (keys) =>
-        Effect.sync(() =>
-          keys.map((key) => {
-            const vector = entries.get(key)
-            if (vector !== undefined) {
-              entries.delete(key)
-              entries.set(key, vector)
-            }
-            return vector
-          })
-        ),
-      setMany: (batch) =>
-        Effect.sync(() => {
-          if (capacity <= 0) return
-          for (const [key, vector] of batch) {
-            entries.delete(key)
-            entries.set(key, vector)
-            if (entries.size > capacity) entries.delete(entries.keys().next().value!)
-          }
-        })
-    })
-  })
-
-export const memoryCacheLayer = (capacity: number) => Layer.effect(EmbeddingCache, makeMemoryCache(capacity))
 
 export interface EmbedderSettings {
   /** A folder under `modelsDir` (`Xenova/bge-small-en-v1.5`), or with `allowRemote` any hub model id. */
@@ -346,32 +301,6 @@ export const layerConfig = Layer.unwrapEffect(Effect.map(settingsConfig, layer))
 
 // --- helpers ----------------------------------------------------------------------------------------------------
 
-/** What transformers.js needs in a local model folder; empty when it is all there. */
-const missingModelFiles = (dir: string): Array<string> =>
-  ["config.json", "tokenizer.json", "tokenizer_config.json", "onnx"].filter((f) => !existsSync(join(dir, f)))
-
-const provisionCommand = (model: string) =>
-  /minilm/i.test(model) ? "bash stack/model.sh all-MiniLM-L6-v2" : "bash stack/model.sh"
-
-const PoolingFile = Schema.parseJson(
-  Schema.Struct({
-    pooling_mode_cls_token: Schema.optional(Schema.Boolean),
-    pooling_mode_mean_tokens: Schema.optional(Schema.Boolean)
-  })
-)
-
-/** The pooling that sentence-transformers' `1_Pooling/config.json` names, if the folder has one. */
-const poolingOfFolder = (dir: string): Effect.Effect<Pooling | undefined> =>
-  Effect.sync(() => {
-    const file = join(dir, "1_Pooling", "config.json")
-    if (!existsSync(file)) return undefined
-    const decoded = Schema.decodeUnknownOption(PoolingFile)(readFileSync(file, "utf8"))
-    if (Option.isNone(decoded)) return undefined
-    if (decoded.value.pooling_mode_cls_token) return "cls"
-    if (decoded.value.pooling_mode_mean_tokens) return "mean"
-    return undefined
-  })
-
 /** The ids the tokenizer puts before and after a text ([CLS] and [SEP] for BERT), found by encoding a probe. */
 const specialTokens = (tokenizer: PreTrainedTokenizer) => {
   const bare = tokenizer.encode("embedding", { add_special_tokens: false })
@@ -379,32 +308,6 @@ const specialTokens = (tokenizer: PreTrainedTokenizer) => {
   const at = framed.findIndex((_, i) => bare.every((id, j) => framed[i + j] === id))
   if (bare.length === 0 || at < 0) throw new Error("cannot tell the tokenizer's special tokens from the text")
   return { prefix: framed.slice(0, at), suffix: framed.slice(at + bare.length) }
-}
-
-/**
- * Indexes of sequences of the given lengths grouped for the model: longest first, so each group pads little, and
- * each at most `size` sequences and `tokens` padded tokens (one sequence at least).
- */
-export const batches = (lengths: ReadonlyArray<number>, size: number, tokens: number): Array<Array<number>> => {
-  const order = lengths.map((_, i) => i).sort((a, b) => lengths[b]! - lengths[a]!)
-  const out: Array<Array<number>> = []
-  for (const i of order) {
-    const current = out.at(-1)
-    // The first sequence of a group is its longest, so it sets the padded width.
-    if (current && current.length < size && (current.length + 1) * lengths[current[0]!]! <= tokens) current.push(i)
-    else out.push([i])
-  }
-  return out
-}
-
-/** `ids` cut into windows of at most `size` tokens, consecutive ones sharing `overlap`; one window at least. */
-export const windows = (ids: ReadonlyArray<number>, size: number, overlap: number): Array<ReadonlyArray<number>> => {
-  const out: Array<ReadonlyArray<number>> = []
-  for (let start = 0; ; start += size - overlap) {
-    const end = Math.min(start + size, ids.length)
-    out.push(ids.slice(start, end))
-    if (end >= ids.length) return out
-  }
 }
 
 /** Resumes after the event loop has handled pending I/O (setImmediate runs after the poll phase). */

@@ -1,6 +1,50 @@
-import { Effect, Layer } from "effect"
-import { EmbeddingCache, makeMemoryCache } from "./Embedder.js"
+import { Context, Effect, Layer } from "effect"
 import { Postgres } from "../stack/Postgres.js"
+
+/**
+ * Where vectors are remembered, keyed by sha256 of the model spec and the text. The in-process LRU below is the
+ * default; a PostgreSQL-backed one can share vectors between processes and restarts. A cache saves work and
+ * decides nothing: one that cannot answer should answer with misses (and log), hence no error channel.
+ */
+export class EmbeddingCache extends Context.Tag("jobstream/EmbeddingCache")<
+  EmbeddingCache,
+  {
+    /** The vector stored under each key, in order; `undefined` where there is none. */
+    readonly getMany: (keys: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<Float32Array | undefined>>
+    readonly setMany: (entries: ReadonlyArray<readonly [key: string, vector: Float32Array]>) => Effect.Effect<void>
+  }
+>() {}
+
+/** An in-process least-recently-used cache of at most `capacity` vectors (384 floats are 1.5 KiB each). */
+export const makeMemoryCache = (capacity: number) =>
+  Effect.sync(() => {
+    // A Map iterates in insertion order: re-inserting on a hit makes the first key the least recently used.
+    const entries = new Map<string, Float32Array>()
+    return EmbeddingCache.of({
+      getMany: (keys) =>
+        Effect.sync(() =>
+          keys.map((key) => {
+            const vector = entries.get(key)
+            if (vector !== undefined) {
+              entries.delete(key)
+              entries.set(key, vector)
+            }
+            return vector
+          })
+        ),
+      setMany: (batch) =>
+        Effect.sync(() => {
+          if (capacity <= 0) return
+          for (const [key, vector] of batch) {
+            entries.delete(key)
+            entries.set(key, vector)
+            if (entries.size > capacity) entries.delete(entries.keys().next().value!)
+          }
+        })
+    })
+  })
+
+export const memoryCacheLayer = (capacity: number) => Layer.effect(EmbeddingCache, makeMemoryCache(capacity))
 
 /**
  * Vectors remembered in PostgreSQL behind an in-process LRU: shared by every process and kept across restarts,
