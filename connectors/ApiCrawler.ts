@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto"
 import { BasicCrawler, type Request } from "crawlee"
 import { Effect } from "effect"
 import type { RawPosting } from "../schemas/RawPosting.js"
@@ -6,10 +5,11 @@ import { Postgres } from "../stack/Postgres.js"
 import { fetchEvent, insertConnectorEvents, runEvent, type ConnectorEvent } from "./connectorEvents.js"
 import { redactUrl } from "./apiSupport.js"
 import { makeBridge, runCrawler } from "./crawleeBridge.js"
+import { closeMissing, recordRun, startRun } from "./crawlRun.js"
 import { fetchPolitely, type Attempt } from "./Fetcher.js"
 import { contentHashOf } from "./jsonld/extract.js"
 import * as metrics from "./metrics.js"
-import type { CrawlProgress, CrawlSummary } from "./progress.js"
+import type { CrawlProgress } from "./progress.js"
 import {
   BreakerOpen,
   defaultBreaker,
@@ -66,12 +66,9 @@ export const crawlApi = (config: ApiSource) =>
     const source = board.source
     const retry = config.retry ?? defaultRetry
     const breaker = config.breaker ?? defaultBreaker
-    const runId = randomUUID()
-    const startedAt = new Date()
-    const counts = { pages: 0, postings: 0, new: 0, changed: 0, unchanged: 0, reopened: 0, closed: 0, errors: 0, retries: 0 }
+    const run = yield* startRun(source, api.type, config.onProgress)
+    const { runId, counts, progress } = run
     const events: Array<ConnectorEvent> = []
-    const progress = () =>
-      config.onProgress?.({ ...counts, source, seconds: (Date.now() - startedAt.getTime()) / 1000 })
 
     const onAttempt = (attempt: Attempt) =>
       Effect.suspend(() => {
@@ -223,28 +220,17 @@ export const crawlApi = (config: ApiSource) =>
           storage
         )
     })
-    const exhausted = !finished
 
     // A request that failed for good counted as an error too: no errors means every request was answered.
-    const complete = counts.errors === 0 && !exhausted
-    if (api.listsWholeBoard && complete && counts.postings > 0) {
-      counts.closed = yield* publisher.closeMissing({ source, sourceType: api.type, since: startedAt })
+    const complete = counts.errors === 0 && finished
+    if (api.listsWholeBoard && (yield* closeMissing(run, complete)))
       yield* metrics.recordPosting(source, "closed", counts.closed)
-    }
     if (!(yield* politeness.breakerOpen(source))) yield* metrics.setBreakerOpen(source, false)
     if (complete) yield* metrics.recordSuccess(source, new Date())
-    const summary: CrawlSummary = {
-      runId,
-      source,
-      sourceType: api.type,
-      ...counts,
-      complete,
-      seconds: (Date.now() - startedAt.getTime()) / 1000
-    }
-    yield* publisher.recordRun({ ...summary, startedAt })
+    const summary = yield* recordRun(run, complete)
     yield* insertConnectorEvents([...events, runEvent({
         ...summary,
-        startedAt,
+        startedAt: run.startedAt,
         finishedAt: new Date(),
         status: complete ? "complete" : "incomplete",
         detail: JSON.stringify({ reopened: counts.reopened, retries: counts.retries })

@@ -1,10 +1,10 @@
-import { randomUUID } from "node:crypto"
 import { CheerioCrawler, PlaywrightCrawler, RobotsTxtFile, type Request, type SkippedRequestCallback } from "crawlee"
 import { Effect } from "effect"
 import { chromium } from "playwright-core"
 import { chromiumArgs, chromiumPath } from "../../stack/chromium.js"
 import type { RawPosting } from "../../schemas/RawPosting.js"
 import { makeBridge, runCrawler } from "../crawleeBridge.js"
+import { closeMissing, recordRun, startRun } from "../crawlRun.js"
 import * as metrics from "../metrics.js"
 import type { CrawlProgress, CrawlSummary } from "../progress.js"
 import { Publisher } from "../Publisher.js"
@@ -55,13 +55,10 @@ export const crawlJsonLd = (config: JsonLdSource) =>
   Effect.gen(function* () {
     const publisher = yield* Publisher
     const bridge = yield* makeBridge()
-    const runId = randomUUID()
-    const startedAt = new Date()
-    const counts = { pages: 0, postings: 0, new: 0, changed: 0, unchanged: 0, reopened: 0, closed: 0, errors: 0, retries: 0 }
+    const run = yield* startRun(config.source, "jsonld", config.onProgress)
+    const { counts, progress } = run
     let cut = false
     const published = new Map<string, string>()
-    const progress = () =>
-      config.onProgress?.({ ...counts, source: config.source, seconds: (Date.now() - startedAt.getTime()) / 1000 })
     /** A page counts once the routes are done with it: a failed attempt that Crawlee retries does not. */
     const counted =
       <C>(handler: (context: C) => void | PromiseLike<void>) =>
@@ -107,7 +104,7 @@ export const crawlJsonLd = (config: JsonLdSource) =>
 
     const finished = yield* runCrawler({
       source: config.source,
-      runId,
+      runId: run.runId,
       start: [...config.startUrls, ...sitemaps.map((url) => ({ url, label: SITEMAP }))],
       make: ({ requestQueue, storage }) => {
         const shared = {
@@ -158,17 +155,8 @@ export const crawlJsonLd = (config: JsonLdSource) =>
     })
     if (!finished) cut = true
     const complete = counts.errors === 0 && !cut
-    if (complete && counts.postings > 0)
-      counts.closed = yield* publisher.closeMissing({ source: config.source, sourceType: "jsonld", since: startedAt })
-    const summary: CrawlSummary = {
-      runId,
-      source: config.source,
-      sourceType: "jsonld",
-      ...counts,
-      complete,
-      seconds: (Date.now() - startedAt.getTime()) / 1000
-    }
-    yield* publisher.recordRun({ ...summary, startedAt })
+    yield* closeMissing(run, complete)
+    const summary = yield* recordRun(run, complete)
     yield* recordMetrics(summary)
     return summary
   }).pipe(Effect.withSpan("JsonLdConnector.crawl"), Effect.annotateLogs("connector", config.source))
