@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from "fastify"
 import type { Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { dashboardRoutes } from "../pipelines/dashboardRoutes.js"
+import { readdirSync } from "node:fs"
 import { join } from "node:path"
 import { artifactsDir, chartData, chartTotal, launch, type Browser } from "./browser.js"
 
@@ -124,10 +125,14 @@ describe("the dashboard page over a stand-in API", () => {
   })
 
   it("serves the page, its assets and the chart library from this process with a same-origin policy", async () => {
-    for (const path of ["/dashboard", "/dashboard/app.js", "/dashboard/style.css", "/dashboard/vendor/chart.umd.min.js"]) {
+    // Every module of the page, so one added to web/ and not to the routes' list fails here, not in a browser.
+    const modules = readdirSync(join(import.meta.dirname, "web")).filter((file) => file.endsWith(".js"))
+    expect(modules).toContain("app.js")
+    for (const path of ["/dashboard", "/dashboard/style.css", "/dashboard/vendor/chart.umd.min.js", ...modules.map((m) => `/dashboard/${m}`)]) {
       const response = await app.inject({ method: "GET", url: path })
       expect(response.statusCode, path).toBe(200)
       expect(response.headers["content-security-policy"]).toContain("script-src 'self'")
+      if (path.endsWith(".js")) expect(response.headers["content-type"], path).toBe("text/javascript; charset=utf-8")
     }
     expect((await app.inject({ method: "GET", url: "/dashboard/../package.json" })).statusCode).toBe(404)
     const html = (await app.inject({ method: "GET", url: "/dashboard" })).body

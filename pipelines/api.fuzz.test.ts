@@ -1,3 +1,5 @@
+import { readdirSync } from "node:fs"
+import { join } from "node:path"
 import { Arbitrary, ManagedRuntime, Schema } from "effect"
 import fc from "fast-check"
 import type { FastifyInstance, InjectOptions } from "fastify"
@@ -244,6 +246,11 @@ const hex32 = fc.stringMatching(/^[0-9a-f]{32}$/)
 const me = param(() => "me", fc.constantFrom("own", "someone-else")).map((id) => (id === "own" ? seekerId : id))
 
 /** Every route but `/healthz`, `/readyz` and `/livez`, whose 503 when a dependency is down is their contract. */
+/** The dashboard page's ES modules, each its own route. */
+const dashboardModules = readdirSync(join(import.meta.dirname, "..", "dashboards", "web"))
+  .filter((file) => file.endsWith(".js"))
+  .map((file) => `/dashboard/${file}`)
+
 const routes: ReadonlyArray<RouteFuzz> = [
   { method: "GET", path: "/jobs", url: fc.constant("/jobs"), query: fieldsOf(JobsQuery) },
   { method: "GET", path: "/jobs/search", url: fc.constant("/jobs/search"), query: ["q", "limit"] },
@@ -323,7 +330,7 @@ const routes: ReadonlyArray<RouteFuzz> = [
   },
   { method: "GET", path: "/metrics", url: fc.constant("/metrics"), query: [] },
   { method: "GET", path: "/reviews/pending", url: fc.constant("/reviews/pending"), query: fieldsOf(PendingReviewsQuery) },
-  ...["/dashboard", "/dashboard/", "/dashboard/app.js", "/dashboard/style.css", "/dashboard/vendor/chart.umd.min.js"].map(
+  ...["/dashboard", "/dashboard/", ...dashboardModules, "/dashboard/style.css", "/dashboard/vendor/chart.umd.min.js"].map(
     (path): RouteFuzz => ({ method: "GET", path, url: fc.constant(path), query: [] })
   )
 ]

@@ -7,11 +7,29 @@ const webDir = join(import.meta.dirname, "..", "dashboards", "web")
 // The UMD build is self-contained (its colour helper bundled in), so the page needs no import map.
 const chartJs = join(dirname(createRequire(import.meta.url).resolve("chart.js")), "chart.umd.min.js")
 
+/** The page's ES modules: `app.js` wires the page and imports the others. */
+const modules = [
+  "app.js",
+  "api.js",
+  "charts.js",
+  "columns.js",
+  "dom.js",
+  "filters.js",
+  "format.js",
+  "panels.js",
+  "state.js",
+  "tables.js",
+  "views.js"
+]
+
 /** Every file the dashboard serves, by URL: a closed list, so no request path ever reaches the file system. */
 const assets: Record<string, { readonly file: string; readonly type: string }> = {
   "/dashboard": { file: join(webDir, "index.html"), type: "text/html; charset=utf-8" },
   "/dashboard/": { file: join(webDir, "index.html"), type: "text/html; charset=utf-8" },
-  "/dashboard/app.js": { file: join(webDir, "app.js"), type: "text/javascript; charset=utf-8" },
+  // A browser runs a module only when it comes as JavaScript.
+  ...Object.fromEntries(
+    modules.map((name) => [`/dashboard/${name}`, { file: join(webDir, name), type: "text/javascript; charset=utf-8" }])
+  ),
   "/dashboard/style.css": { file: join(webDir, "style.css"), type: "text/css; charset=utf-8" },
   "/dashboard/vendor/chart.umd.min.js": { file: chartJs, type: "text/javascript; charset=utf-8" }
 }
