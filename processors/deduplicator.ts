@@ -1,8 +1,8 @@
-import { Effect, Either } from "effect"
+import { Effect, Either, Schema } from "effect"
 import type { Job } from "../schemas/Job.js"
 import { deadLetter, decode, encode, Topics, type Envelope } from "../schemas/Envelope.js"
 import type { Stage } from "../stack/stage.js"
-import { Postgres, type PostgresError, type Sql } from "../stack/Postgres.js"
+import { Postgres, type PostgresError, type RowDecodeError, type Sql } from "../stack/Postgres.js"
 import { decideEntry, defaultThresholds, entryOf, InMemoryIndex, type Decision, type Entry } from "./dedup/matcher.js"
 
 /**
@@ -20,7 +20,7 @@ import { decideEntry, defaultThresholds, entryOf, InMemoryIndex, type Decision, 
  * keyed by company), so no two consumers decide about one company block at once.
  * A posting decided before (a replay, or a re-crawl with changed content) gets its first decision again.
  */
-export const deduplicator: Stage<PostgresError, Postgres> = {
+export const deduplicator: Stage<PostgresError | RowDecodeError, Postgres> = {
   name: "dedup",
   groupId: "jobstream.dedup",
   topics: [Topics.normalized.name],
@@ -48,7 +48,8 @@ const decideBatch = (tx: Sql, jobs: ReadonlyArray<Job>) =>
        ON CONFLICT (key) DO NOTHING`,
       [keys, owners]
     )
-    const claims = yield* tx.query<{ key: string; job_id: string }>(
+    const claims = yield* tx.rows(
+      Schema.Struct({ key: Schema.String, job_id: Schema.String }),
       "SELECT key, job_id FROM dedup_keys WHERE key = ANY($1::text[])",
       [keys]
     )
@@ -101,7 +102,8 @@ const loadEntries = (
   }
 ) =>
   tx
-    .query<{ entry: SerializedEntry; decision: string; similarity: number; closed: boolean }>(
+    .rows(
+      StoredRow,
       `WITH hit AS (
          SELECT job_id FROM dedup_entries WHERE job_id = ANY($1::text[])
          UNION SELECT e.job_id FROM dedup_entries e
@@ -185,6 +187,28 @@ const envelopeOf = (job: Job, decision: Decision, stored: StoredEntry | undefine
 
 /** An entry as stored in `dedup_entries.entry`: whether its job closed is read from `jobs` instead. */
 type SerializedEntry = Omit<Entry, "closed">
+
+/** `dedup_entries.entry` as read back; typed as SerializedEntry, so it cannot drift from the matcher's Entry. */
+const SerializedEntry: Schema.Schema<SerializedEntry> = Schema.Struct({
+  jobId: Schema.String,
+  source: Schema.optionalWith(Schema.String, { exact: true }),
+  clusterId: Schema.String,
+  companyKey: Schema.String,
+  titleKey: Schema.String,
+  levels: Schema.String,
+  locations: Schema.Array(Schema.String),
+  remote: Schema.Boolean,
+  keys: Schema.Array(Schema.String),
+  refs: Schema.Array(Schema.String),
+  requisition: Schema.NullOr(Schema.String),
+  day: Schema.Number,
+  validUntil: Schema.NullOr(Schema.Number),
+  sketch: Schema.NullOr(Schema.Struct({ signature: Schema.Array(Schema.Number), shingles: Schema.Number })),
+  bands: Schema.Array(Schema.Number)
+})
+
+/** `similarity` is a real, which pg reads as a number; `closed` is whether the entry's cluster's job closed. */
+const StoredRow = Schema.Struct({ entry: SerializedEntry, decision: Schema.String, similarity: Schema.Number, closed: Schema.Boolean })
 
 const serialize = ({ closed: _closed, ...stored }: Entry): SerializedEntry => stored
 

@@ -115,9 +115,10 @@ export const makeScorer = Effect.gen(function* () {
       const seeker = seekers.get(seekerId)
       if (!seeker) return []
       const jobs = yield* recentJobs(db, settings.rescoreJobs)
-      const known = new Set(
-        (yield* db.query<{ job_id: string }>("SELECT job_id FROM matches WHERE seeker_id = $1", [seekerId])).map((r) => r.job_id)
-      )
+      const matched = yield* db.rows(Schema.Struct({ job_id: Schema.String }), "SELECT job_id FROM matches WHERE seeker_id = $1", [
+        seekerId
+      ])
+      const known = new Set(matched.map((r) => r.job_id))
       return score(yield* features(jobs), buildSeekerMatrix([seeker.profile]), (jobId) => known.has(jobId))
     })
 
@@ -167,14 +168,21 @@ const recentJobs = (db: Postgres["Type"], limit: number) =>
   db.rows(JobFromRow, `SELECT ${jobSelectList} FROM jobs ORDER BY first_seen_at DESC, job_id LIMIT $1`, [limit])
 
 const seekerIds = (db: Postgres["Type"]) =>
-  Effect.map(db.query<{ seeker_id: string }>("SELECT DISTINCT seeker_id FROM resumes WHERE is_primary"), (rows) =>
+  Effect.map(db.rows(Schema.Struct({ seeker_id: Schema.String }), "SELECT DISTINCT seeker_id FROM resumes WHERE is_primary"), (rows) =>
     rows.map((r) => r.seeker_id)
   )
+
+/**
+ * Preferences stay as stored: one that no longer decodes scores as none rather than stopping the scorer, and
+ * the basis hashes them as stored.
+ */
+const SeekerRow = Schema.Struct({ resume_id: Schema.String, body: Schema.String, text_hash: Schema.String, preferences: Schema.Unknown })
 
 /** A seeker's profile from their primary resume and preferences; `undefined` without a primary resume. */
 const loadSeeker = (db: Postgres["Type"], embedder: Embedder["Type"], seekerId: string) =>
   Effect.gen(function* () {
-    const [row] = yield* db.query<{ resume_id: string; body: string; text_hash: string; preferences: unknown }>(
+    const [row] = yield* db.rows(
+      SeekerRow,
       `SELECT r.resume_id, r.body, r.text_hash, s.preferences
        FROM seekers s JOIN resumes r ON r.seeker_id = s.seeker_id AND r.is_primary
        WHERE s.seeker_id = $1`,
