@@ -1,4 +1,4 @@
-import { Duration, Effect, Schedule } from "effect"
+import { Duration, Effect, Schedule, Schema } from "effect"
 import type { Envelope } from "../schemas/Envelope.js"
 import { Postgres, type Sql } from "./Postgres.js"
 import { Kafka } from "./Kafka.js"
@@ -44,13 +44,14 @@ export const defaultRelay: RelaySettings = { batch: 500, idle: "200 millis" }
 /** The relay's name in the StageMonitor, `/healthz` and `/metrics`. */
 export const relayName = "outbox"
 
-interface Row {
-  id: string
-  topic: string
-  key: string | null
-  value: Buffer
-  headers: Record<string, string>
-}
+/** An outbox row as pg reads it: the bigserial id as a string, the bytea value as a Buffer, the jsonb headers parsed. */
+const Row = Schema.Struct({
+  id: Schema.String,
+  topic: Schema.String,
+  key: Schema.NullOr(Schema.String),
+  value: Schema.instanceOf(Buffer),
+  headers: Schema.Record({ key: Schema.String, value: Schema.String })
+})
 
 /**
  * Publishes the outbox until interrupted or a batch keeps failing (its supervisor then starts it again). The
@@ -68,7 +69,8 @@ export const relayOutbox = (settings: RelaySettings = defaultRelay) =>
 
     const step = db.transaction((tx) =>
       Effect.gen(function* () {
-        const rows = yield* tx.query<Row>(
+        const rows = yield* tx.rows(
+          Row,
           "SELECT id, topic, key, value, headers FROM outbox ORDER BY id LIMIT $1 FOR UPDATE",
           [settings.batch]
         )
@@ -104,8 +106,9 @@ export const relayOutbox = (settings: RelaySettings = defaultRelay) =>
       Effect.forever
     )
 
-    const watch = db.query<{ n: string }>("SELECT count(*) AS n FROM outbox").pipe(
-      Effect.flatMap(([row]) => monitor.update(relayName, (h) => ({ ...h, lag: Number(row?.n ?? 0) }))),
+    // count(*) is a bigint, which pg reads as a string.
+    const watch = db.rows(Schema.Struct({ n: Schema.NumberFromString }), "SELECT count(*) AS n FROM outbox").pipe(
+      Effect.flatMap(([row]) => monitor.update(relayName, (h) => ({ ...h, lag: row?.n ?? 0 }))),
       Effect.catchAll(() => monitor.update(relayName, (h) => ({ ...h, lag: null }))),
       Effect.repeat(Schedule.spaced(Duration.seconds(2)))
     )
