@@ -1,4 +1,4 @@
-import { Context, Effect, Layer } from "effect"
+import { Context, Effect, Layer, Schema } from "effect"
 import { Postgres } from "../stack/Postgres.js"
 
 /**
@@ -62,9 +62,7 @@ export const make = (memoryEntries: number) =>
           const missing = keys.filter((_, i) => near[i] === undefined)
           if (missing.length === 0) return near
           const rows = yield* db
-            .query<{ key: string; vector: Array<number> }>("SELECT key, vector FROM embeddings WHERE key = ANY($1::text[])", [
-              missing
-            ])
+            .rows(Stored, "SELECT key, vector FROM embeddings WHERE key = ANY($1::text[])", [missing])
             .pipe(
               Effect.tapError((e) => Effect.logWarning("embedding cache unavailable; computing instead", e)),
               Effect.orElseSucceed(() => [])
@@ -93,3 +91,15 @@ export const make = (memoryEntries: number) =>
   })
 
 export const layer = (memoryEntries = 20_000) => Layer.effect(EmbeddingCache, make(memoryEntries))
+
+/**
+ * A `real[]`, which pg reads as an array of numbers. Checked in one pass rather than by `Schema.Array(Schema.Number)`,
+ * which takes 15 times as long as the conversion to a Float32Array (65 ms for 2,000 vectors of 384): a re-score
+ * reads thousands of them.
+ */
+const Vector = Schema.declare(
+  (u: unknown): u is ReadonlyArray<number> => Array.isArray(u) && u.every((x) => typeof x === "number"),
+  { identifier: "real[]" }
+)
+
+const Stored = Schema.Struct({ key: Schema.String, vector: Vector })
