@@ -151,10 +151,12 @@ const serve = Effect.gen(function* () {
   return yield* Effect.never
 })
 
+// Reports start before the migrations: a parent counts the silence from the fork.
 const process_ = Effect.gen(function* () {
+  yield* Effect.forkScoped(reportToParent)
   yield* prepare
   yield* Effect.logInfo("stream processors running")
-  yield* Effect.all([runPipeline, reportToParent], { concurrency: "unbounded", discard: true })
+  yield* runPipeline
 })
 
 /**

@@ -52,7 +52,7 @@ beforeAll(async () => {
   const settings: ProcessorsSettings = {
     ...(await runtime.runPromise(settingsConfig)),
     env: config.env,
-    silence: Duration.seconds(5)
+    silence: Duration.seconds(10)
   }
   supervisor = runtime.runFork(superviseProcessors(settings))
 })
@@ -97,7 +97,7 @@ describe("the stream processors in a supervised child process", () => {
     const [stuck] = children()
     process.kill(stuck!, "SIGSTOP")
     const down = await until((now) => now.normalize?.state === "restarting", 30_000)
-    expect(down.normalize!.lastError).toBe("the processors process sent no report for 5s: killed")
+    expect(down.normalize!.lastError).toBe("the processors process sent no report for 10s: killed")
     await until(allRunning(2))
     expect(children()).not.toContain(stuck)
   }, 180_000)
