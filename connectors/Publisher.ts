@@ -5,7 +5,8 @@ import type { PostingLifecycle } from "../schemas/Lifecycle.js"
 import type { RawPosting } from "../schemas/RawPosting.js"
 import { jobIdOf } from "../schemas/Job.js"
 import type { CrawlSummary } from "./progress.js"
-import { Kafka, type KafkaError } from "../stack/Kafka.js"
+import { Kafka } from "../stack/Kafka.js"
+import { type KafkaError } from "../stack/kafkaCalls.js"
 import { Postgres, type PostgresError } from "../stack/Postgres.js"
 
 /** What publishing a posting did: `reopened` is a posting that had closed and is back on its board. */

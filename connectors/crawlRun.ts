@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto"
 import { Effect } from "effect"
-import type { KafkaError } from "../stack/Kafka.js"
+import type { KafkaError } from "../stack/kafkaCalls.js"
 import type { PostgresError } from "../stack/Postgres.js"
 import type { CrawlProgress, CrawlSummary } from "./progress.js"
 import { Publisher } from "./Publisher.js"

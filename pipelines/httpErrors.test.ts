@@ -4,7 +4,7 @@ import { ClickHouseError } from "../stack/ClickHouse.js"
 import { PostgresError, RowDecodeError } from "../stack/Postgres.js"
 import { ApplicationNotFound, UnknownJob } from "./Applications.js"
 import { BadRequest, replyFor, statusOf } from "./httpErrors.js"
-import { KafkaError } from "../stack/Kafka.js"
+import { KafkaError } from "../stack/kafkaCalls.js"
 
 const pgError = (code: string | undefined, message: string) =>
   new PostgresError({ operation: "SELECT job_id, source", code, cause: Object.assign(new Error(message), { code }) })

@@ -1,6 +1,8 @@
 import { Duration, Effect, Either, Fiber, ManagedRuntime, Queue, Stream, TestClock, TestContext } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
-import { Kafka, lagOf, sharedProducer, type InRecord, type Membership, type ProducerClient } from "./Kafka.js"
+import { Kafka, type InRecord, type Membership } from "./Kafka.js"
+import { lagOf } from "./kafkaConsumer.js"
+import { sharedProducer, type ProducerClient } from "./kafkaProducer.js"
 import { dropNamespace, stackTestConfig } from "./testing.js"
 
 describe("lagOf (librdkafka statistics)", () => {

@@ -3,7 +3,8 @@ import ckjs from "@confluentinc/kafka-javascript"
 import { ConfigProvider, Duration, Effect, Layer } from "effect"
 import * as ClickHouse from "./ClickHouse.js"
 import { ClientsLive } from "./clients.js"
-import { Kafka, KafkaError } from "./Kafka.js"
+import { Kafka } from "./Kafka.js"
+import { KafkaError } from "./kafkaCalls.js"
 import * as Postgres from "./Postgres.js"
 
 /**

@@ -1,0 +1,131 @@
+import ckjs from "@confluentinc/kafka-javascript"
+import type { Message as RdMessage, KafkaConsumer as RdConsumer } from "@confluentinc/kafka-javascript"
+import { Chunk, Duration, Effect } from "effect"
+import type { ConsumerOptions, InRecord, KafkaSettings, Membership } from "./Kafka.js"
+import { KafkaError } from "./kafkaCalls.js"
+
+const { KafkaConsumer } = ckjs
+
+// The consumer side of Kafka.ts: a librdkafka consumer that reports its membership and lag from its own events and
+// statistics, and the polls and commit positions of a batch.
+
+/**
+ * The client's asynchronous commit: it runs on librdkafka's thread and calls back, where `commitSync` would hold
+ * the event loop (and with it the API) for as long as the broker takes to answer. It is in the library, not in its
+ * type declarations.
+ */
+export type AsyncCommit = RdConsumer & {
+  commitCb(offsets: ReadonlyArray<{ topic: string; partition: number; offset: number }>, cb: (err: Error | null) => void): void
+}
+
+export const connectConsumer = (settings: KafkaSettings, options: ConsumerOptions) =>
+  Effect.async<{ client: RdConsumer; membership: { -readonly [K in keyof Membership]: Membership[K] } }, KafkaError>(
+    (resume) => {
+      const membership = { member: false, partitions: 0, lag: null as number | null, lastError: null as string | null }
+      const client = new KafkaConsumer(
+        {
+          "bootstrap.servers": settings.brokers,
+          "client.id": `${settings.clientId}-${options.groupId}`,
+          "group.id": settings.namespace + options.groupId,
+          "enable.auto.commit": false,
+          // A killed member holds its partitions until its session expires: 10 s, not the default 45 s, of
+          // standstill after a crash.
+          "session.timeout.ms": 10_000,
+          "heartbeat.interval.ms": 2_000,
+          "partition.assignment.strategy": "cooperative-sticky",
+          // Lag comes from the client's statistics: no request to the broker, so no reading can hang or pile up.
+          "statistics.interval.ms": 3_000,
+          // The client assigns and revokes as usual, and tells us: that is how membership is known.
+          rebalance_cb: true
+        },
+        { "auto.offset.reset": "earliest" }
+      )
+      // The listener runs inside librdkafka's rebalance callback, before the library assigns or revokes: it must
+      // not throw nor call back into the client (which may be closing), so it only counts. Cooperative rebalances
+      // hand over increments: -175 adds partitions (possibly none: still a member), -174 takes some away.
+      client.on("rebalance", (err, assignment) => {
+        if (err.code === -175) {
+          membership.member = true
+          membership.partitions += assignment.length
+        } else if (err.code === -174) {
+          membership.partitions = Math.max(0, membership.partitions - assignment.length)
+          if (membership.partitions === 0) membership.member = false
+        } else membership.lastError = err.message
+      })
+      client.on("event.stats", (stats: { message: string }) => {
+        membership.lag = lagOf(stats.message)
+      })
+      client.on("rebalance.error", (err) => {
+        membership.lastError = err instanceof Error ? err.message : String(err)
+      })
+      client.on("event.error", (err) => {
+        membership.lastError = err.message
+      })
+      client.setDefaultConsumeTimeout(options.waitMs ?? 250)
+      client.connect({ timeout: Duration.toMillis(settings.callTimeout) }, (err) => {
+        if (err) return resume(Effect.fail(new KafkaError({ operation: "connect consumer", cause: err })))
+        client.subscribe(options.topics.map((t) => settings.namespace + t))
+        resume(Effect.succeed({ client, membership }))
+      })
+    }
+  )
+
+interface PartitionStats {
+  readonly partition: number
+  readonly desired: boolean
+  readonly hi_offset: number
+  readonly lo_offset: number
+  readonly committed_offset: number
+}
+
+/**
+ * Records waiting on the partitions this member consumes, from librdkafka's statistics JSON: per partition, the
+ * high watermark less the committed offset (less the low watermark for a group that has not committed yet).
+ */
+export const lagOf = (statsJson: string): number | null => {
+  const stats = JSON.parse(statsJson) as { topics?: Record<string, { partitions?: Record<string, PartitionStats> }> }
+  let total = 0
+  let known = false
+  for (const topic of Object.values(stats.topics ?? {}))
+    for (const p of Object.values(topic.partitions ?? {})) {
+      if (p.partition < 0 || !p.desired || p.hi_offset < 0) continue
+      known = true
+      total += Math.max(0, p.hi_offset - (p.committed_offset >= 0 ? p.committed_offset : Math.max(0, p.lo_offset)))
+    }
+  return known ? total : null
+}
+
+export const poll = (c: RdConsumer, ns: string, max: number) =>
+  Effect.async<Array<InRecord>, KafkaError>((resume) => {
+    c.consume(max, (err, messages) => {
+      if (err) resume(Effect.fail(new KafkaError({ operation: "consume", cause: err })))
+      else resume(Effect.succeed(messages.map((m) => toInRecord(ns, m))))
+    })
+  })
+
+const toInRecord = (ns: string, m: RdMessage): InRecord => {
+  const headers: Record<string, string> = {}
+  for (const h of m.headers ?? []) {
+    for (const [k, v] of Object.entries(h)) headers[k] = Buffer.isBuffer(v) ? v.toString("utf8") : String(v)
+  }
+  return {
+    topic: m.topic.slice(ns.length),
+    partition: m.partition,
+    offset: m.offset,
+    key: m.key === undefined || m.key === null ? null : m.key.toString(),
+    value: m.value ?? Buffer.alloc(0),
+    headers,
+    timestamp: m.timestamp
+  }
+}
+
+/** The commit positions for a handled batch: per topic-partition, one past the highest offset seen. */
+export const nextOffsets = (batch: Chunk.Chunk<InRecord>) => {
+  const next = new Map<string, { topic: string; partition: number; offset: number }>()
+  for (const r of batch) {
+    const id = `${r.topic}\u0000${r.partition}`
+    const seen = next.get(id)
+    if (!seen || seen.offset < r.offset + 1) next.set(id, { topic: r.topic, partition: r.partition, offset: r.offset + 1 })
+  }
+  return [...next.values()]
+}
