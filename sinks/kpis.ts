@@ -4,8 +4,8 @@ import { kpiInfo, type KpiColumn, type KpiFilters, type KpiName, type KpiRow } f
 import { kpiSql } from "./kpiSql.js"
 
 /**
- * The KPIs over ClickHouse, one function per KPI: each runs its SQL (kpiSql.ts) and types the rows as its
- * catalogue entry (kpiCatalogue.ts) says.
+ * The KPIs over ClickHouse: `runKpi` runs a KPI's SQL (kpiSql.ts) and types the rows as its catalogue entry
+ * (kpiCatalogue.ts) says.
  */
 
 /** Runs one KPI; its rows carry exactly the catalogue's columns, typed as the catalogue says. */
@@ -16,15 +16,6 @@ export const runKpi = (name: KpiName, filters: KpiFilters): Effect.Effect<Array<
     const rows = yield* ch.query<Record<string, unknown>>(kpiSql(name, filters))
     return rows.map((row) => typedRow(columns, row))
   }).pipe(Effect.withSpan(`Kpis.${name}`, { attributes: { source: filters.source ?? "" } }))
-
-export const postingsPerMinute = (filters: KpiFilters) => runKpi("postings_per_minute", filters)
-export const duplicateRate = (filters: KpiFilters) => runKpi("duplicate_rate", filters)
-export const scoreDistribution = (filters: KpiFilters) => runKpi("score_distribution", filters)
-export const decisionsSplit = (filters: KpiFilters) => runKpi("decisions", filters)
-export const funnel = (filters: KpiFilters) => runKpi("funnel", filters)
-export const timeInStage = (filters: KpiFilters) => runKpi("time_in_stage", filters)
-export const pipelineLag = (filters: KpiFilters) => runKpi("pipeline_lag", filters)
-export const connectorErrors = (filters: KpiFilters) => runKpi("connector_errors", filters)
 
 /**
  * ClickHouse's JSON to the catalogue's types: 18.16 quotes 64-bit integers and current releases do not;
