@@ -4,7 +4,7 @@ import { Config, Data, Duration, Effect, Either, Queue, Ref, Schedule, Schema } 
 import { StageHealth } from "../schemas/Api.js"
 import { StageStats } from "../stack/stage.js"
 import { StageMonitor } from "../stack/StageMonitor.js"
-import { supervise } from "../stack/supervisor.js"
+import { restarting, supervise } from "../stack/supervisor.js"
 
 /**
  * The stream processors in a process of their own, supervised by the process that serves the API.
@@ -149,15 +149,7 @@ export const superviseProcessors = (settings: ProcessorsSettings) =>
         Effect.gen(function* () {
           yield* Ref.update(deaths, (n) => n + 1)
           for (const name of known)
-            yield* monitor.update(name, (h) => ({
-              ...h,
-              state: "restarting",
-              member: false,
-              partitions: 0,
-              lag: null,
-              restarts: h.restarts + 1,
-              lastError: e.message
-            }))
+            yield* monitor.update(name, restarting(e.message))
         })
       )
     )

@@ -1,4 +1,5 @@
 import { Cause, Duration, Effect, Random } from "effect"
+import type { StageHealth } from "../schemas/Api.js"
 import { StageMonitor } from "./StageMonitor.js"
 
 export interface SupervisorOptions {
@@ -30,18 +31,23 @@ export const supervise = <E, R>(name: string, loop: Effect.Effect<unknown, E, R>
       yield* Effect.logError(`${name} stopped: ${reason}; restarting in ${Duration.format(delay)}`).pipe(
         Effect.annotateLogs("cause", exit._tag === "Failure" ? Cause.pretty(exit.cause) : "")
       )
-      yield* monitor.update(name, (h) => ({
-        ...h,
-        state: "restarting",
-        member: false,
-        partitions: 0,
-        lag: null,
-        restarts: h.restarts + 1,
-        lastError: reason
-      }))
+      yield* monitor.update(name, restarting(reason))
       yield* Effect.sleep(delay)
     }
   }).pipe(Effect.annotateLogs("stage", name))
+
+/** A stage's health once it has stopped for `reason` and waits to start again. */
+export const restarting =
+  (reason: string) =>
+  (h: StageHealth): StageHealth => ({
+    ...h,
+    state: "restarting",
+    member: false,
+    partitions: 0,
+    lag: null,
+    restarts: h.restarts + 1,
+    lastError: reason
+  })
 
 /** Full jitter: a uniform wait between zero and the exponential bound, so restarts never come in lockstep. */
 const backoff = (failures: number, options: SupervisorOptions) =>
