@@ -1,8 +1,9 @@
 import ckjs from "@confluentinc/kafka-javascript"
 import type { KafkaJS as KafkaJSTypes } from "@confluentinc/kafka-javascript"
 import { Chunk, Config, Context, Duration, Effect, Layer, Option, Scope, Stream } from "effect"
-import { attempt, KafkaError, timeLimit } from "./kafkaCalls.js"
+import { KafkaError, timeLimit } from "./kafkaCalls.js"
 import { connectConsumer, nextOffsets, poll, type AsyncCommit } from "./kafkaConsumer.js"
+import { sharedAdmin } from "./kafkaAdmin.js"
 import { sharedProducer } from "./kafkaProducer.js"
 
 const { KafkaJS } = ckjs
@@ -106,15 +107,14 @@ export const make = (settings: KafkaSettings) =>
     const kafka = new KafkaJS.Kafka({
       kafkaJS: { brokers: settings.brokers.split(","), clientId: settings.clientId, logLevel: KafkaJS.logLevel.ERROR }
     })
-    const admin = kafka.admin({ kafkaJS: { logLevel: KafkaJS.logLevel.ERROR } })
-    yield* Effect.acquireRelease(attempt("connect", settings.callTimeout, () => admin.connect()), () =>
-      Effect.promise(() => admin.disconnect().catch(() => undefined))
-    )
-    const call = <A>(operation: string, f: () => Promise<A>) => attempt(operation, settings.callTimeout, f)
+    const admin = yield* sharedAdmin({
+      newClient: () => kafka.admin({ kafkaJS: { logLevel: KafkaJS.logLevel.ERROR } }),
+      callTimeout: settings.callTimeout
+    })
 
-    const ping = call("metadata", () => admin.listTopics({ timeout: Duration.toMillis(settings.callTimeout) })).pipe(
-      Effect.map((t) => t.length)
-    )
+    const ping = admin
+      .call("metadata", (client) => client.listTopics({ timeout: Duration.toMillis(settings.callTimeout) }))
+      .pipe(Effect.map((t) => t.length))
 
     const producer = yield* sharedProducer({
       newClient: () =>
@@ -132,11 +132,11 @@ export const make = (settings: KafkaSettings) =>
     })
 
     const ensureTopics = (topics: ReadonlyArray<TopicSpec>) =>
-      call("createTopics", async () => {
-        const existing = new Set(await admin.listTopics())
+      admin.call("createTopics", async (client) => {
+        const existing = new Set(await client.listTopics())
         const missing = topics.filter((t) => !existing.has(ns + t.name))
         if (missing.length === 0) return
-        await admin.createTopics({
+        await client.createTopics({
           topics: missing.map((t) => ({
             topic: ns + t.name,
             numPartitions: t.partitions,
@@ -186,8 +186,8 @@ export const make = (settings: KafkaSettings) =>
         const names = topics.map((t) => ns + t)
         const [committed, ends] = yield* Effect.all(
           [
-            call("fetch committed offsets", () => admin.fetchOffsets({ groupId: ns + groupId, topics: names })),
-            Effect.forEach(names, (topic) => call("fetch topic offsets", () => admin.fetchTopicOffsets(topic)), {
+            admin.call("fetch committed offsets", (client) => client.fetchOffsets({ groupId: ns + groupId, topics: names })),
+            Effect.forEach(names, (topic) => admin.call("fetch topic offsets", (client) => client.fetchTopicOffsets(topic)), {
               concurrency: "unbounded"
             })
           ],
