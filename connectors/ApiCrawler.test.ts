@@ -1,32 +1,23 @@
-import { Duration, Effect, Fiber, ManagedRuntime, Schedule } from "effect"
+import { Effect, Layer, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { makeApi } from "../pipelines/api.js"
-import { withServices } from "../pipelines/ingest.js"
 import { prepare } from "../stack/clients.js"
-import { runStage } from "../stack/stage.js"
-import { testConfig } from "../pipelines/testing.js"
-import { dropNamespace, resetStores } from "../stack/testing.js"
-import { jobIdOf } from "../schemas/Job.js"
-import type { JobsPage } from "../schemas/Api.js"
-import { deduplicator } from "../processors/deduplicator.js"
-import { normalizer } from "../processors/normalizer.js"
+import { dropNamespace, resetStores, stackTestConfig } from "../stack/testing.js"
 import { ClickHouse } from "../stack/ClickHouse.js"
 import { Postgres } from "../stack/Postgres.js"
-import { postgresJobs } from "../sinks/postgresJobs.js"
 import { crawlApi, type ApiSource } from "./ApiCrawler.js"
 import { fixture } from "./demo-site/catalog.js"
-import { defaultRetry, make as makePoliteness, Politeness } from "./Politeness.js"
+import * as Politeness from "./Politeness.js"
+import * as Publisher from "./Publisher.js"
 import { sourceApis } from "./registry.js"
-import { greenhouseJobs } from "./replay/boards.js"
 import { replayBoard, replayTypes, startReplayServer, type ReplayServer, type ReplayType } from "./replay/server.js"
 
-const config = testConfig()
-const runtime = ManagedRuntime.make(withServices(config.layer))
+const config = stackTestConfig()
+const runtime = ManagedRuntime.make(Layer.provideMerge(Layer.mergeAll(Publisher.layer, Politeness.layer), config.layer))
 let replay: ReplayServer
 
 const rows = fixture()
 /** Fast retries: the policy's shape is under test, not its production pauses. */
-const quickRetry = { ...defaultRetry, baseDelayMs: 20, maxDelayMs: 200 }
+const quickRetry = { ...Politeness.defaultRetry, baseDelayMs: 20, maxDelayMs: 200 }
 
 /** Board, query and credentials each replayed source type needs. */
 const boardOf = (type: ReplayType, source: string) => replayBoard(type, replay.url, source)
@@ -45,14 +36,6 @@ const crawl = (type: ReplayType, source: string, extra: Partial<ApiSource> = {})
 const query = <A extends object>(sql: string, params: Array<unknown> = []) =>
   runtime.runPromise(Effect.flatMap(Postgres, (db) => db.query<A>(sql, params)))
 
-const waitUntil = <A extends object>(sql: string, params: Array<unknown>, done: (rows: ReadonlyArray<A>) => boolean) =>
-  runtime.runPromise(
-    Effect.flatMap(Postgres, (db) => db.query<A>(sql, params)).pipe(
-      Effect.repeat({ schedule: Schedule.spaced(Duration.millis(200)), until: done }),
-      Effect.timeout("60 seconds")
-    )
-  )
-
 beforeAll(async () => {
   await runtime.runPromise(Effect.andThen(resetStores, prepare))
   replay = await startReplayServer()
@@ -62,54 +45,6 @@ afterAll(async () => {
   await replay?.close()
   await runtime.runPromise(dropNamespace)
   await runtime.dispose()
-})
-
-// First, while the pipeline topics hold only this test's postings: the others' copies would make these duplicates.
-describe("a posting removed from its board", () => {
-  it("yields a closed event that reaches PostgreSQL, and a reopened one when it comes back", async () => {
-    const source = "replay-lifecycle"
-    const board = rows.slice(0, 8)
-    const removed = board[3]!
-    const removedId = String(greenhouseJobs([removed], { board: "acme" }).jobs[0]!.id)
-    const stages = await runtime.runPromise(
-      Effect.forkDaemon(
-        Effect.all([normalizer, deduplicator, postgresJobs].map((stage) => runStage(stage)), { concurrency: "unbounded" })
-      )
-    )
-    try {
-      replay.setRows("greenhouse", board)
-      await crawl("greenhouse", source)
-      const jobId = jobIdOf(source, removedId)
-      await waitUntil<{ n: string }>("SELECT count(*) AS n FROM jobs WHERE job_id = $1", [jobId], (r) => Number(r[0]?.n) === 1)
-
-      replay.setRows("greenhouse", board.filter((row) => row !== removed))
-      const closing = await crawl("greenhouse", source)
-      expect(closing).toMatchObject({ postings: board.length - 1, closed: 1, complete: true })
-      await waitUntil<{ closed_at: Date | null }>(
-        "SELECT closed_at FROM jobs WHERE job_id = $1", [jobId], (r) => r[0]?.closed_at != null
-      )
-      const [closed] = await query<{ closed_at: Date | null }>("SELECT closed_at FROM jobs WHERE job_id = $1", [jobId])
-      expect(closed?.closed_at).toBeInstanceOf(Date)
-      const [others] = await query<{ n: string }>(
-        "SELECT count(*) AS n FROM jobs WHERE source = $1 AND closed_at IS NULL", [source]
-      )
-      expect(Number(others?.n)).toBe(board.length - 1)
-      const api = makeApi(await runtime.runtime())
-      const list = async (status?: string) =>
-        (await api.inject({ method: "GET", url: "/jobs", query: { source, limit: "100", ...(status ? { status } : {}) } })).json<JobsPage>()
-      expect((await list()).items.map((j) => j.jobId)).not.toContain(jobId)
-      expect((await list()).items).toHaveLength(board.length - 1)
-      expect((await list("closed")).items.map((j) => [j.jobId, j.closedAt !== null])).toEqual([[jobId, true]])
-
-      replay.setRows("greenhouse", board)
-      const back = await crawl("greenhouse", source)
-      expect(back).toMatchObject({ reopened: 1, closed: 0 })
-      await waitUntil<{ closed_at: Date | null }>("SELECT closed_at FROM jobs WHERE job_id = $1", [jobId], (r) => r[0]?.closed_at === null)
-    } finally {
-      replay.setRows("greenhouse", rows)
-      await runtime.runPromise(Fiber.interrupt(stages))
-    }
-  })
 })
 
 describe("every API source type against its replayed API", () => {
@@ -221,7 +156,7 @@ describe("politeness and robustness", () => {
         board: boardOf("smartrecruiters", "replay-quota"),
         rate: { perMinute: 60_000, perDay: 10 },
         retry: quickRetry
-      }).pipe(Effect.provideServiceEffect(Politeness, makePoliteness))
+      }).pipe(Effect.provideServiceEffect(Politeness.Politeness, Politeness.make))
     )
     expect(summary.complete).toBe(false)
     expect(summary.pages).toBe(10)

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises"
 import { Data, Duration, Effect, Either, ParseResult, Schema } from "effect"
-import { type Document, isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from "yaml"
+import { LineCounter, parseDocument } from "yaml"
+import { describe, duplicateNames, offsetOf, show } from "./sourcesIssues.js"
 
 /**
  * The sources file: which job sources to crawl, how often and how gently. YAML, validated on load; every problem
@@ -372,54 +373,6 @@ const isHttpUrl = (text: string): boolean => {
 
 const unsetMessage = (names: ReadonlyArray<string>, env: Env): string =>
   names.map((name) => `environment variable ${name} is ${env[name] === undefined ? "not set" : "empty"}`).join("; ")
-
-/** The value an issue is about, for a message; never the whole of a mapping or a list. */
-const show = (issue: ParseResult.ParseIssue): string => {
-  const actual = "actual" in issue ? issue.actual : undefined
-  if (Array.isArray(actual)) return "a list"
-  if (actual !== null && typeof actual === "object") return "a mapping"
-  return actual === undefined || actual === null ? "nothing" : JSON.stringify(actual)
-}
-
-/** `path: message`, the path relative to the source entry it is in (`credentials.appId`, `urls[1]`). */
-const describe = (issue: ParseResult.ArrayFormatterIssue): string => {
-  const path = issue.path[0] === "sources" && issue.path.length >= 2 ? issue.path.slice(2) : issue.path
-  const label = path.map((key, i) => (typeof key === "number" ? `[${key}]` : i === 0 ? String(key) : `.${String(key)}`))
-  const message = issue._tag === "Missing" ? "required" : issue._tag === "Unexpected" ? "unknown key" : issue.message
-  return label.length > 0 ? `${label.join("")}: ${message}` : message
-}
-
-/**
- * Where in the text an issue is: an unknown key at the key, anything else at its value; a path that is not in the
- * document (a missing key) at its nearest ancestor, which for a key of a source is the source entry.
- */
-const offsetOf = (doc: Document, issue: ParseResult.ArrayFormatterIssue): number => {
-  const path = [...issue.path]
-  const parent: unknown = doc.getIn(path.slice(0, -1), true)
-  if (issue._tag === "Unexpected" && isMap(parent)) {
-    const pair = parent.items.find((p) => isScalar(p.key) && String(p.key.value) === path.at(-1))
-    if (isNode(pair?.key) && pair.key.range) return pair.key.range[0]
-  }
-  for (let depth = path.length; depth >= 0; depth--) {
-    const node: unknown = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true)
-    if (isNode(node) && node.range) return node.range[0]
-  }
-  return 0
-}
-
-/** Each repeated source name, at its value, with the offset of its first use. Compares names as written. */
-const duplicateNames = (doc: Document): ReadonlyArray<{ name: string; offset: number; first: number }> => {
-  const sources: unknown = doc.get("sources", true)
-  if (!isSeq(sources)) return []
-  const first = new Map<string, number>()
-  return sources.items.flatMap((item) => {
-    const name: unknown = isMap(item) ? item.get("name", true) : undefined
-    if (!isScalar(name) || typeof name.value !== "string" || !name.range) return []
-    const seen = first.get(name.value)
-    if (seen === undefined) first.set(name.value, name.range[0])
-    return seen === undefined ? [] : [{ name: name.value, offset: name.range[0], first: seen }]
-  })
-}
 
 const unreadable = (cause: unknown): string => {
   if ((cause as { code?: unknown } | null)?.code === "ENOENT") return "file not found"

@@ -1,11 +1,5 @@
-import { Either } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { normalizePosting } from "../../processors/normalize/posting.js"
-import { parseSalaryText } from "../../processors/normalize/salary.js"
-import { htmlToText } from "../../processors/normalize/text.js"
-import { canonicalUrl } from "../../processors/normalize/url.js"
-import type { RawPosting } from "../../schemas/RawPosting.js"
-import { contentHashOf, extractJobPostings, type FoundPosting } from "../jsonld/extract.js"
+import { extractJobPostings, type FoundPosting } from "../jsonld/extract.js"
 import {
   demoCatalog,
   demoPostings,
@@ -18,8 +12,6 @@ import {
 } from "./catalog.js"
 import { PAGE_SIZE, replaySlices, startDemoSite, type DemoSite } from "./server.js"
 
-const NOW = new Date("2024-06-10T00:00:00.000Z")
-
 const get = async (url: string): Promise<{ status: number; type: string; body: string }> => {
   const response = await fetch(url)
   return { status: response.status, type: response.headers.get("content-type") ?? "", body: await response.text() }
@@ -29,17 +21,6 @@ const links = (html: string): Array<string> =>
   [...html.matchAll(/<li class="job"><a href="([^"]+)"/g)].map((m) => m[1]!)
 const nextLink = (html: string): string | undefined => /<link rel="next" href="([^"]+)">/.exec(html)?.[1]
 const locs = (xml: string): Array<string> => [...xml.matchAll(/<loc>([^<]+)<\/loc>/g)].map((m) => m[1]!)
-
-const toRaw = (found: FoundPosting): RawPosting => ({
-  source: "demo-careers",
-  sourceType: "jsonld",
-  externalId: found.externalId,
-  url: found.url,
-  fetchedAt: NOW.toISOString(),
-  contentHash: contentHashOf(found.payload),
-  fields: found.fields,
-  payload: found.payload
-})
 
 describe("demo careers site over HTTP", () => {
   let site: DemoSite
@@ -100,44 +81,6 @@ describe("demo careers site over HTTP", () => {
       salary: { min: 53_000, max: 91_000, currency: "USD", unit: "YEAR" }
     })
     expect(found.fields.remote).toBeUndefined()
-    expect(htmlToText(found.fields.description!)).toBe(htmlToText(fixture()[0]!.description))
-  })
-
-  it("yields, page by page, the postings, duplicates, malformed page and invalid posting the catalog announces", async () => {
-    const catalog = site.catalog()
-    const jobs = new Map<string, string>()
-    const byCanonical = new Map<string, string>()
-    const rejected: Array<string> = []
-    const malformed: Array<string> = []
-    const duplicates: Array<{ id: string; duplicateOf: string }> = []
-    for (const page of catalog.pages) {
-      const { body } = await get(`${site.url}${page.path}`)
-      const { postings, errors } = extractJobPostings(body, `${site.url}${page.path}`)
-      if (errors.length > 0) {
-        expect(errors).toHaveLength(1)
-        expect(errors[0]).toMatch(/^JSON-LD block 1 of 1: invalid JSON/)
-        malformed.push(page.path)
-      }
-      for (const found of postings) {
-        const result = normalizePosting(toRaw(found), NOW)
-        if (Either.isLeft(result)) {
-          expect(result.left.field).toBe("title")
-          rejected.push(found.externalId)
-          continue
-        }
-        const job = result.right
-        const earlier = byCanonical.get(job.canonicalUrl)
-        if (earlier === undefined) byCanonical.set(job.canonicalUrl, job.externalId)
-        else duplicates.push({ id: job.externalId, duplicateOf: earlier })
-        jobs.set(job.externalId, job.jobId)
-      }
-    }
-    expect(malformed).toEqual(catalog.malformedPaths)
-    expect(rejected).toEqual(catalog.invalidIds)
-    expect(duplicates).toEqual(catalog.duplicates)
-    expect([...byCanonical.values()]).toEqual(catalog.validIds)
-    expect(catalog.validIds).toHaveLength(60)
-    expect(new Set(jobs.values()).size).toBe(62)
   })
 
   it("publishes the syndicated copies with the original's URL plus tracking parameters", async () => {
@@ -146,7 +89,6 @@ describe("demo careers site over HTTP", () => {
     const [found] = extractJobPostings(body, `${site.url}${copy.path}`).postings
     expect(found!.externalId).toBe("PARTNER-1")
     expect(found!.url).toBe(`${site.url}${copy.original.path}?${PARTNER_QUERY}`)
-    expect(canonicalUrl(found!.url)).toBe(canonicalUrl(`${site.url}${copy.original.path}`))
     expect(found!.fields.title).toBe(copy.original.title)
   })
 
@@ -281,7 +223,6 @@ describe("demo catalog", () => {
     expect(new Set(rows.map((r) => r.description)).size).toBe(60)
     for (const row of rows) {
       expect(row.company).not.toMatch(/\n/)
-      if (row.salaryText !== null) expect(parseSalaryText(row.salaryText)).not.toBeNull()
     }
   })
 

@@ -1,6 +1,8 @@
 import { statSync } from "node:fs"
 import { describe, expect, it } from "vitest"
-import { labelsPath, loadLabels, ndcgAt, rocAuc, tfidfVectors } from "./evaluate.js"
+import { tfidfVectors } from "./evaluate.js"
+import { labelsPath, loadLabels } from "./labels.js"
+import { ndcgAt, rocAuc } from "./rankingMetrics.js"
 import { resolveSkill } from "./skills.js"
 
 describe("the labelled set", () => {

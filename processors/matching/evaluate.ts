@@ -1,8 +1,6 @@
-import { readFileSync } from "node:fs"
 import { pathToFileURL } from "node:url"
 import { NodeRuntime } from "@effect/platform-node"
-import { Console, Effect, Schema } from "effect"
-import { Preferences } from "../../schemas/Seeker.js"
+import { Console, Effect } from "effect"
 import * as Embedder from "../Embedder.js"
 import { htmlToText } from "../normalize/text.js"
 import { makeLexicalIndex, tokenize } from "./lexical.js"
@@ -12,6 +10,8 @@ import { combine, scoreBatch } from "./scoring.js"
 import { buildSeekerMatrix } from "./seekerMatrix.js"
 import { CALIBRATION, COMPONENTS, type ComponentName, DEFAULT_THRESHOLDS, WEIGHTS } from "./weights.js"
 import { extractSkills } from "./skills.js"
+import { loadLabels } from "./labels.js"
+import { ndcgAt, rocAuc } from "./rankingMetrics.js"
 
 /**
  * `npm run eval:match`: the matching quality on the labelled set in `labels.json` (8 resumes x 77 postings,
@@ -20,79 +20,6 @@ import { extractSkills } from "./skills.js"
  * Then how sensitive the hybrid is to its weights, and the speed of the pieces. Needs the embedding model
  * (`bash stack/model.sh`); nothing else.
  */
-
-// ---------------------------------------------------------------------------------------------------------------
-// The labelled set
-
-export const LabelSet = Schema.Struct({
-  version: Schema.Literal(1),
-  scale: Schema.Record({ key: Schema.String, value: Schema.String }),
-  resumes: Schema.Array(Schema.Struct({ id: Schema.String, text: Schema.String, preferences: Preferences })),
-  postings: Schema.Array(
-    Schema.Struct({
-      id: Schema.String,
-      source: Schema.String,
-      title: Schema.String,
-      company: Schema.String,
-      locations: Schema.Array(Schema.String),
-      remote: Schema.Boolean,
-      salaryText: Schema.NullOr(Schema.String),
-      description: Schema.String
-    })
-  ),
-  /** resume id -> posting id -> grade */
-  grades: Schema.Record({ key: Schema.String, value: Schema.Record({ key: Schema.String, value: Schema.Literal(0, 1, 2, 3) }) })
-})
-export type LabelSet = typeof LabelSet.Type
-
-export const labelsPath = new URL("./labels.json", import.meta.url)
-
-export const loadLabels = (path: URL = labelsPath): LabelSet =>
-  Schema.decodeUnknownSync(Schema.parseJson(LabelSet))(readFileSync(path, "utf8"))
-
-// ---------------------------------------------------------------------------------------------------------------
-// Metrics (tie-aware: a method that gives equal scores gets the average over the orders of the tied items)
-
-/** ROC-AUC: the probability that a relevant item scores above an irrelevant one, ties counting half. */
-export const rocAuc = (scores: ReadonlyArray<number>, relevant: ReadonlyArray<boolean>): number => {
-  const order = scores.map((_, i) => i).sort((a, b) => scores[a]! - scores[b]!)
-  const ranks = new Array<number>(scores.length)
-  for (let i = 0; i < order.length; ) {
-    let j = i
-    while (j + 1 < order.length && scores[order[j + 1]!] === scores[order[i]!]) j++
-    for (let k = i; k <= j; k++) ranks[order[k]!] = (i + j) / 2 + 1
-    i = j + 1
-  }
-  let positives = 0
-  let rankSum = 0
-  relevant.forEach((r, i) => {
-    if (r) {
-      positives += 1
-      rankSum += ranks[i]!
-    }
-  })
-  const negatives = scores.length - positives
-  if (positives === 0 || negatives === 0) return Number.NaN
-  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives)
-}
-
-/** NDCG@k with gains 2^grade - 1; tied scores share the mean discount of the positions they occupy. */
-export const ndcgAt = (k: number, scores: ReadonlyArray<number>, grades: ReadonlyArray<number>): number => {
-  const discount = (position: number) => (position < k ? 1 / Math.log2(position + 2) : 0)
-  const order = scores.map((_, i) => i).sort((a, b) => scores[b]! - scores[a]!)
-  let dcg = 0
-  for (let i = 0; i < order.length; ) {
-    let j = i
-    while (j + 1 < order.length && scores[order[j + 1]!] === scores[order[i]!]) j++
-    let mean = 0
-    for (let p = i; p <= j; p++) mean += discount(p)
-    mean /= j - i + 1
-    for (let p = i; p <= j; p++) dcg += (2 ** grades[order[p]!]! - 1) * mean
-    i = j + 1
-  }
-  const ideal = [...grades].sort((a, b) => b - a).reduce((sum, g, p) => sum + (2 ** g - 1) * discount(p), 0)
-  return ideal === 0 ? Number.NaN : dcg / ideal
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // TF-IDF cosine, the baseline: sublinear tf, smooth idf over the postings, L2-normalized

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { loadLabels } from "./evaluate.js"
+import { loadLabels } from "./labels.js"
 import { mustHaveSkills } from "./skillRequirements.js"
 
 describe("mustHaveSkills", () => {

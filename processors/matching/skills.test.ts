@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { loadLabels } from "./evaluate.js"
+import { loadLabels } from "./labels.js"
 import { extractSkills, matchSkills, resolveSkill, skillName, SKILLS, withImplied } from "./skills.js"
 
 const skills = (text: string) => [...extractSkills(text)].sort()
