@@ -9,20 +9,26 @@ import { sharedAdmin, type AdminClient } from "./kafkaAdmin.js"
 describe("sharedAdmin", () => {
   const limit = Duration.seconds(10)
 
-  it("replaces a client that gets no answer when a new one does, closes the old one, and calls the new one after", async () => {
+  it("replaces a client that gets no answer when a new one does, calls the new one after, and closes the old one once its calls settled", async () => {
     const stuck = fake()
     const sound = fake()
     const result = await run([stuck, sound], (admin) =>
       Effect.gen(function* () {
         stuck.answers = false
         const first = yield* callWithin(admin.call("metadata", (c) => c.listTopics()), limit)
-        yield* settle(() => stuck.disconnected)
+        yield* settle(() => sound.connected)
         const second = yield* callWithin(admin.call("metadata", (c) => c.listTopics()), limit)
-        return { first, second, soundClosed: sound.disconnected }
+        // Closed only once its hanging call has settled: the library's disconnect would wait for it, blocking.
+        yield* settle(() => sound.calls === 2)
+        const closedWhileHanging = stuck.disconnected
+        stuck.settle()
+        yield* settle(() => stuck.disconnected)
+        return { first, second, closedWhileHanging, soundClosed: sound.disconnected }
       })
     )
     expect(Either.isLeft(result.first) && result.first.left.message).toBe("Kafka metadata failed: no answer from the broker within 10s")
     expect(result.second).toEqual(Either.right(["t"]))
+    expect(result.closedWhileHanging).toBe(false)
     expect({ stuck: stuck.calls, sound: sound.calls, soundClosed: result.soundClosed }).toEqual({ stuck: 2, sound: 2, soundClosed: false })
   })
 
@@ -36,10 +42,12 @@ describe("sharedAdmin", () => {
         yield* callWithin(admin.call("metadata", (c) => c.listTopics()), limit)
         yield* settle(() => tried[0]!.calls === 1)
         yield* TestClock.adjust(limit)
+        tried[0]!.settle()
         yield* settle(() => tried[0]!.disconnected)
         yield* callWithin(admin.call("metadata", (c) => c.listTopics()), limit)
         yield* settle(() => tried[1]!.calls === 1)
         yield* TestClock.adjust(limit)
+        tried[1]!.settle()
         yield* settle(() => tried[1]!.disconnected)
         stuck.answers = true
         const back = yield* callWithin(admin.call("metadata", (c) => c.listTopics()), limit)
@@ -58,7 +66,7 @@ describe("sharedAdmin", () => {
         const probe = admin.call("metadata", (c) => c.listTopics()).pipe(Effect.timeout(Duration.seconds(2)))
         const gaveUp = yield* callWithin(probe, Duration.seconds(2))
         yield* TestClock.adjust(limit)
-        yield* settle(() => stuck.disconnected)
+        yield* settle(() => sound.connected && sound.calls === 1)
         return { gaveUp, after: yield* callWithin(probe, Duration.seconds(2)) }
       })
     )
@@ -90,17 +98,23 @@ describe("sharedAdmin", () => {
 })
 
 interface Fake extends AdminClient {
-  /** Whether its calls answer now; a call made while it does not hangs for good. */
+  /** Whether its calls answer now; a call made while it does not hangs until `settle` (the library's own timeout). */
   answers: boolean
   calls: number
+  /** Ends the calls left hanging, as the library does at their own timeout. */
+  settle: () => void
   connected: boolean
   disconnected: boolean
 }
 
 const fake = (): Fake => {
+  const hanging: Array<(error: Error) => void> = []
   const client: Fake = {
     answers: true,
     calls: 0,
+    settle: () => {
+      for (const fail of hanging.splice(0)) fail(new Error("Local: Timed out"))
+    },
     connected: false,
     disconnected: false,
     connect: async () => {
@@ -108,7 +122,7 @@ const fake = (): Fake => {
     },
     listTopics: () => {
       client.calls++
-      return client.answers ? Promise.resolve(["t"]) : new Promise(() => {})
+      return client.answers ? Promise.resolve(["t"]) : new Promise((_, reject) => hanging.push(reject))
     },
     disconnect: async () => {
       client.disconnected = true

@@ -1,4 +1,4 @@
-import { Effect, Either, Fiber, type Duration } from "effect"
+import { Deferred, Duration, Effect, Either, Exit, Fiber, FiberId, Option } from "effect"
 import { attempt, type KafkaError, NoAnswer } from "./kafkaCalls.js"
 
 /** What the shared admin needs of a client: the library's admin client, or a fake in a test. */
@@ -13,6 +13,8 @@ export interface SharedAdminOptions<C extends AdminClient> {
   readonly newClient: () => C
   /** The limit of every call, of connecting a client and of closing one. */
   readonly callTimeout: Duration.Duration
+  /** How long a replaced client may take to settle the calls under way on it before it is closed (default 5 minutes). */
+  readonly drainLimit?: Duration.Duration
 }
 
 /**
@@ -35,19 +37,48 @@ export interface SharedAdminOptions<C extends AdminClient> {
 export const sharedAdmin = <C extends AdminClient>(options: SharedAdminOptions<C>) =>
   Effect.gen(function* () {
     const scope = yield* Effect.scope
-    const close = (client: C) => attempt("disconnect admin", options.callTimeout, () => client.disconnect()).pipe(Effect.ignore)
+    // Calls under way on each client: the promises of the library, which settle at their own timeouts, not ours.
+    const underWay = new Map<C, { count: number; idle: Deferred.Deferred<void> }>()
+    const track = (client: C) => {
+      let entry = underWay.get(client)
+      if (!entry) underWay.set(client, (entry = { count: 0, idle: Deferred.unsafeMake<void>(FiberId.none) }))
+      return entry
+    }
+    const tracked = <A>(client: C, f: () => Promise<A>) => {
+      const calls = track(client)
+      if (calls.count++ === 0) calls.idle = Deferred.unsafeMake<void>(FiberId.none)
+      return f().finally(() => {
+        if (--calls.count === 0) Deferred.unsafeDone(calls.idle, Exit.void)
+      })
+    }
+    // The library's disconnect of an admin client runs on the JavaScript thread and waits for every call under way
+    // on it: closing a stuck client at once blocked the API's event loop for 8.7 s in the fault suite. So a client
+    // is closed once its calls have settled (each within its own timeout), and left open if they never do.
+    const close = (client: C) =>
+      Effect.gen(function* () {
+        const calls = track(client)
+        if (calls.count > 0) {
+          const settled = yield* Effect.timeout(Deferred.await(calls.idle), options.drainLimit ?? Duration.minutes(5)).pipe(Effect.option)
+          if (Option.isNone(settled))
+            return yield* Effect.logWarning(`Kafka admin client left open: ${calls.count} calls on it never settled`)
+        }
+        underWay.delete(client)
+        yield* disconnect(client)
+      })
+    const disconnect = (client: C) => attempt("disconnect admin", options.callTimeout, () => client.disconnect()).pipe(Effect.ignore)
     const open = (client: C) =>
       attempt("connect admin", options.callTimeout, async () => {
         await client.connect()
-        await client.listTopics()
+        await tracked(client, () => client.listTopics())
       })
 
     const first = options.newClient()
     let current = first
     yield* Effect.acquireRelease(
-      Effect.tapError(open(first), () => close(first)),
-      // Whichever client is current when the scope closes: a replaced one was closed when it was replaced.
-      () => close(current)
+      Effect.tapError(open(first), () => disconnect(first)),
+      // Whichever client is current when the scope closes (a replaced one is closed by its replacement), at once:
+      // the process is ending, and the calls under way end at their own timeouts.
+      () => disconnect(current)
     )
 
     let asking = false
@@ -68,7 +99,7 @@ export const sharedAdmin = <C extends AdminClient>(options: SharedAdminOptions<C
     const call = <A>(operation: string, f: (client: C) => Promise<A>): Effect.Effect<A, KafkaError> =>
       Effect.suspend(() => {
         const used = current
-        return attempt(operation, options.callTimeout, () => f(used)).pipe(
+        return attempt(operation, options.callTimeout, () => tracked(used, () => f(used))).pipe(
           Effect.tapError((error) =>
             error.cause instanceof NoAnswer ? Effect.forkIn(secondOpinion(used), scope) : Effect.void
           ),
