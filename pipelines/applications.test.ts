@@ -6,14 +6,14 @@ import type { FastifyInstance } from "fastify"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import * as Followups from "../processors/followups.js"
 import { ApplicationEventsTopic, type ApplicationEvent } from "../schemas/Application.js"
-import { decode, hashId, Headers } from "../schemas/Envelope.js"
+import { decode, hashId, Headers, type Received } from "../schemas/Envelope.js"
 import { Postgres } from "../stack/Postgres.js"
 import { makeApi } from "./api.js"
 import { applicationRoutes } from "./applicationRoutes.js"
 import * as Applications from "./Applications.js"
 import { withServices } from "./ingest.js"
 import { prepare } from "../stack/clients.js"
-import { Kafka, type InRecord } from "../stack/Kafka.js"
+import { Kafka } from "../stack/Kafka.js"
 import { KafkaError } from "../stack/kafkaCalls.js"
 import { relayName, relayOutbox } from "../stack/outbox.js"
 import { StageMonitor } from "../stack/StageMonitor.js"
@@ -378,7 +378,7 @@ describe("job applications on the real stack", () => {
           at: h.at.toISOString()
         }
       ])
-    const published = new Map<string, Array<InRecord & { event: ApplicationEvent }>>()
+    const published = new Map<string, Array<Received & { event: ApplicationEvent }>>()
     for (const record of records) {
       expect(record.headers[Headers.schemaName]).toBe("jobstream.ApplicationEvent")
       const decoded = decode(ApplicationEventsTopic, record)
@@ -573,7 +573,7 @@ const readTopic = (count: number) =>
         const kafka = yield* Kafka
         const groupId = `applications-test-${randomUUID()}`
         const consumer = yield* kafka.consumer({ groupId, topics: [ApplicationEventsTopic.name] })
-        const records: Array<InRecord> = []
+        const records: Array<Received> = []
         yield* Effect.forkScoped(relayOutbox())
         yield* consumer.batches.pipe(
           Stream.tap((batch) => Effect.zipRight(Effect.sync(() => records.push(...Chunk.toArray(batch))), consumer.commit(batch))),

@@ -70,7 +70,7 @@ describe("the stream processors in a supervised child process", () => {
     expect(children()).toHaveLength(1)
     // A record the normalizer refuses still counts as one in.
     await runtime.runPromise(
-      Effect.flatMap(Kafka, (k) => k.send([{ topic: Topics.raw.name, key: "bad", value: "not json", headers: {} }]))
+      Effect.flatMap(Kafka, (k) => k.send([{ topic: Topics.raw.name, key: "bad", value: Buffer.from("not json"), headers: {} }]))
     )
     const deadline = Date.now() + 30_000
     let counted = 0

@@ -1,9 +1,8 @@
 import { createHash, randomBytes } from "node:crypto"
 import { ConfigProvider, Effect, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import type { InRecord } from "../stack/Kafka.js"
 import { testConfig } from "./testing.js"
-import { decode, encode, Headers, Topics, type Envelope } from "../schemas/Envelope.js"
+import { decode, encode, Headers, Topics, type Envelope, type Received } from "../schemas/Envelope.js"
 import type { Job } from "../schemas/Job.js"
 import * as ClickHouse from "../stack/ClickHouse.js"
 import { toEvent } from "../sinks/clickhouseEvents.js"
@@ -69,7 +68,7 @@ const crowd = Array.from({ length: 120 }, (_, n) =>
   job(n + 1, `Pipeline Engineer ${n + 1}`, `Python, Spark and Kafka pipelines for team ${n + 1}.`)
 )
 
-const asRecord = (envelope: Envelope, offset: number): InRecord => ({ ...envelope, partition: 0, offset, timestamp: Date.now() })
+const asRecord = (envelope: Envelope, offset: number): Received => ({ ...envelope, partition: 0, offset, timestamp: Date.now() })
 
 describe("re-scoring a replayed job for an unchanged seeker", () => {
   let first: Envelope

@@ -2,8 +2,7 @@ import { Arbitrary, Either, Schema } from "effect"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { Text, Timestamp } from "../schemas/common.js"
-import type { InRecord } from "../stack/Kafka.js"
-import { Headers, Topics } from "../schemas/Envelope.js"
+import { Headers, Topics, type Received } from "../schemas/Envelope.js"
 import { Job } from "../schemas/Job.js"
 import { RawPosting } from "../schemas/RawPosting.js"
 import { cleanLocations } from "./normalize/places.js"
@@ -202,7 +201,7 @@ describe("the text functions, over generated text", () => {
 })
 
 describe("the normalize stage, over arbitrary messages", () => {
-  const received = (value: Buffer): InRecord => ({
+  const received = (value: Buffer): Received => ({
     topic: Topics.raw.name,
     partition: 0,
     offset: 0,

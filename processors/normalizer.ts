@@ -1,6 +1,5 @@
 import { Effect, Either } from "effect"
-import { deadLetter, decode, encode, Topics, type Envelope } from "../schemas/Envelope.js"
-import type { InRecord } from "../stack/Kafka.js"
+import { deadLetter, decode, encode, Topics, type Envelope, type Received } from "../schemas/Envelope.js"
 import type { Stage } from "../stack/stage.js"
 import { normalizePosting } from "./normalize/posting.js"
 
@@ -15,7 +14,7 @@ export const normalizer: Stage<never, never> = {
   handle: (batch) => Effect.sync(() => batch.map((record) => normalizeRecord(record, new Date())))
 }
 
-export const normalizeRecord = (record: InRecord, now: Date): Envelope =>
+export const normalizeRecord = (record: Received, now: Date): Envelope =>
   decode(Topics.raw, record).pipe(
     Either.flatMap((raw) => normalizePosting(raw, now)),
     Either.match({

@@ -1,8 +1,7 @@
 import { Config, Effect, Either, Schema } from "effect"
-import { deadLetter, decode, encode, hashId, Topics, type Envelope } from "../schemas/Envelope.js"
+import { deadLetter, decode, encode, hashId, Topics, type Envelope, type Received } from "../schemas/Envelope.js"
 import type { Job } from "../schemas/Job.js"
 import { Preferences, type Match, type SeekerEvent } from "../schemas/Seeker.js"
-import type { InRecord } from "../stack/Kafka.js"
 import type { Stage } from "../stack/stage.js"
 import { Postgres, type PostgresError, type RowDecodeError } from "../stack/Postgres.js"
 import { JobFromRow, jobSelectList } from "../stack/jobsTable.js"
@@ -68,7 +67,7 @@ export const makeScorer = Effect.gen(function* () {
    * jobs are embedded one by one and the ones that fail go to the dead-letter topic; a model that cannot run at
    * all (a load failure) still fails the batch, to be retried.
    */
-  const featuresOrDeadLetters = (jobs: ReadonlyArray<{ job: Job; record: InRecord }>) =>
+  const featuresOrDeadLetters = (jobs: ReadonlyArray<{ job: Job; record: Received }>) =>
     features(jobs.map((j) => j.job)).pipe(
       Effect.map((scored) => ({ scored, rejected: [] as Array<Envelope> })),
       Effect.catchIf(
@@ -130,7 +129,7 @@ export const makeScorer = Effect.gen(function* () {
       Effect.gen(function* () {
         const out: Array<Envelope> = []
         const changed = new Set<string>()
-        const jobs: Array<{ job: Job; record: InRecord }> = []
+        const jobs: Array<{ job: Job; record: Received }> = []
         for (const record of batch) {
           const read = readRecord(record)
           if (Either.isLeft(read)) out.push(deadLetter("score", read.left, record))
@@ -158,7 +157,7 @@ export const makeScorer = Effect.gen(function* () {
   return stage
 })
 
-const readRecord = (record: InRecord): Either.Either<Job | SeekerEvent, string> => {
+const readRecord = (record: Received): Either.Either<Job | SeekerEvent, string> => {
   const decoded: Either.Either<Job | SeekerEvent, { reason: string }> =
     record.topic === Topics.seekerEvents.name ? decode(Topics.seekerEvents, record) : decode(Topics.unique, record)
   return Either.mapLeft(decoded, (e) => `DecodeError: ${e.reason}`)

@@ -22,6 +22,7 @@ export interface TopicDef<A, I> {
   readonly config?: Readonly<Record<string, string>>
 }
 
+/** A message to publish. Headers are UTF-8 strings. */
 export interface Envelope {
   readonly topic: string
   readonly key: string | null
@@ -29,7 +30,7 @@ export interface Envelope {
   readonly headers: Readonly<Record<string, string>>
 }
 
-/** A message as read back, whatever its topic. */
+/** A message as read back, whatever its topic, with the position needed to commit past it. */
 export interface Received {
   readonly topic: string
   readonly partition: number
@@ -37,6 +38,8 @@ export interface Received {
   readonly key: string | null
   readonly value: Buffer
   readonly headers: Readonly<Record<string, string>>
+  /** When the broker or its producer stamped it, in epoch milliseconds, when the broker says. */
+  readonly timestamp?: number | undefined
 }
 
 export const Headers = {

@@ -1,6 +1,5 @@
 import { Effect, Either } from "effect"
-import { DeadLetterTopic, decode, DlqHeaders, hashId, Headers, Topics } from "../schemas/Envelope.js"
-import type { InRecord } from "../stack/Kafka.js"
+import { DeadLetterTopic, decode, DlqHeaders, hashId, Headers, Topics, type Received } from "../schemas/Envelope.js"
 import { jobIdOf } from "../schemas/Job.js"
 import type { Stage } from "../stack/stage.js"
 import { ClickHouse, toDateTime, type ClickHouseError } from "../stack/ClickHouse.js"
@@ -43,7 +42,7 @@ export const clickhouseEvents: Stage<ClickHouseError, ClickHouse> = {
     })
 }
 
-export const toEvent = (record: InRecord): PipelineEvent => {
+export const toEvent = (record: Received): PipelineEvent => {
   const base = {
     event_id: record.headers[Headers.eventId] ?? hashId(record.topic, String(record.partition), String(record.offset)),
     occurred_at: toDateTime(record.headers[Headers.producedAt] ?? new Date(record.timestamp ?? Date.now()).toISOString()),

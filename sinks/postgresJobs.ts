@@ -1,8 +1,7 @@
 import { Effect, Either } from "effect"
 import type { Duplicate, Job } from "../schemas/Job.js"
 import type { PostingLifecycle } from "../schemas/Lifecycle.js"
-import { deadLetter, decode, Topics, type DecodeError, type Envelope } from "../schemas/Envelope.js"
-import type { InRecord } from "../stack/Kafka.js"
+import { deadLetter, decode, Topics, type DecodeError, type Envelope, type Received } from "../schemas/Envelope.js"
 import type { Stage } from "../stack/stage.js"
 import { jobColumns, jobRow } from "../stack/jobsTable.js"
 import { Postgres, type PostgresError } from "../stack/Postgres.js"
@@ -44,7 +43,7 @@ export const postgresJobs: Stage<PostgresError, Postgres> = {
     })
 }
 
-const readRecord = (record: InRecord): Either.Either<Job | Duplicate | PostingLifecycle, string> => {
+const readRecord = (record: Received): Either.Either<Job | Duplicate | PostingLifecycle, string> => {
   const decoded: Either.Either<Job | Duplicate | PostingLifecycle, DecodeError> =
     record.topic === Topics.duplicates.name
       ? decode(Topics.duplicates, record)

@@ -1,9 +1,10 @@
 import { Duration, Effect, Either, Fiber, ManagedRuntime, Queue, Stream, TestClock, TestContext } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
-import { Kafka, type InRecord, type Membership } from "./Kafka.js"
+import { Kafka, type Membership } from "./Kafka.js"
 import { lagOf } from "./kafkaConsumer.js"
 import { sharedProducer, type ProducerClient } from "./kafkaProducer.js"
 import { dropNamespace, stackTestConfig } from "./testing.js"
+import type { Received } from "../schemas/Envelope.js"
 
 describe("lagOf (librdkafka statistics)", () => {
   const stats = (partitions: Record<string, object>) => JSON.stringify({ topics: { t: { partitions } } })
@@ -249,11 +250,11 @@ describe("a consumer's membership and lag, on the real broker", () => {
         Effect.gen(function* () {
           const kafka = yield* Kafka
           yield* kafka.ensureTopics([topic])
-          yield* kafka.send(Array.from({ length: 10 }, (_, i) => ({ topic: topic.name, key: `k${i}`, value: `v${i}`, headers: {} })))
+          yield* kafka.send(Array.from({ length: 10 }, (_, i) => ({ topic: topic.name, key: `k${i}`, value: Buffer.from(`v${i}`), headers: {} })))
           const consumer = yield* kafka.consumer({ groupId: "membership-test", topics: [topic.name], maxBatch: 100 })
           // The stream keeps polling in the background, as a stage does: librdkafka delivers its statistics only to
           // a client that polls. What it has read stays uncommitted, so the lag still counts it.
-          const read = yield* Queue.unbounded<InRecord>()
+          const read = yield* Queue.unbounded<Received>()
           yield* Effect.forkScoped(consumer.batches.pipe(Stream.flattenChunks, Stream.runForEach((r) => Queue.offer(read, r))))
           const batch = yield* Queue.takeBetween(read, 10, 10)
           const joined = yield* poll(consumer, (m) => m.member && m.lag === 10)

@@ -5,6 +5,7 @@ import { KafkaError, timeLimit } from "./kafkaCalls.js"
 import { connectConsumer, nextOffsets, poll, type AsyncCommit } from "./kafkaConsumer.js"
 import { sharedAdmin } from "./kafkaAdmin.js"
 import { sharedProducer } from "./kafkaProducer.js"
+import type { Received, Envelope } from "../schemas/Envelope.js"
 
 const { KafkaJS } = ckjs
 
@@ -13,25 +14,6 @@ export interface TopicSpec {
   readonly partitions: number
   /** Topic-level configs, e.g. `cleanup.policy: compact`. */
   readonly config?: Readonly<Record<string, string>>
-}
-
-/** A record to publish. Headers are UTF-8 strings. */
-export interface OutRecord {
-  readonly topic: string
-  readonly key: string | null
-  readonly value: Buffer | string
-  readonly headers: Readonly<Record<string, string>>
-}
-
-/** A consumed record, with the position needed to commit past it. */
-export interface InRecord {
-  readonly topic: string
-  readonly partition: number
-  readonly offset: number
-  readonly key: string | null
-  readonly value: Buffer
-  readonly headers: Readonly<Record<string, string>>
-  readonly timestamp: number | undefined
 }
 
 export interface ConsumerOptions {
@@ -48,8 +30,8 @@ export interface ConsumerOptions {
  * what the client last heard from the group coordinator, without a call to the broker.
  */
 export interface Consumer {
-  readonly batches: Stream.Stream<Chunk.Chunk<InRecord>, KafkaError>
-  readonly commit: (batch: Chunk.Chunk<InRecord>) => Effect.Effect<void, KafkaError>
+  readonly batches: Stream.Stream<Chunk.Chunk<Received>, KafkaError>
+  readonly commit: (batch: Chunk.Chunk<Received>) => Effect.Effect<void, KafkaError>
   readonly membership: Effect.Effect<Membership>
 }
 
@@ -90,7 +72,7 @@ export class Kafka extends Context.Tag("jobstream/Kafka")<
      * `timeout` (default: the settings' `sendTimeout`).
      */
     readonly send: (
-      records: ReadonlyArray<OutRecord>,
+      records: ReadonlyArray<Envelope>,
       options?: { readonly timeout?: Duration.DurationInput }
     ) => Effect.Effect<void, KafkaError>
     readonly consumer: (options: ConsumerOptions) => Effect.Effect<Consumer, KafkaError, Scope.Scope>
@@ -146,7 +128,7 @@ export const make = (settings: KafkaSettings) =>
         })
       })
 
-    const send = (records: ReadonlyArray<OutRecord>, options?: { readonly timeout?: Duration.DurationInput }) =>
+    const send = (records: ReadonlyArray<Envelope>, options?: { readonly timeout?: Duration.DurationInput }) =>
       records.length === 0
         ? Effect.void
         : producer.send(groupByTopic(ns, records), Duration.decode(options?.timeout ?? settings.sendTimeout))
@@ -226,7 +208,7 @@ export const layerConfig = Layer.scoped(
   )
 )
 
-const groupByTopic = (ns: string, records: ReadonlyArray<OutRecord>): Array<KafkaJSTypes.TopicMessages> => {
+const groupByTopic = (ns: string, records: ReadonlyArray<Envelope>): Array<KafkaJSTypes.TopicMessages> => {
   const byTopic = new Map<string, Array<KafkaJSTypes.Message>>()
   for (const r of records) {
     let messages = byTopic.get(ns + r.topic)

@@ -1,8 +1,9 @@
 import ckjs from "@confluentinc/kafka-javascript"
 import type { Message as RdMessage, KafkaConsumer as RdConsumer } from "@confluentinc/kafka-javascript"
 import { Chunk, Duration, Effect } from "effect"
-import type { ConsumerOptions, InRecord, KafkaSettings, Membership } from "./Kafka.js"
+import type { ConsumerOptions, KafkaSettings, Membership } from "./Kafka.js"
 import { KafkaError } from "./kafkaCalls.js"
+import type { Received } from "../schemas/Envelope.js"
 
 const { KafkaConsumer } = ckjs
 
@@ -96,14 +97,14 @@ export const lagOf = (statsJson: string): number | null => {
 }
 
 export const poll = (c: RdConsumer, ns: string, max: number) =>
-  Effect.async<Array<InRecord>, KafkaError>((resume) => {
+  Effect.async<Array<Received>, KafkaError>((resume) => {
     c.consume(max, (err, messages) => {
       if (err) resume(Effect.fail(new KafkaError({ operation: "consume", cause: err })))
-      else resume(Effect.succeed(messages.map((m) => toInRecord(ns, m))))
+      else resume(Effect.succeed(messages.map((m) => toReceived(ns, m))))
     })
   })
 
-const toInRecord = (ns: string, m: RdMessage): InRecord => {
+const toReceived = (ns: string, m: RdMessage): Received => {
   const headers: Record<string, string> = {}
   for (const h of m.headers ?? []) {
     for (const [k, v] of Object.entries(h)) headers[k] = Buffer.isBuffer(v) ? v.toString("utf8") : String(v)
@@ -120,7 +121,7 @@ const toInRecord = (ns: string, m: RdMessage): InRecord => {
 }
 
 /** The commit positions for a handled batch: per topic-partition, one past the highest offset seen. */
-export const nextOffsets = (batch: Chunk.Chunk<InRecord>) => {
+export const nextOffsets = (batch: Chunk.Chunk<Received>) => {
   const next = new Map<string, { topic: string; partition: number; offset: number }>()
   for (const r of batch) {
     const id = `${r.topic}\u0000${r.partition}`

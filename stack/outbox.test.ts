@@ -1,8 +1,8 @@
 import { Chunk, Effect, Fiber, ManagedRuntime, Stream } from "effect"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
-import { Headers, type Envelope } from "../schemas/Envelope.js"
+import { Headers, type Envelope, type Received } from "../schemas/Envelope.js"
 import { Postgres } from "./Postgres.js"
-import { Kafka, type InRecord } from "./Kafka.js"
+import { Kafka } from "./Kafka.js"
 import { KafkaError } from "./kafkaCalls.js"
 import { enqueue, relayName, relayOutbox } from "./outbox.js"
 import { StageMonitor } from "./StageMonitor.js"
@@ -33,7 +33,7 @@ const readTopic = (count: number) =>
       Effect.gen(function* () {
         const kafka = yield* Kafka
         const consumer = yield* kafka.consumer({ groupId: `outbox-test-${Math.random()}`, topics: [topic.name] })
-        const records: Array<InRecord> = []
+        const records: Array<Received> = []
         yield* consumer.batches.pipe(
           Stream.tap((batch) => Effect.sync(() => records.push(...Chunk.toArray(batch)))),
           Stream.takeUntil(() => records.length >= count),
@@ -53,7 +53,7 @@ const readTopic = (count: number) =>
     )
   )
 
-const byKey = (records: ReadonlyArray<InRecord>) => {
+const byKey = (records: ReadonlyArray<Received>) => {
   const seen = new Map<string, Array<number>>()
   for (const r of records) seen.set(r.key!, [...(seen.get(r.key!) ?? []), (JSON.parse(r.value.toString()) as { i: number }).i])
   return Object.fromEntries(seen)

@@ -1,7 +1,7 @@
 import { Chunk, Context, Data, Duration, Effect, Layer, Ref, Schedule, Stream } from "effect"
 import type { StageHealth } from "../schemas/Api.js"
-import type { Envelope } from "../schemas/Envelope.js"
-import { Kafka, type InRecord } from "./Kafka.js"
+import type { Envelope, Received } from "../schemas/Envelope.js"
+import { Kafka } from "./Kafka.js"
 import { isStalled, StageMonitor } from "./StageMonitor.js"
 
 /**
@@ -15,7 +15,7 @@ export interface Stage<E, R> {
   readonly groupId: string
   readonly topics: ReadonlyArray<string>
   readonly maxBatch?: number
-  readonly handle: (batch: ReadonlyArray<InRecord>) => Effect.Effect<ReadonlyArray<Envelope>, E, R>
+  readonly handle: (batch: ReadonlyArray<Received>) => Effect.Effect<ReadonlyArray<Envelope>, E, R>
 }
 
 /** Records in and out per stage and topic, for the main job's summary and `/metrics`. */
