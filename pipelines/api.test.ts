@@ -9,6 +9,9 @@ import { StageMonitor } from "../stack/StageMonitor.js"
 import * as Followups from "../processors/followups.js"
 import * as Applications from "./Applications.js"
 import * as Seekers from "./Seekers.js"
+import * as Staff from "./Staff.js"
+import * as ReviewDesk from "./ReviewDesk.js"
+import * as DeskHub from "./DeskHub.js"
 
 // Nothing listens on these ports (and the broker is a stand-in that is down): the API must say what is down.
 const unreachable = Layer.mergeAll(
@@ -30,7 +33,7 @@ describe("the API's contract, without a stack", () => {
   })
   const runtime = ManagedRuntime.make(
     Layer.mergeAll(
-      Layer.provideMerge(Layer.mergeAll(Seekers.layer, Applications.layer), unreachable),
+      Layer.provideMerge(Layer.mergeAll(Seekers.layer, Applications.layer, Staff.layer, ReviewDesk.layer, DeskHub.layer), unreachable),
       search,
       Followups.layerTemplate,
       Logger.replace(Logger.defaultLogger, capture)

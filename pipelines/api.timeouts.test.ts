@@ -8,6 +8,9 @@ import { makeApi } from "./api.js"
 import * as Applications from "./Applications.js"
 import { JobSearch } from "./JobSearch.js"
 import * as Seekers from "./Seekers.js"
+import * as Staff from "./Staff.js"
+import * as ReviewDesk from "./ReviewDesk.js"
+import * as DeskHub from "./DeskHub.js"
 import { StageMonitor } from "../stack/StageMonitor.js"
 import { unreachableKafka } from "../stack/testing.js"
 
@@ -27,7 +30,7 @@ const apiOver = (pgPort: number, chPort: number) =>
       ManagedRuntime.make(
         Layer.mergeAll(
           Layer.provideMerge(
-            Layer.mergeAll(Seekers.layer, Applications.layer),
+            Layer.mergeAll(Seekers.layer, Applications.layer, Staff.layer, ReviewDesk.layer, DeskHub.layer),
             Layer.mergeAll(
               unreachableKafka(),
               Postgres.layer({ url: pgAt(pgPort), maxConnections: 2 }),

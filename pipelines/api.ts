@@ -18,10 +18,16 @@ import { metricsRoutes } from "./metricsRoutes.js"
 import { reviewRoutes } from "./reviewRoutes.js"
 import { Kafka } from "../stack/Kafka.js"
 import { seekerRoutes } from "./seekerRoutes.js"
+import { deskRoutes } from "./deskRoutes.js"
+import { deskName, runDesk } from "./deskLoop.js"
+import { supervise } from "../stack/supervisor.js"
+import type { DeskHub } from "./DeskHub.js"
+import type { ReviewDesk } from "./ReviewDesk.js"
+import type { Staff } from "./Staff.js"
 import { Seekers } from "./Seekers.js"
 import type { StageMonitor } from "../stack/StageMonitor.js"
 
-export type ApiServices = Kafka | Postgres | ClickHouse | StageMonitor | Seekers | JobSearch | Applications | FollowupWriter
+export type ApiServices = Kafka | Postgres | ClickHouse | StageMonitor | Seekers | JobSearch | Applications | FollowupWriter | Staff | ReviewDesk | DeskHub
 
 const SearchQuery = Schema.Struct({
   q: Text.pipe(Schema.minLength(1), Schema.maxLength(200)),
@@ -61,6 +67,7 @@ export const makeApi = (runtime: Runtime.Runtime<ApiServices>): FastifyInstance 
   kpiRoutes(app, run)
   metricsRoutes(app, run)
   reviewRoutes(app, run)
+  deskRoutes(app, run)
   dashboardRoutes(app)
   healthRoutes(app, run)
 
@@ -95,13 +102,15 @@ export const makeApi = (runtime: Runtime.Runtime<ApiServices>): FastifyInstance 
 }
 
 /**
- * The API listening on `host:port` until the scope closes. The runtime is taken before the server starts, not inside
+ * The API listening on `host:port`, and the review desk's loop, until the scope closes. The runtime is taken before the server starts, not inside
  * the acquisition: an acquisition runs uninterruptibly, and a runtime captured there would run every request
  * uninterruptibly too, so no time limit could cut a hung dependency call short.
  */
 export const serveApi = (host: string, port: number) =>
   Effect.gen(function* () {
     const runtime = yield* Effect.runtime<ApiServices>()
+    // The review desk's loop serves this process's reviewers' sockets: it lives and dies with the server.
+    yield* Effect.forkScoped(supervise(deskName, runDesk()))
     return yield* Effect.acquireRelease(
       Effect.promise(async () => {
         const app = makeApi(runtime)

@@ -9,6 +9,9 @@ import * as Applications from "./Applications.js"
 import { JobSearch } from "./JobSearch.js"
 import { Kafka } from "../stack/Kafka.js"
 import * as Seekers from "./Seekers.js"
+import * as Staff from "./Staff.js"
+import * as ReviewDesk from "./ReviewDesk.js"
+import * as DeskHub from "./DeskHub.js"
 import { StageMonitor } from "../stack/StageMonitor.js"
 import { unreachableKafka } from "../stack/testing.js"
 
@@ -26,7 +29,7 @@ const services = Layer.mergeAll(
 )
 
 const layer = Layer.mergeAll(
-  Layer.provideMerge(Layer.mergeAll(Seekers.layer, Applications.layer), services),
+  Layer.provideMerge(Layer.mergeAll(Seekers.layer, Applications.layer, Staff.layer, ReviewDesk.layer, DeskHub.layer), services),
   Layer.succeed(JobSearch, JobSearch.of({ search: () => Effect.die("not used by these tests") })),
   Followups.layerTemplate
 )

@@ -24,6 +24,9 @@ export const statusOf: Readonly<Record<string, number>> = {
   InvalidTransition: 409,
   StatusConflict: 409,
   UnknownJob: 422,
+  StaffNotFound: 404,
+  TaskNotFound: 404,
+  TaskConflict: 409,
   // A row that does not match its schema is our code disagreeing with our database: no retry or outage mends it.
   RowDecodeError: 500,
   PostgresError: 503,

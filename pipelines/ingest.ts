@@ -16,7 +16,10 @@ import type { Postgres } from "../stack/Postgres.js"
 import { relayName, relayOutbox } from "../stack/outbox.js"
 import * as Applications from "./Applications.js"
 import * as JobSearch from "./JobSearch.js"
+import * as DeskHub from "./DeskHub.js"
+import * as ReviewDesk from "./ReviewDesk.js"
 import * as Seekers from "./Seekers.js"
+import * as Staff from "./Staff.js"
 import { ClientsLive } from "../stack/clients.js"
 import { runStage } from "../stack/stage.js"
 import { supervise } from "../stack/supervisor.js"
@@ -32,7 +35,17 @@ export const InfraLive = Layer.provideMerge(EmbedderLive, ClientsLive)
 /** The domain services (publishing postings, seekers) over given clients: production's or a test's. */
 export const withServices = <E, R>(infra: Layer.Layer<Layer.Layer.Success<typeof InfraLive>, E, R>) =>
   Layer.provideMerge(
-    Layer.mergeAll(Publisher.layer, Politeness.layer, Seekers.layer, JobSearch.layer, Applications.layer, Followups.layerConfig),
+    Layer.mergeAll(
+      Publisher.layer,
+      Politeness.layer,
+      Seekers.layer,
+      JobSearch.layer,
+      Applications.layer,
+      Followups.layerConfig,
+      Staff.layer,
+      ReviewDesk.layer,
+      DeskHub.layer
+    ),
     infra
   )
 

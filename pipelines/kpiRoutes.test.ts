@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Followups from "../processors/followups.js"
 import { hashId } from "../schemas/Envelope.js"
 import * as ClickHouse from "../stack/ClickHouse.js"
-import type { PipelineEvent } from "../sinks/clickhouseEvents.js"
+import type { ApprovedApplicationRow, PipelineEvent, ReviewEventRow } from "../sinks/clickhouseEvents.js"
 import { catalogue, type KpiAnswer, type KpiColumn } from "../sinks/kpiCatalogue.js"
 import { kpiTables } from "../sinks/kpiSql.js"
 import * as Postgres from "../stack/Postgres.js"
@@ -15,6 +15,9 @@ import * as Applications from "./Applications.js"
 import { JobSearch } from "./JobSearch.js"
 import { arrowStream } from "./kpiRoutes.js"
 import * as Seekers from "./Seekers.js"
+import * as Staff from "./Staff.js"
+import * as ReviewDesk from "./ReviewDesk.js"
+import * as DeskHub from "./DeskHub.js"
 import { testConfig } from "./testing.js"
 import { unreachableKafka } from "../stack/testing.js"
 
@@ -35,7 +38,7 @@ const services = Layer.mergeAll(
 )
 const runtime = ManagedRuntime.make(
   Layer.mergeAll(
-    Layer.provideMerge(Layer.mergeAll(Seekers.layer, Applications.layer), services),
+    Layer.provideMerge(Layer.mergeAll(Seekers.layer, Applications.layer, Staff.layer, ReviewDesk.layer, DeskHub.layer), services),
     Layer.succeed(JobSearch, JobSearch.of({ search: () => Effect.die("not used by these tests") })),
     Followups.layerTemplate,
     StageMonitor.layer
@@ -70,16 +73,29 @@ const events = [
   event("dead_letter", "2025-04-01 07:59:00", "connector:globex", "", { stage: "connector:globex", reason: "HTTP 503" })
 ]
 
+const reviewEvents: ReadonlyArray<ReviewEventRow> = [
+  { event_id: "re1", event_type: "decided", occurred_at: "2025-04-02 10:00:00", task_id: "t1", reviewer_id: "r1", seeker_id: "s2", job_id: "j1", source: "acme-careers", wait_ms: 90_000 },
+  { event_id: "re2", event_type: "missed", occurred_at: "2025-04-02 09:00:00", task_id: "t1", reviewer_id: "r2", seeker_id: "s2", job_id: "j1", source: "acme-careers", wait_ms: null }
+]
+
+const approvals: ReadonlyArray<ApprovedApplicationRow> = [
+  { event_id: "ap1", approved_at: "2025-04-01 08:00:10", approved_by: "auto", reviewer_id: "", seeker_id: "s1", job_id: "j1", source: "acme-careers", score: 91 },
+  { event_id: "ap2", approved_at: "2025-04-02 10:00:00", approved_by: "reviewer", reviewer_id: "r1", seeker_id: "s2", job_id: "j1", source: "acme-careers", score: 70 }
+]
+
 const range = "from=2025-04-01&to=2025-04-08"
 
 beforeAll(async () => {
   await runtime.runPromise(
     Effect.gen(function* () {
       const ch = yield* ClickHouse.ClickHouse
-      for (const table of [...kpiTables, "pipeline_events"]) yield* ch.command(`DROP TABLE IF EXISTS ${table}`)
+      for (const table of [...kpiTables, "pipeline_events", "review_events", "approved_applications"])
+        yield* ch.command(`DROP TABLE IF EXISTS ${table}`)
       yield* ClickHouse.migrate
       yield* ch.insert("pipeline_events", events)
       yield* ch.insert("pipeline_events", events.slice(0, 5)) // a replay
+      yield* ch.insert("review_events", reviewEvents)
+      yield* ch.insert("approved_applications", approvals)
     })
   )
   const rt = await runtime.runtime()
@@ -129,7 +145,10 @@ describe("GET /kpis", () => {
       "funnel",
       "time_in_stage",
       "pipeline_lag",
-      "connector_errors"
+      "connector_errors",
+      "review_decision_time",
+      "sla_misses",
+      "approval_channels"
     ])
     for (const k of kpis) {
       expect(k.description.length).toBeGreaterThan(10)

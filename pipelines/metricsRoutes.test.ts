@@ -9,6 +9,9 @@ import { StageMonitor } from "../stack/StageMonitor.js"
 import * as Applications from "./Applications.js"
 import { JobSearch } from "./JobSearch.js"
 import * as Seekers from "./Seekers.js"
+import * as Staff from "./Staff.js"
+import * as ReviewDesk from "./ReviewDesk.js"
+import * as DeskHub from "./DeskHub.js"
 import { StageStats } from "../stack/stage.js"
 import { unreachableKafka } from "../stack/testing.js"
 
@@ -19,7 +22,7 @@ import { unreachableKafka } from "../stack/testing.js"
 const runtime = ManagedRuntime.make(
   Layer.mergeAll(
     Layer.provideMerge(
-      Layer.mergeAll(Seekers.layer, Applications.layer),
+      Layer.mergeAll(Seekers.layer, Applications.layer, Staff.layer, ReviewDesk.layer, DeskHub.layer),
       Layer.mergeAll(
         unreachableKafka(),
         Postgres.layer({ url: Redacted.make("postgres://nobody@127.0.0.1:1/none"), maxConnections: 1 }),

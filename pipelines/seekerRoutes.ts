@@ -106,7 +106,8 @@ export const owner = (request: FastifyRequest) =>
     return seekerId
   })
 
-const apiKeyOf = (request: FastifyRequest): string | undefined => {
+/** The key a request carries: `Authorization: Bearer <key>`, or `X-Api-Key`. */
+export const apiKeyOf = (request: FastifyRequest): string | undefined => {
   const auth = request.headers.authorization
   if (auth?.toLowerCase().startsWith("bearer ")) return auth.slice(7).trim()
   const header = request.headers["x-api-key"]

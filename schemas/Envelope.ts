@@ -4,6 +4,7 @@ import { Duplicate, Job } from "./Job.js"
 import { PostingLifecycle } from "./Lifecycle.js"
 import { RawPosting } from "./RawPosting.js"
 import { ApplicationEventsTopic } from "./Application.js"
+import { ApprovedApplicationsTopic, ReviewEventsTopic } from "./Review.js"
 import { Match, SeekerEvent } from "./Seeker.js"
 
 /**
@@ -135,7 +136,9 @@ export const Topics = {
         ? hashId("scored", m.jobId, m.seekerId, m.resumeId, m.model, String(m.score), m.decision)
         : hashId("scored", m.jobId, m.seekerId, m.resumeId, m.model, m.inputs.jobContentHash, m.inputs.seekerBasis)
   }),
-  applicationEvents: ApplicationEventsTopic
+  applicationEvents: ApplicationEventsTopic,
+  reviewEvents: ReviewEventsTopic,
+  approved: ApprovedApplicationsTopic
 } as const
 
 /** Dead letters keep the original bytes as the value and say why in headers (the Kafka Connect convention). */

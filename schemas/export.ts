@@ -7,6 +7,7 @@ import { Topics } from "./Envelope.js"
 import { Duplicate, Job } from "./Job.js"
 import { PostingLifecycle } from "./Lifecycle.js"
 import { RawPosting } from "./RawPosting.js"
+import { ApprovedApplication, ReviewEvent } from "./Review.js"
 import { Match, NewSeeker, Preferences, SeekerCreated, SeekerEvent } from "./Seeker.js"
 
 /** Every exported schema, by file name. Topic payloads carry their schema name and version in the title. */
@@ -18,6 +19,8 @@ export const exported: Record<string, { readonly schema: Schema.Schema.Any; read
   "SeekerEvent.v1": { schema: SeekerEvent, topics: [Topics.seekerEvents.name] },
   "Match.v1": { schema: Match, topics: [Topics.scored.name] },
   "ApplicationEvent.v1": { schema: ApplicationEvent, topics: [Topics.applicationEvents.name] },
+  "ReviewEvent.v1": { schema: ReviewEvent, topics: [Topics.reviewEvents.name] },
+  "ApprovedApplication.v1": { schema: ApprovedApplication, topics: [Topics.approved.name] },
   "NewSeeker.v1": { schema: NewSeeker, topics: [] },
   "SeekerCreated.v1": { schema: SeekerCreated, topics: [] },
   "Preferences.v1": { schema: Preferences, topics: [] },

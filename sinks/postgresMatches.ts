@@ -56,5 +56,5 @@ JOIN seekers s USING (seeker_id)
 ON CONFLICT (seeker_id, job_id) DO UPDATE SET
   score = excluded.score, decision = excluded.decision, components = excluded.components,
   explanation = excluded.explanation, resume_id = excluded.resume_id, model = excluded.model,
-  scored_at = excluded.scored_at, rescored_count = matches.rescored_count + 1
+  scored_at = excluded.scored_at, rescored_count = matches.rescored_count + 1, written_at = now()
 WHERE matches.scored_at < excluded.scored_at`

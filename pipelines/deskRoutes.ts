@@ -1,0 +1,244 @@
+import websocket from "@fastify/websocket"
+import type { FastifyInstance, FastifyRequest } from "fastify"
+import { Effect, JSONSchema, Schema } from "effect"
+import { NewStaff, TaskDecision } from "../schemas/Review.js"
+import { Postgres } from "../stack/Postgres.js"
+import { DeskHub, type DeskMessage } from "./DeskHub.js"
+import { taskViews } from "./deskViews.js"
+import { BadRequest, decodeOr400, Forbidden } from "./httpErrors.js"
+import { ReviewDesk, TaskNotFound, type Actor } from "./ReviewDesk.js"
+import { Seekers, Unauthorized } from "./Seekers.js"
+import { apiKeyOf } from "./seekerRoutes.js"
+import { Staff, type StaffMember, type StaffRole } from "./Staff.js"
+
+type Run = <A, E>(effect: Effect.Effect<A, E, Staff | ReviewDesk | DeskHub | Seekers | Postgres>) => Promise<A>
+
+/** The staff member the request's key belongs to, when their role is one of `roles`. */
+export const staffOf = (request: FastifyRequest, roles: ReadonlyArray<StaffRole>) =>
+  Effect.gen(function* () {
+    const member = yield* Effect.flatMap(Staff, (staff) => staff.authenticate(apiKeyOf(request)))
+    if (!roles.includes(member.role)) return yield* new Forbidden({ message: `this route needs a key of: ${roles.join(", ")}` })
+    return member
+  })
+
+const StaffParams = Schema.Struct({ staffId: Schema.String.pipe(Schema.pattern(/^st_[0-9a-f-]{36}$/)) })
+const TaskParams = Schema.Struct({ taskId: Schema.String.pipe(Schema.pattern(/^[md]_[0-9a-f]{32}$/)) })
+const ResumeParams = Schema.Struct({ resumeId: Schema.String.pipe(Schema.maxLength(100)) })
+
+/** A heartbeat at least this often keeps a reviewer online (the page sends one every 5 s). */
+const HelloMessage = Schema.parseJson(Schema.Struct({ type: Schema.Literal("hello"), key: Schema.String }))
+const ClientMessage = Schema.parseJson(Schema.Struct({ type: Schema.Literal("heartbeat") }))
+
+/**
+ * The review desk over HTTP and WebSocket.
+ * - Account admin (ops keys): `POST /staff`, `GET /staff`, `POST|DELETE /staff/:id/key`, `POST /staff/:id/unlock`.
+ * - Reviewers: `GET /desk/ws` (WebSocket: send `{"type":"hello","key":...}`, then a heartbeat every few seconds;
+ *   tasks, warnings, revocations and strikes arrive as they happen), `GET /desk/tasks` (the tasks held now),
+ *   `POST /desk/tasks/:taskId/decision`, `GET /desk/resumes/:resumeId`.
+ * - Seekers, as their own reviewers: `GET /desk/mine` and the same decision route, for their own match tasks.
+ * - Ops: `GET /desk/status`, and `GET /desk/ops/ws` (WebSocket, the same hello) pushing the same every second.
+ */
+export const deskRoutes = (app: FastifyInstance, run: Run) => {
+  app.post("/staff", { schema: { body: JSONSchema.make(NewStaff) } }, async (request, reply) => {
+    const created = await run(
+      Effect.gen(function* () {
+        yield* staffOf(request, ["ops"])
+        const body = yield* decodeOr400(NewStaff, request.body)
+        return yield* Effect.flatMap(Staff, (staff) => staff.create(body))
+      })
+    )
+    return reply.status(201).send(created)
+  })
+
+  app.get("/staff", (request) =>
+    run(Effect.zipRight(staffOf(request, ["ops"]), Effect.map(Effect.flatMap(Staff, (s) => s.list), (items) => ({ items }))))
+  )
+
+  app.post("/staff/:staffId/key", (request) =>
+    run(
+      Effect.gen(function* () {
+        yield* staffOf(request, ["ops"])
+        const { staffId } = yield* decodeOr400(StaffParams, request.params)
+        return { apiKey: yield* Effect.flatMap(Staff, (s) => s.newKey(staffId)) }
+      })
+    )
+  )
+
+  app.delete("/staff/:staffId/key", async (request, reply) => {
+    await run(
+      Effect.gen(function* () {
+        yield* staffOf(request, ["ops"])
+        const { staffId } = yield* decodeOr400(StaffParams, request.params)
+        yield* Effect.flatMap(Staff, (s) => s.revokeKey(staffId))
+      })
+    )
+    return reply.status(204).send()
+  })
+
+  app.post("/staff/:staffId/unlock", (request) =>
+    run(
+      Effect.gen(function* () {
+        const ops = yield* staffOf(request, ["ops"])
+        const { staffId } = yield* decodeOr400(StaffParams, request.params)
+        return yield* Effect.flatMap(Staff, (s) => s.unlock(staffId, ops.staffId))
+      })
+    )
+  )
+
+  app.get("/desk/tasks", (request) =>
+    run(
+      Effect.gen(function* () {
+        const me = yield* staffOf(request, ["reviewer"])
+        const held = yield* Effect.flatMap(ReviewDesk, (d) => d.held(me.staffId))
+        return { items: yield* taskViews(held.map((t) => t.taskId)) }
+      })
+    )
+  )
+
+  app.get("/desk/mine", (request) =>
+    run(
+      Effect.gen(function* () {
+        const seekerId = yield* Effect.flatMap(Seekers, (s) => s.authenticate(apiKeyOf(request)))
+        const db = yield* Postgres
+        const ids = yield* db.rows(
+          Schema.Struct({ task_id: Schema.String }),
+          "SELECT task_id FROM review_tasks WHERE seeker_id = $1 AND status IN ('pending', 'assigned') ORDER BY due_at, task_id LIMIT 200",
+          [seekerId]
+        )
+        return { items: yield* taskViews(ids.map((r) => r.task_id)) }
+      })
+    )
+  )
+
+  app.post("/desk/tasks/:taskId/decision", { schema: { body: JSONSchema.make(TaskDecision) } }, (request) =>
+    run(
+      Effect.gen(function* () {
+        const { taskId } = yield* decodeOr400(TaskParams, request.params)
+        const decision = yield* decodeOr400(TaskDecision, request.body)
+        const actor = yield* actorOf(request)
+        const outcome = yield* Effect.flatMap(ReviewDesk, (d) => d.decide(taskId, actor, decision))
+        return { taskId, outcome }
+      })
+    )
+  )
+
+  app.get("/desk/resumes/:resumeId", (request) =>
+    run(
+      Effect.gen(function* () {
+        yield* staffOf(request, ["reviewer", "ops"])
+        const { resumeId } = yield* decodeOr400(ResumeParams, request.params)
+        const db = yield* Postgres
+        const [resume] = yield* db.rows(
+          Schema.Struct({ resume_id: Schema.String, seeker_id: Schema.String, body: Schema.String }),
+          "SELECT resume_id, seeker_id, body FROM resumes WHERE resume_id = $1",
+          [resumeId]
+        )
+        if (!resume) return yield* new TaskNotFound({ taskId: resumeId })
+        return { resumeId: resume.resume_id, seekerId: resume.seeker_id, text: resume.body }
+      })
+    )
+  )
+
+  app.get("/desk/status", (request) => run(Effect.zipRight(staffOf(request, ["ops", "reviewer"]), deskStatus)))
+
+  app.register(websocket, { options: { maxPayload: 64 * 1024 } })
+  app.register(async (scoped) => {
+    scoped.get("/desk/ws", { websocket: true }, (socket) => {
+      const send = (message: DeskMessage) => {
+        if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message))
+      }
+      let seat: ReturnType<DeskHub["Type"]["join"]> | null = null
+      socket.on("message", (raw) => {
+        const text = String(raw)
+        if (seat === null) {
+          void run(
+            Effect.gen(function* () {
+              const hello = yield* Schema.decodeUnknown(HelloMessage)(text).pipe(
+                Effect.mapError(() => new BadRequest({ message: 'send {"type":"hello","key":"<your reviewer key>"} first' }))
+              )
+              const me = yield* Effect.flatMap(Staff, (s) => s.authenticate(hello.key))
+              if (me.role !== "reviewer") return yield* new Forbidden({ message: "the desk is for reviewer keys" })
+              yield* Effect.flatMap(Staff, (s) => s.heartbeat(me.staffId))
+              return me
+            })
+          ).then(
+            (me: StaffMember) => {
+              if (socket.readyState !== socket.OPEN) return
+              send({ type: "welcome", staffId: me.staffId, name: me.name, strikes: me.strikes, locked: me.locked })
+              void run(Effect.map(DeskHub, (hub) => hub.join({ staffId: me.staffId, send, strikes: me.strikes, locked: me.locked }))).then(
+                (joined) => {
+                  seat = joined
+                  if (socket.readyState !== socket.OPEN) void run(Effect.map(DeskHub, (hub) => hub.leave(joined)))
+                }
+              )
+            },
+            (error: unknown) => {
+              send({ type: "error", message: error instanceof Error ? error.message : "not allowed" })
+              socket.close(4401, "unauthorized")
+            }
+          )
+          return
+        }
+        const joined = seat
+        if (Schema.is(Schema.Struct({ type: Schema.Literal("heartbeat") }))(safeJson(text))) {
+          joined.lastHeartbeat = Date.now()
+          void run(Effect.flatMap(Staff, (s) => s.heartbeat(joined.staffId))).catch(() => undefined)
+        } else send({ type: "error", message: 'unknown message: send {"type":"heartbeat"} every few seconds' })
+      })
+      socket.on("close", () => {
+        const left = seat
+        if (left !== null) void run(Effect.map(DeskHub, (hub) => hub.leave(left)))
+      })
+    })
+
+    scoped.get("/desk/ops/ws", { websocket: true }, (socket) => {
+      let timer: NodeJS.Timeout | undefined
+      const send = (message: object) => socket.readyState === socket.OPEN && socket.send(JSON.stringify(message))
+      socket.once("message", (raw) => {
+        const key = Schema.decodeUnknownOption(HelloMessage)(String(raw))
+        const ops = Effect.flatMap(Staff, (s) => s.authenticate(key._tag === "Some" ? key.value.key : undefined)).pipe(
+          Effect.filterOrFail((me) => me.role === "ops", () => new Forbidden({ message: "the ops feed is for ops keys" }))
+        )
+        void run(ops).then(
+          () => {
+            const push = () => run(deskStatus).then((status) => send({ type: "status", ...status }), () => undefined)
+            void push()
+            timer = setInterval(() => void push(), 1000)
+          },
+          (error: unknown) => {
+            send({ type: "error", message: error instanceof Error ? error.message : "not allowed" })
+            socket.close(4401, "unauthorized")
+          }
+        )
+      })
+      socket.on("close", () => clearInterval(timer))
+    })
+  })
+}
+
+const safeJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return null
+  }
+}
+
+/** Who decides: a reviewer's key, or else a seeker's key (their own match tasks only). */
+const actorOf = (request: FastifyRequest) =>
+  Effect.gen(function* () {
+    const asStaff = yield* Effect.either(staffOf(request, ["reviewer"]))
+    if (asStaff._tag === "Right") return { kind: "reviewer", staffId: asStaff.right.staffId } satisfies Actor as Actor
+    if (asStaff.left._tag !== "Unauthorized") return yield* asStaff.left
+    const seekerId = yield* Effect.flatMap(Seekers, (s) => s.authenticate(apiKeyOf(request))).pipe(
+      Effect.catchTag("Unauthorized", () => new Unauthorized({ message: "send a reviewer key, or the seeker's own key" }))
+    )
+    return { kind: "seeker", seekerId } satisfies Actor as Actor
+  })
+
+/** The desk now: tasks waiting and held, and every reviewer's presence, load and standing. */
+const deskStatus = Effect.gen(function* () {
+  const counts = yield* Effect.flatMap(ReviewDesk, (d) => d.counts)
+  const staff = yield* Effect.flatMap(Staff, (s) => s.list)
+  return { ...counts, reviewers: staff.filter((s) => s.role === "reviewer") }
+})
