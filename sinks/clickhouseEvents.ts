@@ -1,6 +1,17 @@
 import { Effect, Either } from "effect"
-import { DeadLetterTopic, decode, DlqHeaders, hashId, Headers, Topics, type Received } from "../schemas/Envelope.js"
+import {
+  DeadLetterTopic,
+  deadLetter,
+  decode,
+  DlqHeaders,
+  hashId,
+  Headers,
+  Topics,
+  type Envelope,
+  type Received
+} from "../schemas/Envelope.js"
 import { jobIdOf } from "../schemas/Job.js"
+import type { ApprovedApplication, ReviewEvent } from "../schemas/Review.js"
 import type { Stage } from "../stack/stage.js"
 import { ClickHouse, toDateTime, type ClickHouseError } from "../stack/ClickHouse.js"
 
@@ -16,9 +27,37 @@ export interface PipelineEvent {
   readonly detail: string
 }
 
+/** A row of `review_events` (ClickHouse migration 006). */
+export interface ReviewEventRow {
+  readonly event_id: string
+  readonly event_type: string
+  readonly occurred_at: string
+  readonly task_id: string
+  readonly reviewer_id: string
+  readonly seeker_id: string
+  readonly job_id: string
+  readonly source: string
+  readonly wait_ms: number | null
+}
+
+/** A row of `approved_applications` (ClickHouse migration 006): ids and what the KPIs read, no contact data. */
+export interface ApprovedApplicationRow {
+  readonly event_id: string
+  readonly approved_at: string
+  readonly approved_by: string
+  readonly reviewer_id: string
+  readonly seeker_id: string
+  readonly job_id: string
+  readonly source: string
+  readonly score: number
+}
+
 /**
- * Every pipeline topic -> one `pipeline_events` row per record, one INSERT per batch. Rows carry the message's
- * deterministic event id, so a replayed batch adds rows that ReplacingMergeTree folds into the originals.
+ * Every pipeline topic -> one `pipeline_events` row per record; the review desk's topics -> `review_events` and
+ * `approved_applications`; one INSERT per table and batch. Rows carry the message's deterministic event id, so a
+ * replayed batch adds rows that ReplacingMergeTree folds into the originals (and the KPIs fold per event id until
+ * it does). A review or approval message that does not decode goes to the dead-letter topic: unlike a pipeline
+ * record, which still counts as an event of its topic, it has no row to give.
  */
 export const clickhouseEvents: Stage<ClickHouseError, ClickHouse> = {
   name: "clickhouse",
@@ -31,16 +70,56 @@ export const clickhouseEvents: Stage<ClickHouseError, ClickHouse> = {
     Topics.duplicates.name,
     Topics.scored.name,
     Topics.applicationEvents.name,
+    Topics.reviewEvents.name,
+    Topics.approved.name,
     DeadLetterTopic.name
   ],
   maxBatch: 5000,
   handle: (batch) =>
     Effect.gen(function* () {
       const ch = yield* ClickHouse
-      yield* ch.insert("pipeline_events", batch.map(toEvent))
-      return []
+      const events: Array<PipelineEvent> = []
+      const reviews: Array<ReviewEventRow> = []
+      const approvals: Array<ApprovedApplicationRow> = []
+      const rejected: Array<Envelope> = []
+      const reject = (record: Received) => (error: { readonly reason: string }) =>
+        rejected.push(deadLetter("clickhouse", `DecodeError: ${error.reason}`, record))
+      for (const record of batch)
+        if (record.topic === Topics.reviewEvents.name)
+          Either.match(decode(Topics.reviewEvents, record), { onLeft: reject(record), onRight: (e) => reviews.push(toReviewRow(e)) })
+        else if (record.topic === Topics.approved.name)
+          Either.match(decode(Topics.approved, record), { onLeft: reject(record), onRight: (a) => approvals.push(toApprovalRow(a)) })
+        else events.push(toEvent(record))
+      yield* Effect.all(
+        [ch.insert("pipeline_events", events), ch.insert("review_events", reviews), ch.insert("approved_applications", approvals)],
+        { concurrency: "unbounded", discard: true }
+      )
+      return rejected
     })
 }
+
+const toReviewRow = (e: ReviewEvent): ReviewEventRow => ({
+  event_id: e.eventId,
+  event_type: e.type,
+  occurred_at: toDateTime(e.at),
+  task_id: e.taskId ?? "",
+  reviewer_id: e.reviewerId ?? "",
+  seeker_id: e.seekerId ?? "",
+  job_id: e.jobId ?? "",
+  source: e.source ?? "",
+  wait_ms: e.waitMs
+})
+
+const toApprovalRow = (a: ApprovedApplication): ApprovedApplicationRow => ({
+  event_id: a.eventId,
+  approved_at: toDateTime(a.approvedAt),
+  approved_by: a.approval.by,
+  reviewer_id: a.approval.reviewerId ?? "",
+  seeker_id: a.seeker.seekerId,
+  job_id: a.job.jobId,
+  source: a.job.source,
+  score: a.score
+})
 
 export const toEvent = (record: Received): PipelineEvent => {
   const base = {

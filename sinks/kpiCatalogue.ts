@@ -229,6 +229,49 @@ const entries = [
       { name: "last_at", type: "timestamp", description: "last error in the range" },
       { name: "last_reason", type: "string", description: "what the last error said" }
     ]
+  },
+  {
+    name: "review_decision_time",
+    title: "Review time to decision",
+    description:
+      "How long review tasks waited from creation to a reviewer's decision (approve, reject, merge, keep apart), " +
+      "per day of the decision; tasks the scorer closed are left out. A quantile q is the wait at rank " +
+      "floor(q x decisions) of the day's waits sorted from shortest (0-based).",
+    resolution: "event",
+    columns: [
+      { name: "day", type: "date", description: "day of the decision (UTC)" },
+      { name: "decisions", type: "integer", description: "tasks decided that day" },
+      { name: "p50_seconds", type: "number", description: "median wait, in seconds" },
+      { name: "p95_seconds", type: "number", description: "95th percentile of the wait, in seconds" }
+    ]
+  },
+  {
+    name: "sla_misses",
+    title: "SLA misses per reviewer",
+    description: "Review tasks revoked from a reviewer at their SLA deadline (each a strike), per reviewer, most first.",
+    resolution: "event",
+    columns: [
+      { name: "reviewer_id", type: "string", description: "the reviewer who held the task" },
+      { name: "misses", type: "integer", description: "deadlines missed in the range" },
+      { name: "last_missed_at", type: "timestamp", description: "the last miss in the range" }
+    ]
+  },
+  {
+    name: "approval_channels",
+    title: "Approvals: auto-apply vs manual review",
+    description:
+      "Applications approved per day and source (applications.approved), by the scorer on its own (auto) or by a " +
+      "person: a reviewer at the desk or the seeker (manual); a seeker x job pair counts once, on its first approval.",
+    resolution: "event",
+    columns: [
+      { name: "day", type: "date", description: "day of the approval (UTC)" },
+      { name: "source", type: "string", description: "the job's source" },
+      { name: "approvals", type: "integer", description: "applications approved" },
+      { name: "auto", type: "integer", description: "approved by the scorer (auto-apply)" },
+      { name: "manual", type: "integer", description: "approved by a reviewer or the seeker" },
+      { name: "auto_rate", type: "number", description: "auto / approvals, 0..1" },
+      { name: "manual_rate", type: "number", description: "manual / approvals, 0..1" }
+    ]
   }
 ] as const satisfies ReadonlyArray<KpiInfo>
 

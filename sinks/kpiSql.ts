@@ -16,6 +16,8 @@ import { funnelStages, lagStages, openStatuses, type KpiFilters, type KpiName, t
  * Application events (written by application tracking) share `pipeline_events`: event_type
  * `application.<status>`, `job_id`, `source` (the job's), `occurred_at` (the transition), and
  * `detail` = JSON.stringify({ applicationId, seekerId, ... }) — compact JSON, which visitParamExtract* reads.
+ *
+ * The review desk's KPIs read `review_events` and `approved_applications` (migration 006), folded per event id too.
  */
 
 /** The SQL a KPI runs for the filters (exported for tests and benchmarks that run it elsewhere). */
@@ -195,5 +197,44 @@ const sqlOf: { readonly [K in KpiName]: (filters: KpiFilters) => string } = {
       )
       WHERE connector != '' ${sourceIs("connector", source)}
       GROUP BY connector
-      ORDER BY connector`
+      ORDER BY connector`,
+  // Quantiles need each decision once: a replayed event is folded to one row before the day's waits are ranked.
+  review_decision_time: ({ from, to, source }) => `
+      SELECT day, count() AS decisions,
+        round(quantileExact(0.5)(waited) / 1000, 3) AS p50_seconds,
+        round(quantileExact(0.95)(waited) / 1000, 3) AS p95_seconds
+      FROM (
+        SELECT event_id, toDate(any(occurred_at)) AS day, any(assumeNotNull(wait_ms)) AS waited
+        FROM review_events
+        WHERE event_type = 'decided' AND isNotNull(wait_ms)
+          AND occurred_at >= ${at(from)} AND occurred_at < ${at(to)} ${sourceIs("source", source)}
+        GROUP BY event_id
+      )
+      GROUP BY day
+      ORDER BY day`,
+  sla_misses: ({ from, to, source }) => `
+      SELECT reviewer_id, uniqExact(event_id) AS misses, max(occurred_at) AS last_missed_at
+      FROM review_events
+      WHERE event_type = 'missed' AND reviewer_id != ''
+        AND occurred_at >= ${at(from)} AND occurred_at < ${at(to)} ${sourceIs("source", source)}
+      GROUP BY reviewer_id
+      ORDER BY misses DESC, reviewer_id`,
+  // A pair approved again (a re-score) repeats its event id with a later time: it counts once, on the day and
+  // with the approver of its first approval, and only when that first approval falls in the range.
+  approval_channels: ({ from, to, source }) => `
+      SELECT day, source, approvals, auto, manual, round(auto / approvals, 4) AS auto_rate, round(manual / approvals, 4) AS manual_rate
+      FROM (
+        SELECT toDate(first_at) AS day, job_source AS source, count() AS approvals,
+          countIf(approver = 'auto') AS auto, countIf(approver IN ('reviewer', 'seeker')) AS manual
+        FROM (
+          SELECT event_id, min(approved_at) AS first_at, argMin(approved_by, approved_at) AS approver,
+            argMin(source, approved_at) AS job_source
+          FROM approved_applications
+          WHERE approved_at < ${at(to)} ${sourceIs("source", source)}
+          GROUP BY event_id
+        )
+        WHERE first_at >= ${at(from)}
+        GROUP BY day, job_source
+      )
+      ORDER BY day, source`
 }

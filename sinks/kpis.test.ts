@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { stackTestConfig } from "../stack/testing.js"
 import { hashId } from "../schemas/Envelope.js"
 import * as ClickHouse from "../stack/ClickHouse.js"
-import type { PipelineEvent } from "./clickhouseEvents.js"
+import type { ApprovedApplicationRow, PipelineEvent, ReviewEventRow } from "./clickhouseEvents.js"
 import { catalogue, KpiFilters, KpiQuery, SourceName, type KpiName, type KpiRow } from "./kpiCatalogue.js"
 import { runKpi } from "./kpis.js"
 import { kpiTables } from "./kpiSql.js"
@@ -104,6 +104,50 @@ const events: ReadonlyArray<PipelineEvent> = [
 /** Replays: the same events (same ids) delivered again, in a later batch and twice within one batch. */
 const replays = events.filter((_, i) => i % 3 === 0)
 
+// The review desk: decisions with their waits, missed deadlines, approvals (sinks/clickhouseEvents.test.ts sends
+// the same kinds through Kafka with more cases; these put the review KPIs' SQL on both servers).
+const reviewEvent = (type: string, at: string, source: SourceName, reviewer: string, waitMs: number | null): ReviewEventRow => ({
+  event_id: hashId("review", type, at, reviewer),
+  event_type: type,
+  occurred_at: at.replace("T", " "),
+  task_id: hashId("task", at),
+  reviewer_id: reviewer,
+  seeker_id: "s1",
+  job_id: "a1",
+  source,
+  wait_ms: waitMs
+})
+
+const reviewEvents: ReadonlyArray<ReviewEventRow> = [
+  reviewEvent("decided", "2025-03-05T10:00:00", acme, "r1", 40_000),
+  reviewEvent("decided", "2025-03-05T11:00:00", acme, "r1", 100_000),
+  reviewEvent("decided", "2025-03-05T12:00:00", acme, "r2", 80_000),
+  reviewEvent("decided", "2025-03-06T10:00:00", globex, "r2", 50_000),
+  reviewEvent("closed", "2025-03-06T11:00:00", globex, "", 9_000),
+  reviewEvent("missed", "2025-03-05T09:00:00", acme, "r1", null),
+  reviewEvent("missed", "2025-03-06T09:00:00", globex, "r2", null),
+  reviewEvent("assigned", "2025-03-06T09:30:00", globex, "r1", null)
+]
+
+const approval = (pair: string, at: string, by: string, source: SourceName): ApprovedApplicationRow => ({
+  event_id: hashId("approved", pair),
+  approved_at: at.replace("T", " "),
+  approved_by: by,
+  reviewer_id: by === "reviewer" ? "r1" : "",
+  seeker_id: "s1",
+  job_id: pair,
+  source,
+  score: 90
+})
+
+const approvals: ReadonlyArray<ApprovedApplicationRow> = [
+  approval("a1", "2025-03-05T10:00:00", "auto", acme),
+  approval("a2", "2025-03-05T11:00:00", "reviewer", acme),
+  approval("g1", "2025-03-06T10:00:00", "seeker", globex),
+  // Approved again by a re-score: the same pair, counted on its first approval.
+  approval("a2", "2025-03-07T10:00:00", "auto", acme)
+]
+
 const range = { from: new Date("2025-03-03T00:00:00Z"), to: new Date("2025-03-17T00:00:00Z") }
 const filterSets: ReadonlyArray<KpiFilters> = [range, { ...range, source: acme }, { ...range, source: globex }]
 
@@ -158,7 +202,8 @@ const migrationStatements = async () => {
 
 const dropAll = Effect.gen(function* () {
   const ch = yield* ClickHouse.ClickHouse
-  for (const table of [...kpiTables, "pipeline_events"]) yield* ch.command(`DROP TABLE IF EXISTS ${table}`)
+  for (const table of [...kpiTables, "pipeline_events", "review_events", "approved_applications"])
+    yield* ch.command(`DROP TABLE IF EXISTS ${table}`)
 })
 
 const load = Effect.gen(function* () {
@@ -166,6 +211,8 @@ const load = Effect.gen(function* () {
   yield* ch.insert("pipeline_events", events)
   yield* ch.insert("pipeline_events", replays)
   yield* ch.insert("pipeline_events", [...replays, ...replays])
+  yield* ch.insert("review_events", [...reviewEvents, ...reviewEvents])
+  yield* ch.insert("approved_applications", [...approvals, ...approvals])
 })
 
 const kpi = (name: KpiName, filters: KpiFilters = range) => onServer(runKpi(name, filters))
@@ -294,6 +341,24 @@ describe("KPIs on ClickHouse 18.16", () => {
     expect(await kpi("connector_errors")).toEqual([
       { source: acme, errors: 2, first_at: "2025-03-04T09:00:00Z", last_at: "2025-03-04T11:00:00Z", last_reason: "no JSON-LD on the page" },
       { source: globex, errors: 1, first_at: "2025-03-05T09:30:00Z", last_at: "2025-03-05T09:30:00Z", last_reason: "timeout" }
+    ])
+  })
+
+  it("review desk: time to decision per day, SLA misses per reviewer, auto vs manual approvals", async () => {
+    // 40, 80, 100 s: quantileExact takes rank floor(q x n), so p50 is rank 1 and p95 rank 2.
+    const decisionDays = [
+      { day: "2025-03-05", decisions: 3, p50_seconds: 80, p95_seconds: 100 },
+      { day: "2025-03-06", decisions: 1, p50_seconds: 50, p95_seconds: 50 }
+    ]
+    expect(await kpi("review_decision_time")).toEqual(decisionDays)
+    expect(await kpi("review_decision_time", { ...range, source: acme })).toEqual(decisionDays.slice(0, 1))
+    expect(await kpi("sla_misses")).toEqual([
+      { reviewer_id: "r1", misses: 1, last_missed_at: "2025-03-05T09:00:00Z" },
+      { reviewer_id: "r2", misses: 1, last_missed_at: "2025-03-06T09:00:00Z" }
+    ])
+    expect(await kpi("approval_channels")).toEqual([
+      { day: "2025-03-05", source: acme, approvals: 2, auto: 1, manual: 1, auto_rate: 0.5, manual_rate: 0.5 },
+      { day: "2025-03-06", source: globex, approvals: 1, auto: 0, manual: 1, auto_rate: 0, manual_rate: 1 }
     ])
   })
 
