@@ -1,6 +1,6 @@
 import websocket from "@fastify/websocket"
 import type { FastifyInstance, FastifyRequest } from "fastify"
-import { Effect, JSONSchema, Schema } from "effect"
+import { Effect, JSONSchema, Option, Schema } from "effect"
 import { NewStaff, TaskDecision } from "../schemas/Review.js"
 import { Postgres } from "../stack/Postgres.js"
 import { DeskHub, type DeskMessage } from "./DeskHub.js"
@@ -25,9 +25,10 @@ const StaffParams = Schema.Struct({ staffId: Schema.String.pipe(Schema.pattern(/
 const TaskParams = Schema.Struct({ taskId: Schema.String.pipe(Schema.pattern(/^[md]_[0-9a-f]{32}$/)) })
 const ResumeParams = Schema.Struct({ resumeId: Schema.String.pipe(Schema.maxLength(100)) })
 
-/** A heartbeat at least this often keeps a reviewer online (the page sends one every 5 s). */
+/** A socket's first message: the key, sent in the body because a browser's WebSocket cannot set headers. */
 const HelloMessage = Schema.parseJson(Schema.Struct({ type: Schema.Literal("hello"), key: Schema.String }))
-const ClientMessage = Schema.parseJson(Schema.Struct({ type: Schema.Literal("heartbeat") }))
+/** Then a heartbeat at least every 30 s keeps a reviewer online (the desk page sends one every 5 s). */
+const Heartbeat = Schema.parseJson(Schema.Struct({ type: Schema.Literal("heartbeat") }))
 
 /**
  * The review desk over HTTP and WebSocket.
@@ -180,7 +181,7 @@ export const deskRoutes = (app: FastifyInstance, run: Run) => {
           return
         }
         const joined = seat
-        if (Schema.is(Schema.Struct({ type: Schema.Literal("heartbeat") }))(safeJson(text))) {
+        if (Option.isSome(Schema.decodeUnknownOption(Heartbeat)(text))) {
           joined.lastHeartbeat = Date.now()
           void run(Effect.flatMap(Staff, (s) => s.heartbeat(joined.staffId))).catch(() => undefined)
         } else send({ type: "error", message: 'unknown message: send {"type":"heartbeat"} every few seconds' })
@@ -214,14 +215,6 @@ export const deskRoutes = (app: FastifyInstance, run: Run) => {
       socket.on("close", () => clearInterval(timer))
     })
   })
-}
-
-const safeJson = (text: string): unknown => {
-  try {
-    return JSON.parse(text)
-  } catch {
-    return null
-  }
 }
 
 /** Who decides: a reviewer's key, or else a seeker's key (their own match tasks only). */

@@ -46,11 +46,13 @@ CREATE TABLE review_tasks (
   CHECK ((kind = 'match') = (seeker_id IS NOT NULL AND candidate_id IS NULL)),
   CHECK ((status = 'assigned') = (assignee IS NOT NULL AND deadline IS NOT NULL))
 );
--- The queue's order: re-queued after a miss first, then the SLA due time, then the score.
-CREATE INDEX review_tasks_queue_idx ON review_tasks (front DESC, due_at, score DESC, task_id) WHERE status = 'pending';
-CREATE INDEX review_tasks_held_idx ON review_tasks (assignee) WHERE status = 'assigned';
-CREATE INDEX review_tasks_deadline_idx ON review_tasks (deadline) WHERE status = 'assigned';
-CREATE INDEX review_tasks_seeker_idx ON review_tasks (seeker_id) WHERE status IN ('pending', 'assigned');
+-- The queue's order: re-queued after a miss first, then the SLA due time, then the score. No partial indexes:
+-- a partial index's predicate is dropped from the scan's conditions, so a row locked with FOR UPDATE after
+-- another transaction changed its status would not be checked against it again (pipelines/ReviewDesk.ts).
+CREATE INDEX review_tasks_queue_idx ON review_tasks (status, front DESC, due_at, score DESC, task_id);
+CREATE INDEX review_tasks_held_idx ON review_tasks (assignee, status);
+CREATE INDEX review_tasks_deadline_idx ON review_tasks (status, deadline);
+CREATE INDEX review_tasks_seeker_idx ON review_tasks (seeker_id, status);
 
 -- Every application approved to be sent (by the scorer, a reviewer or the seeker), once per seeker x job: the
 -- row is written in the transaction that publishes its `applications.approved` message through the outbox.
