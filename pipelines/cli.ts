@@ -9,6 +9,7 @@ import { findSource, loadSources, SourcesError, UnknownSourceError } from "../co
 import { ClickHouse } from "../stack/ClickHouse.js"
 import { Postgres } from "../stack/Postgres.js"
 import { serveApi } from "./api.js"
+import { demoAccounts } from "./demo/accounts.js"
 import { drained, InfraLive, runPipeline, withServices } from "./ingest.js"
 import { prepare } from "../stack/clients.js"
 import { reportToParent, settingsConfig as processorsSettings, superviseProcessors } from "./processorsProcess.js"
@@ -66,6 +67,8 @@ const start = Effect.gen(function* () {
   const settings = yield* Settings
   yield* processorsApart
   yield* serveApi(settings.apiHost, settings.apiPort)
+  // Before the crawl, so that the scorer scores the demo postings against the demo seeker as they arrive.
+  const accounts = yield* demoAccounts
   const demo = yield* Effect.acquireRelease(
     Effect.promise(() => startDemoSite({ port: settings.demoPort, count: settings.demoCount })),
     (site) => Effect.promise(() => site.close())
@@ -90,8 +93,11 @@ const start = Effect.gen(function* () {
   const ch = yield* ClickHouse
   // count(*) is a bigint, which pg reads as a string.
   const [pg] = yield* db.rows(
-    Schema.Struct({ jobs: Schema.String, duplicates: Schema.String }),
-    "SELECT (SELECT count(*) FROM jobs) AS jobs, (SELECT count(*) FROM job_duplicates) AS duplicates"
+    Schema.Struct({ jobs: Schema.String, duplicates: Schema.String, matches: Schema.String, reviews: Schema.String, approved: Schema.String }),
+    `SELECT (SELECT count(*) FROM jobs) AS jobs, (SELECT count(*) FROM job_duplicates) AS duplicates,
+            (SELECT count(*) FROM matches) AS matches,
+            (SELECT count(*) FROM review_tasks WHERE status IN ('pending', 'assigned')) AS reviews,
+            (SELECT count(*) FROM approvals) AS approved`
   )
   const events = yield* ch.query<{ event_type: string; n: string }>(
     "SELECT event_type, uniqExact(event_id) AS n FROM pipeline_events GROUP BY event_type ORDER BY event_type"
@@ -116,6 +122,9 @@ const start = Effect.gen(function* () {
         "In the stores (all runs):",
         line("PostgreSQL jobs", pg?.jobs),
         line("PostgreSQL duplicates", pg?.duplicates),
+        line("matches scored", pg?.matches),
+        line("review tasks open", pg?.reviews),
+        line("applications approved", pg?.approved),
         ...events.map((e) => line(`ClickHouse ${e.event_type} events`, e.n)),
         "Look here:",
         line("jobs", `${api}/jobs?limit=5`),
@@ -124,6 +133,12 @@ const start = Effect.gen(function* () {
         line("KPIs (JSON or Arrow IPC)", `${api}/kpis`),
         line("metrics (Prometheus)", `${api}/metrics`),
         line("demo careers site", `${demo.url}/careers`),
+        "The review desk (keys are new on every run; the old ones stop working):",
+        line("desk (sign in with the reviewer key)", `${api}/desk`),
+        line("reviewer key", accounts.reviewerKey),
+        line("ops key (dashboard, /staff, /desk/status)", accounts.opsKey),
+        line("demo seeker's matches", `${api}/seekers/me/matches (Authorization: Bearer <seeker key>)`),
+        line("seeker key", accounts.seekerKey ?? "shown on the first run only (only its hash is stored)"),
         "Each source is crawled again on its interval; `npm run crawl -- <source>` crawls one now.",
         "Ctrl-C stops the job; `npm run stack:down` stops the stack.",
         ""
@@ -147,6 +162,8 @@ const serve = Effect.gen(function* () {
   const settings = yield* Settings
   yield* processorsApart
   yield* serveApi(settings.apiHost, settings.apiPort)
+  // Before the crawl, so that the scorer scores the demo postings against the demo seeker as they arrive.
+  const accounts = yield* demoAccounts
   yield* Effect.logInfo(`API on http://${settings.apiHost}:${settings.apiPort}, stream processors in their own process`)
   return yield* Effect.never
 })
