@@ -69,6 +69,7 @@ export const probeRoutes = (ctx: FaultContext): Array<ProbeRoute> => {
     { route: "/readyz", path: "/readyz" },
     { route: "/jobs", path: "/jobs?limit=5" },
     { route: "/seekers/:id/matches", path: "/seekers/me/matches?limit=5", headers: seeker },
+    { route: "/desk/status", path: "/desk/status", headers: { authorization: `Bearer ${ctx.opsKey}` } },
     { route: "/kpis", path: "/kpis" },
     { route: "/kpis/:name", path: "/kpis/decisions" },
     { route: "/metrics", path: "/metrics" },

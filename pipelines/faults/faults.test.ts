@@ -23,7 +23,7 @@ const writes = [
   "PUT /seekers/:id/preferences",
   "POST /seekers/:id/resumes"
 ]
-const needPostgres = ["/jobs", "/seekers/:id/matches", ...writes]
+const needPostgres = ["/jobs", "/seekers/:id/matches", "/desk/status", ...writes]
 
 const faults: ReadonlyArray<DependencyFault> = [
   { name: "no fault (control)", kind: "none", seconds: 15, affected: [] },

@@ -2,6 +2,8 @@ import { randomBytes } from "node:crypto"
 import { mkdirSync } from "node:fs"
 import { join } from "node:path"
 import ckjs from "@confluentinc/kafka-javascript"
+import { Effect } from "effect"
+import * as Staff from "../Staff.js"
 import { ApiLog } from "./apiLog.js"
 import { AppProcess, freePort } from "./appProcess.js"
 import { KafkaObserver } from "./kafkaObserver.js"
@@ -19,6 +21,8 @@ export interface FaultContext {
   readonly log: ApiLog
   readonly watch: PipelineWatch
   readonly seekers: ReadonlyArray<SeekerSession>
+  /** An ops admin's key, for the desk's routes. */
+  readonly opsKey: string
 }
 
 /** Every run's Kafka namespace starts so: how a run's own processes are told from anyone else's. */
@@ -49,6 +53,8 @@ export const setUpSuite = async (): Promise<FaultContext> => {
   const watch = new PipelineWatch(new KafkaObserver(target))
   const log = new ApiLog()
   const seekers = await registerSeekers(log, app.url, 3)
+  // The first ops account cannot come from the API (only ops keys create staff): it is made as `npm start` makes its own.
+  const { apiKey: opsKey } = await runtime.runPromise(Effect.flatMap(Staff.make, (staff) => staff.create({ name: "faults ops", role: "ops" })))
   const seed = new PostingLoad(runtime, "faults-seed", 50)
   seed.start()
   await new Promise((r) => setTimeout(r, 3000))
@@ -56,7 +62,7 @@ export const setUpSuite = async (): Promise<FaultContext> => {
   const settled = await watch.recovered(app.url, settleMs)
   if (settled.at === undefined)
     throw new Error(`the pipeline never became healthy before any fault: ${notRecovered(settled.last).join("; ")}\n${app.logTail()}`)
-  return { target, runtime, app, log, watch, seekers }
+  return { target, runtime, app, log, watch, seekers, opsKey }
 }
 
 /**
