@@ -14,6 +14,13 @@ export class TaskNotFound extends Data.TaggedError("TaskNotFound")<{ readonly ta
   }
 }
 
+/** A resume id that names no resume. */
+export class ResumeNotFound extends Data.TaggedError("ResumeNotFound")<{ readonly resumeId: string }> {
+  override get message() {
+    return `no resume ${this.resumeId}`
+  }
+}
+
 /** A decision the task cannot take now: not held by this reviewer, already ended, or of the other kind. */
 export class TaskConflict extends Data.TaggedError("TaskConflict")<{ readonly message: string }> {}
 
@@ -101,6 +108,10 @@ export class ReviewDesk extends Context.Tag("jobstream/ReviewDesk")<
     readonly decide: (taskId: string, actor: Actor, decision: Decision) => Effect.Effect<TaskOutcome | "released", TaskNotFound | TaskConflict | Failure>
     /** Tasks waiting and held now, for the dashboards. */
     readonly counts: Effect.Effect<{ pending: number; assigned: number }, Failure>
+    /** A seeker's own open match tasks, the ones due first first. */
+    readonly openFor: (seekerId: string) => Effect.Effect<ReadonlyArray<string>, Failure>
+    /** A resume's text, for a staff key: what an approval points an apply bot to. */
+    readonly resume: (resumeId: string) => Effect.Effect<{ resumeId: string; seekerId: string; text: string }, ResumeNotFound | Failure>
   }
 >() {}
 
@@ -283,7 +294,28 @@ export const make = (settings: DeskSettings) =>
       ([row]) => row ?? { pending: 0, assigned: 0 }
     )
 
-    return ReviewDesk.of({ settings, claim, held, sweep, decide, counts })
+    const openFor = (seekerId: string) =>
+      Effect.map(
+        db.rows(
+          Schema.Struct({ task_id: Schema.String }),
+          "SELECT task_id FROM review_tasks WHERE seeker_id = $1 AND status IN ('pending', 'assigned') ORDER BY due_at, task_id LIMIT 200",
+          [seekerId]
+        ),
+        (found) => found.map((r) => r.task_id)
+      )
+
+    const resume = (resumeId: string) =>
+      Effect.flatMap(
+        db.rows(
+          Schema.Struct({ resume_id: Schema.String, seeker_id: Schema.String, body: Schema.String }),
+          "SELECT resume_id, seeker_id, body FROM resumes WHERE resume_id = $1",
+          [resumeId]
+        ),
+        ([found]) =>
+          found ? Effect.succeed({ resumeId: found.resume_id, seekerId: found.seeker_id, text: found.body }) : Effect.fail(new ResumeNotFound({ resumeId }))
+      )
+
+    return ReviewDesk.of({ settings, claim, held, sweep, decide, counts, openFor, resume })
   })
 
 export const layer = Layer.effect(ReviewDesk, Effect.flatMap(DeskSettings, make))

@@ -2,11 +2,11 @@ import websocket from "@fastify/websocket"
 import type { FastifyInstance, FastifyRequest } from "fastify"
 import { Effect, JSONSchema, Option, Schema } from "effect"
 import { NewStaff, TaskDecision } from "../schemas/Review.js"
-import { Postgres } from "../stack/Postgres.js"
+import type { Postgres } from "../stack/Postgres.js"
 import { DeskHub, type DeskMessage } from "./DeskHub.js"
 import { taskViews } from "./deskViews.js"
 import { BadRequest, decodeOr400, Forbidden } from "./httpErrors.js"
-import { ReviewDesk, TaskNotFound, type Actor } from "./ReviewDesk.js"
+import { ReviewDesk, type Actor } from "./ReviewDesk.js"
 import { Seekers, Unauthorized } from "./Seekers.js"
 import { apiKeyOf } from "./seekerRoutes.js"
 import { Staff, type StaffMember, type StaffRole } from "./Staff.js"
@@ -100,13 +100,8 @@ export const deskRoutes = (app: FastifyInstance, run: Run) => {
     run(
       Effect.gen(function* () {
         const seekerId = yield* Effect.flatMap(Seekers, (s) => s.authenticate(apiKeyOf(request)))
-        const db = yield* Postgres
-        const ids = yield* db.rows(
-          Schema.Struct({ task_id: Schema.String }),
-          "SELECT task_id FROM review_tasks WHERE seeker_id = $1 AND status IN ('pending', 'assigned') ORDER BY due_at, task_id LIMIT 200",
-          [seekerId]
-        )
-        return { items: yield* taskViews(ids.map((r) => r.task_id)) }
+        const ids = yield* Effect.flatMap(ReviewDesk, (d) => d.openFor(seekerId))
+        return { items: yield* taskViews(ids) }
       })
     )
   )
@@ -128,14 +123,7 @@ export const deskRoutes = (app: FastifyInstance, run: Run) => {
       Effect.gen(function* () {
         yield* staffOf(request, ["reviewer", "ops"])
         const { resumeId } = yield* decodeOr400(ResumeParams, request.params)
-        const db = yield* Postgres
-        const [resume] = yield* db.rows(
-          Schema.Struct({ resume_id: Schema.String, seeker_id: Schema.String, body: Schema.String }),
-          "SELECT resume_id, seeker_id, body FROM resumes WHERE resume_id = $1",
-          [resumeId]
-        )
-        if (!resume) return yield* new TaskNotFound({ taskId: resumeId })
-        return { resumeId: resume.resume_id, seekerId: resume.seeker_id, text: resume.body }
+        return yield* Effect.flatMap(ReviewDesk, (d) => d.resume(resumeId))
       })
     )
   )

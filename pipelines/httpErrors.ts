@@ -26,6 +26,7 @@ export const statusOf: Readonly<Record<string, number>> = {
   UnknownJob: 422,
   StaffNotFound: 404,
   TaskNotFound: 404,
+  ResumeNotFound: 404,
   TaskConflict: 409,
   // A row that does not match its schema is our code disagreeing with our database: no retry or outage mends it.
   RowDecodeError: 500,
