@@ -13,9 +13,12 @@ const modules = [
   "api.js",
   "charts.js",
   "columns.js",
+  "desk.js",
+  "deskTask.js",
   "dom.js",
   "filters.js",
   "format.js",
+  "opsDesk.js",
   "panels.js",
   "state.js",
   "tables.js",
@@ -26,6 +29,8 @@ const modules = [
 const assets: Record<string, { readonly file: string; readonly type: string }> = {
   "/dashboard": { file: join(webDir, "index.html"), type: "text/html; charset=utf-8" },
   "/dashboard/": { file: join(webDir, "index.html"), type: "text/html; charset=utf-8" },
+  // The reviewers' desk: its own page, over the same modules and stylesheet.
+  "/desk": { file: join(webDir, "desk.html"), type: "text/html; charset=utf-8" },
   // A browser runs a module only when it comes as JavaScript.
   ...Object.fromEntries(
     modules.map((name) => [`/dashboard/${name}`, { file: join(webDir, name), type: "text/javascript; charset=utf-8" }])

@@ -13,6 +13,7 @@ import { filterParams, RANGES, toLocalInput, updateSourceOptions } from "./filte
 import { Chart } from "./charts.js"
 import { renderPanels } from "./panels.js"
 import { renderViewExtras } from "./views.js"
+import { startOpsDesk } from "./opsDesk.js"
 
 const REFRESH_MS = 10_000
 const VIEWS = ["overview", "funnel", "sources", "matching", "applications"]
@@ -150,6 +151,7 @@ const start = () => {
   showView(location.hash.slice(1))
   schedule()
   refresh()
+  startOpsDesk()
 }
 
 start()
