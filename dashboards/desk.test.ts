@@ -2,7 +2,6 @@ import { execFile } from "node:child_process"
 import { createHash, randomBytes, randomUUID } from "node:crypto"
 import { join } from "node:path"
 import { promisify } from "node:util"
-import { AjvCompiler } from "@fastify/ajv-compiler"
 import { Duration, Effect, Fiber, Layer, ManagedRuntime } from "effect"
 import type { FastifyInstance } from "fastify"
 import type { Page } from "playwright-core"
@@ -179,10 +178,6 @@ describe("the review desk in headless Chromium over the real stack", () => {
     ops = await runtime.runPromise(Effect.flatMap(Staff, (s) => s.create({ name: "Olga (ops)", role: "ops" })))
     const rt = await runtime.runtime()
     api = makeApi(rt)
-    // WORKAROUND, to remove with the fix in pipelines/deskRoutes.ts: the decision route's body schema is an anyOf of
-    // closed objects, and Fastify's default Ajv option removeAdditional strips `reason` and `note` while it tries the
-    // `approve` branch, so every rejection is refused with a 400. Without stripping, the same schema validates.
-    api.setValidatorCompiler(AjvCompiler()({}, { customOptions: { coerceTypes: false, removeAdditional: false } }))
     base = await api.listen({ port: 0, host: "127.0.0.1" })
     const reviewer = async (name: string): Promise<Reviewer> => {
       const response = await fetch(`${base}/staff`, {

@@ -6,13 +6,21 @@ import { presenceLimits } from "./Staff.js"
 
 /** What the desk pushes to a reviewer's socket. */
 export type DeskMessage =
-  | { readonly type: "welcome"; readonly staffId: string; readonly name: string; readonly strikes: number; readonly locked: boolean }
+  | {
+      readonly type: "welcome"
+      readonly staffId: string
+      readonly name: string
+      readonly strikes: number
+      /** One more miss locks the account. */
+      readonly warning: boolean
+      readonly locked: boolean
+    }
   | { readonly type: "task"; readonly task: TaskView }
   | { readonly type: "warning"; readonly taskId: string; readonly deadline: string }
   | { readonly type: "revoked"; readonly taskId: string; readonly reason: "missed" | "ended" }
   | { readonly type: "strike"; readonly strikes: number; readonly warning: boolean }
   | { readonly type: "locked" }
-  | { readonly type: "unlocked" }
+  | { readonly type: "unlocked"; readonly strikes: number }
   | { readonly type: "error"; readonly message: string }
 
 /** One reviewer's connection to this process, and what it has been shown so far. */
@@ -75,8 +83,8 @@ export const make = () => {
       const held = heldBy.get(seat.staffId) ?? []
       const now = standing.get(seat.staffId)
       const struck = now !== undefined && now.strikes > seat.strikes
-      if (now && now.strikes > seat.strikes) seat.send({ type: "strike", strikes: now.strikes, warning: now.strikes === 3 })
-      if (now && now.locked !== seat.locked) seat.send(now.locked ? { type: "locked" } : { type: "unlocked" })
+      if (now && now.strikes > seat.strikes) seat.send({ type: "strike", strikes: now.strikes, warning: now.strikes === desk.settings.lockAt - 1 })
+      if (now && now.locked !== seat.locked) seat.send(now.locked ? { type: "locked" } : { type: "unlocked", strikes: now.strikes })
       if (now) {
         seat.strikes = now.strikes
         seat.locked = now.locked

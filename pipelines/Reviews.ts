@@ -3,7 +3,8 @@ import type { PendingReviews, PendingReviewsQuery } from "../schemas/Review.js"
 import { Postgres } from "../stack/Postgres.js"
 
 /**
- * The manual-review queue: the matches the scorer left for a person, per job. Read by `GET /reviews/pending`
+ * The manual-review queue: the matches the scorer left for a person and nobody has decided yet (the desk's
+ * open tasks, and matches its intake has not reached yet), per job. Read by `GET /reviews/pending`
  * and by the Grafana dashboard.
  */
 
@@ -25,10 +26,11 @@ const PendingRow = Schema.Struct({
  * source or NULL for all. The Grafana dashboard runs the same statement.
  */
 export const pendingReviewsSql = `WITH pending AS (
-  SELECT job_id, count(*)::int AS seekers_waiting, max(score)::int AS best_score, min(scored_at) AS oldest_scored_at
-  FROM matches
-  WHERE decision = 'manual_review'
-  GROUP BY job_id
+  SELECT m.job_id, count(*)::int AS seekers_waiting, max(m.score)::int AS best_score, min(m.scored_at) AS oldest_scored_at
+  FROM matches m
+  LEFT JOIN review_tasks t ON t.seeker_id = m.seeker_id AND t.job_id = m.job_id
+  WHERE m.decision = 'manual_review' AND (t.status IS NULL OR t.status IN ('pending', 'assigned'))
+  GROUP BY m.job_id
 )
 SELECT p.job_id, j.title, j.company, j.source, p.seekers_waiting, p.best_score, p.oldest_scored_at,
        (count(*) OVER ())::int AS total_jobs, (sum(p.seekers_waiting) OVER ())::int AS total_reviews

@@ -11,8 +11,9 @@ import { freePort } from "./faults/appProcess.js"
 import * as Staff from "./Staff.js"
 import { testConfig } from "./testing.js"
 
-// The review desk's queue and deadlines across a SIGKILL of the API process: they live in PostgreSQL only, and a
-// deadline that passed while nothing ran is applied when the desk starts again.
+// The review desk across API processes: two of them handing out one queue never give a task twice, and the queue
+// and its deadlines survive a SIGKILL (they live in PostgreSQL only; a deadline that passed while nothing ran is
+// applied when the desk starts again).
 
 const config = testConfig()
 const runtime = ManagedRuntime.make(config.layer)
@@ -60,6 +61,70 @@ const waitFor = async <A>(what: string, probe: () => A | undefined | Promise<A |
   throw new Error(`never: ${what}`)
 }
 
+/** `n` manual_review matches of one seeker, on jobs numbered from `from`. */
+const reviewTasks = async (seekerId: string, from: number, n: number) => {
+  await pg("INSERT INTO seekers (seeker_id, name, api_key_hash) VALUES ($1, 'Sam', $1) ON CONFLICT DO NOTHING", [seekerId])
+  for (let i = from; i < from + n; i++) {
+    const id = i.toString(16).padStart(32, "0")
+    await pg(
+      `INSERT INTO jobs (job_id, source, source_type, external_id, url, canonical_url, title, company, company_key, locations, remote,
+                         description, content_hash, fetched_at, normalized_at)
+       VALUES ($1, 'restart', 'jsonld', $1, 'https://careers.example/' || $1, 'https://careers.example/' || $1, 'Analyst', 'Acme', 'acme',
+               '{}', false, 'Numbers.', $1, now(), now())`,
+      [id]
+    )
+    await pg(
+      `INSERT INTO matches (job_id, seeker_id, score, decision, components, explanation, resume_id, model, scored_at)
+       VALUES ($1, $2, $3, 'manual_review', '{}', '{"matchedSkills":[],"missingMustHaves":[],"missingSkills":[],"constraints":[]}', 'r', 'm', now())`,
+      [id, seekerId, 60 + (i % 30)]
+    )
+  }
+}
+
+const makeReviewer = (name: string) =>
+  runtime.runPromise(Effect.flatMap(Staff.make, (s) => s.create({ name, role: "reviewer" }))).then((c) => ({ key: c.apiKey, id: c.staffId }))
+
+beforeAll(async () => {
+  await runtime.runPromise(Effect.andThen(resetStores, prepare))
+})
+
+afterAll(async () => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
+  await runtime.runPromise(dropNamespace)
+  await runtime.dispose()
+})
+
+describe("two API processes, one queue", () => {
+  it("gives each of 12 tasks to one of 20 reviewers spread over both, and none twice", async () => {
+    await reviewTasks("seeker-two", 100, 12)
+    const ports = [await freePort(), await freePort()]
+    const apps = await Promise.all(ports.map(serve))
+    const reviewers = await Promise.all(Array.from({ length: 20 }, (_, i) => makeReviewer(`pair ${i}`)))
+    const desks = reviewers.map((r, i) => reviewer(ports[i % 2]!, r.key))
+    const tasksOf = () => desks.map((d) => d.messages.filter((m) => m.type === "task").map((m) => m.task!.taskId))
+    await waitFor("12 tasks pushed", () => (tasksOf().flat().length >= 12 ? true : undefined), 60_000)
+    // A moment more: a task handed out twice would arrive on a second socket now.
+    await new Promise((r) => setTimeout(r, 1500))
+    for (const d of desks) d.socket.terminate()
+    for (const app of apps) app.kill("SIGTERM")
+    await Promise.all(apps.map((app) => once(app, "exit")))
+    const received = tasksOf()
+    expect(received.flat()).toHaveLength(12)
+    expect(new Set(received.flat()).size).toBe(12)
+    expect(Math.max(...received.map((t) => t.length))).toBe(1)
+    // Both processes handed out tasks: reviewers of each got some.
+    expect(received.filter((t, i) => i % 2 === 0 && t.length > 0).length).toBeGreaterThan(0)
+    expect(received.filter((t, i) => i % 2 === 1 && t.length > 0).length).toBeGreaterThan(0)
+    const [held] = await pg<{ n: string; holders: string }>(
+      "SELECT count(*) AS n, count(DISTINCT assignee) AS holders FROM review_tasks WHERE status = 'assigned'"
+    )
+    expect({ n: Number(held?.n), holders: Number(held?.holders) }).toEqual({ n: 12, holders: 12 })
+    // The next scenario starts from an empty desk.
+    await pg("DELETE FROM matches WHERE seeker_id = 'seeker-two'")
+    await pg("DELETE FROM review_tasks")
+  })
+})
+
 describe("the desk, its API process SIGKILLed", () => {
   let port = 0
   let first: { key: string; id: string }
@@ -69,27 +134,9 @@ describe("the desk, its API process SIGKILLed", () => {
   let afterKill: { status: string; assignee: string | null; deadline: Date | null } | undefined
 
   beforeAll(async () => {
-    await runtime.runPromise(Effect.andThen(resetStores, prepare))
-    await pg("INSERT INTO seekers (seeker_id, name, api_key_hash) VALUES ('seeker-restart', 'Sam', 'hash')")
-    for (let i = 0; i < 3; i++) {
-      const id = i.toString(16).padStart(32, "0")
-      await pg(
-        `INSERT INTO jobs (job_id, source, source_type, external_id, url, canonical_url, title, company, company_key, locations, remote,
-                           description, content_hash, fetched_at, normalized_at)
-         VALUES ($1, 'restart', 'jsonld', $1, 'https://careers.example/' || $1, 'https://careers.example/' || $1, 'Analyst', 'Acme', 'acme',
-                 '{}', false, 'Numbers.', $1, now(), now())`,
-        [id]
-      )
-      await pg(
-        `INSERT INTO matches (job_id, seeker_id, score, decision, components, explanation, resume_id, model, scored_at)
-         VALUES ($1, 'seeker-restart', $2, 'manual_review', '{}', '{"matchedSkills":[],"missingMustHaves":[],"missingSkills":[],"constraints":[]}', 'r', 'm', now())`,
-        [id, 70 + i]
-      )
-    }
-    const make = (name: string) =>
-      runtime.runPromise(Effect.flatMap(Staff.make, (s) => s.create({ name, role: "reviewer" }))).then((c) => ({ key: c.apiKey, id: c.staffId }))
-    first = await make("first")
-    second = await make("second")
+    await reviewTasks("seeker-restart", 0, 3)
+    first = await makeReviewer("first")
+    second = await makeReviewer("second")
 
     port = await freePort()
     const app = await serve(port)
@@ -107,12 +154,6 @@ describe("the desk, its API process SIGKILLed", () => {
     // The deadline passes while no desk runs.
     await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(held.deadline) - Date.now()) + 500))
     await serve(port)
-  })
-
-  afterAll(async () => {
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL")
-    await runtime.runPromise(dropNamespace)
-    await runtime.dispose()
   })
 
   it("kept the task held, with its deadline, through the kill", () => {

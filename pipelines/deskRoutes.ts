@@ -9,7 +9,7 @@ import { BadRequest, decodeOr400, Forbidden } from "./httpErrors.js"
 import { ReviewDesk, type Actor } from "./ReviewDesk.js"
 import { Seekers, Unauthorized } from "./Seekers.js"
 import { apiKeyOf } from "./seekerRoutes.js"
-import { Staff, type StaffMember, type StaffRole } from "./Staff.js"
+import { Staff, type StaffRole } from "./Staff.js"
 
 type Run = <A, E>(effect: Effect.Effect<A, E, Staff | ReviewDesk | DeskHub | Seekers | Postgres>) => Promise<A>
 
@@ -106,7 +106,9 @@ export const deskRoutes = (app: FastifyInstance, run: Run) => {
     )
   )
 
-  app.post("/desk/tasks/:taskId/decision", { schema: { body: JSONSchema.make(TaskDecision) } }, (request) =>
+  // No route schema for the body: Fastify's validator strips the properties of one alternative of a union while
+  // it tries another (its removeAdditional), which turned every rejection into a 400. The Effect schema checks it.
+  app.post("/desk/tasks/:taskId/decision", (request) =>
     run(
       Effect.gen(function* () {
         const { taskId } = yield* decodeOr400(TaskParams, request.params)
@@ -137,9 +139,13 @@ export const deskRoutes = (app: FastifyInstance, run: Run) => {
         if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message))
       }
       let seat: ReturnType<DeskHub["Type"]["join"]> | null = null
+      // Between the hello and the seat, other messages are dropped: a heartbeat sent early is not a second hello.
+      let greeting = false
       socket.on("message", (raw) => {
         const text = String(raw)
         if (seat === null) {
+          if (greeting) return
+          greeting = true
           void run(
             Effect.gen(function* () {
               const hello = yield* Schema.decodeUnknown(HelloMessage)(text).pipe(
@@ -148,12 +154,15 @@ export const deskRoutes = (app: FastifyInstance, run: Run) => {
               const me = yield* Effect.flatMap(Staff, (s) => s.authenticate(hello.key))
               if (me.role !== "reviewer") return yield* new Forbidden({ message: "the desk is for reviewer keys" })
               yield* Effect.flatMap(Staff, (s) => s.heartbeat(me.staffId))
-              return me
+              const { lockAt } = yield* Effect.map(ReviewDesk, (d) => d.settings)
+              return { me, warning: me.strikes === lockAt - 1 }
             })
           ).then(
-            (me: StaffMember) => {
+            ({ me, warning }) => {
               if (socket.readyState !== socket.OPEN) return
-              send({ type: "welcome", staffId: me.staffId, name: me.name, strikes: me.strikes, locked: me.locked })
+              // Welcome first, then the seat: the page starts from an empty desk at the welcome, and the seat's
+              // first pass pushes every task held.
+              send({ type: "welcome", staffId: me.staffId, name: me.name, strikes: me.strikes, warning, locked: me.locked })
               void run(Effect.map(DeskHub, (hub) => hub.join({ staffId: me.staffId, send, strikes: me.strikes, locked: me.locked }))).then(
                 (joined) => {
                   seat = joined

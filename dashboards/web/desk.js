@@ -74,6 +74,7 @@ const onMessage = (socket, message) => {
       showError("")
       $("#who").textContent = `Signed in as ${message.name}`
       setStrikes(message.strikes)
+      $("#strike-warning").hidden = !message.warning
       setLocked(message.locked)
       // A fresh seat: the desk pushes every task held again, so the screen starts from nothing.
       clearTasks()
@@ -110,8 +111,7 @@ const onMessage = (socket, message) => {
       setLocked(true)
       return
     case "unlocked":
-      // An ops admin's unlock also clears the strikes (pipelines/Staff.ts unlock).
-      setStrikes(0)
+      setStrikes(message.strikes)
       $("#strike-warning").hidden = true
       setLocked(false)
       return
