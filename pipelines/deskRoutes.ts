@@ -8,18 +8,10 @@ import { taskViews } from "./deskViews.js"
 import { BadRequest, decodeOr400, Forbidden } from "./httpErrors.js"
 import { ReviewDesk, type Actor } from "./ReviewDesk.js"
 import { Seekers, Unauthorized } from "./Seekers.js"
-import { apiKeyOf } from "./seekerRoutes.js"
-import { Staff, type StaffRole } from "./Staff.js"
+import { apiKeyOf, opsReader, staffOf } from "./apiKeys.js"
+import { Staff } from "./Staff.js"
 
 type Run = <A, E>(effect: Effect.Effect<A, E, Staff | ReviewDesk | DeskHub | Seekers | Postgres>) => Promise<A>
-
-/** The staff member the request's key belongs to, when their role is one of `roles`. */
-export const staffOf = (request: FastifyRequest, roles: ReadonlyArray<StaffRole>) =>
-  Effect.gen(function* () {
-    const member = yield* Effect.flatMap(Staff, (staff) => staff.authenticate(apiKeyOf(request)))
-    if (!roles.includes(member.role)) return yield* new Forbidden({ message: `this route needs a key of: ${roles.join(", ")}` })
-    return member
-  })
 
 const StaffParams = Schema.Struct({ staffId: Schema.String.pipe(Schema.pattern(/^st_[0-9a-f-]{36}$/)) })
 const TaskParams = Schema.Struct({ taskId: Schema.String.pipe(Schema.pattern(/^[md]_[0-9a-f]{32}$/)) })
@@ -130,7 +122,7 @@ export const deskRoutes = (app: FastifyInstance, run: Run) => {
     )
   )
 
-  app.get("/desk/status", (request) => run(Effect.zipRight(staffOf(request, ["ops", "reviewer"]), deskStatus)))
+  app.get("/desk/status", (request) => run(Effect.zipRight(staffOf(request, opsReader), deskStatus)))
 
   app.register(websocket, { options: { maxPayload: 64 * 1024 } })
   app.register(async (scoped) => {

@@ -4,6 +4,7 @@ import { Text } from "../schemas/common.js"
 import { Decision, NewSeeker, Preferences, SeekerCreated } from "../schemas/Seeker.js"
 import { decodeOr400, Forbidden } from "./httpErrors.js"
 import { Seekers } from "./Seekers.js"
+import { apiKeyOf } from "./apiKeys.js"
 
 /** Resumes are small documents; a PDF may carry fonts and images, so it gets more room than the text it holds. */
 export const maxResumeBytes = 5 * 1024 * 1024
@@ -105,11 +106,3 @@ export const owner = (request: FastifyRequest) =>
       return yield* new Forbidden({ message: "this API key may only read and change its own seeker" })
     return seekerId
   })
-
-/** The key a request carries: `Authorization: Bearer <key>`, or `X-Api-Key`. */
-export const apiKeyOf = (request: FastifyRequest): string | undefined => {
-  const auth = request.headers.authorization
-  if (auth?.toLowerCase().startsWith("bearer ")) return auth.slice(7).trim()
-  const header = request.headers["x-api-key"]
-  return typeof header === "string" ? header : undefined
-}
