@@ -14,6 +14,8 @@
  *    (processors/dedup/dedup.bench.ts).
  * 5. Connectors: each API type's parser against JSON.parse of the same bodies, and a 3,000-posting board crawled
  *    over HTTP through the real Publisher, first run against the 304 re-crawl (connectors/connectors.bench.ts).
+ * 6. Review desk: 50 reviewers over WebSocket on the real API and desk loop, the wait from a task's creation to
+ *    its push and the tasks/s decided, against claim + decide called directly (pipelines/desk.bench.ts).
  */
 import { randomBytes } from "node:crypto"
 import { AutoTokenizer, env, pipeline } from "@huggingface/transformers"
@@ -38,6 +40,7 @@ import { withServices } from "./ingest.js"
 import { prepare } from "../stack/clients.js"
 import { runStage } from "../stack/stage.js"
 import { testConfig } from "./testing.js"
+import { benchDesk } from "./desk.bench.js"
 import { dropNamespace, resetStores } from "../stack/testing.js"
 
 const postings = 48
@@ -193,6 +196,8 @@ const main = async () => {
 
   console.log("Near-duplicate dedup, 1M generated postings, one core")
   benchDedup()
+
+  await benchDesk()
 }
 
 await main()
