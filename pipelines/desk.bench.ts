@@ -4,8 +4,9 @@
  * WebSocket client that says hello, heartbeats every 5 s and decides each task it is pushed over HTTP at once
  * (approve and reject in turn), as the desk page does.
  *
- * - Paced: bursts of 50 matches (one per reviewer), one a second: the desk keeps up, so a task's wait from its
- *   row's creation to the push is the push path alone (the intake's look, the sweep, the hub's pass).
+ * - Paced: bursts of 50 matches (one per reviewer), one a second: where the desk sustains 50 tasks/s, a task's
+ *   wait from its row's creation to the push is the push path alone (the intake's look, the sweep, the hub's
+ *   pass); where it sustains fewer (compare the backlog's tasks/s), queueing shows here too.
  * - Backlog: 1,000 matches in two bursts of 500, a second apart: the queue is never empty, so tasks/s (first task created to last
  *   decided) is what the desk sustains, and a task's wait includes its time in the queue.
  * - Baseline, in the same process on the same rows: ReviewDesk.claim + decide called directly by 50 fibers over
