@@ -162,8 +162,6 @@ const serve = Effect.gen(function* () {
   const settings = yield* Settings
   yield* processorsApart
   yield* serveApi(settings.apiHost, settings.apiPort)
-  // Before the crawl, so that the scorer scores the demo postings against the demo seeker as they arrive.
-  const accounts = yield* demoAccounts
   yield* Effect.logInfo(`API on http://${settings.apiHost}:${settings.apiPort}, stream processors in their own process`)
   return yield* Effect.never
 })

@@ -176,12 +176,16 @@ const stopChild = (child: ChildProcess, grace: Duration.Duration) =>
  */
 export const reportToParent = Effect.gen(function* () {
   const send = process.send?.bind(process)
-  if (send === undefined || !process.connected) return
-  process.once("disconnect", () => {
+  if (send === undefined) return
+  const leave = () => {
     process.kill(process.pid, "SIGTERM")
     // Leaving the groups is a courtesy; an orphan that cannot leave goes anyway.
     setTimeout(() => process.exit(1), 20_000).unref()
-  })
+  }
+  // A parent that died while this process was still starting closed the channel before anyone listened: found
+  // orphans of a SIGKILLed `serve` still consuming (and relaying the outbox) half an hour later.
+  if (!process.connected) return leave()
+  process.once("disconnect", leave)
   const monitor = yield* StageMonitor
   const stats = yield* StageStats
   yield* Effect.gen(function* () {
