@@ -103,6 +103,8 @@ export class ReviewDesk extends Context.Tag("jobstream/ReviewDesk")<
     readonly claim: (staffId: string) => Effect.Effect<HeldTask | null, Failure>
     /** The tasks a reviewer holds now. */
     readonly held: (staffId: string) => Effect.Effect<ReadonlyArray<HeldTask>, Failure>
+    /** The tasks each of these reviewers holds now, in one statement. */
+    readonly heldBy: (staffIds: ReadonlyArray<string>) => Effect.Effect<ReadonlyMap<string, ReadonlyArray<HeldTask>>, Failure>
     /** Warns and revokes by the clock: what it did, for the log and the tests. */
     readonly sweep: Effect.Effect<{ warned: number; missed: number; locked: number }, Failure>
     readonly decide: (taskId: string, actor: Actor, decision: Decision) => Effect.Effect<TaskOutcome | "released", TaskNotFound | TaskConflict | Failure>
@@ -190,6 +192,18 @@ export const make = (settings: DeskSettings) =>
           }
           return null
         })
+      )
+
+    const heldBy = (staffIds: ReadonlyArray<string>) =>
+      Effect.map(
+        db.rows(TaskRow, `SELECT ${taskColumns} FROM review_tasks t WHERE t.assignee = ANY ($1) AND t.status = 'assigned' ORDER BY t.deadline`, [
+          staffIds
+        ]),
+        (found) => {
+          const byReviewer = new Map<string, Array<HeldTask>>(staffIds.map((id) => [id, []]))
+          for (const row of found) byReviewer.get(row.assignee!)?.push(heldOf(row))
+          return byReviewer as ReadonlyMap<string, ReadonlyArray<HeldTask>>
+        }
       )
 
     const held = (staffId: string) =>
@@ -315,7 +329,7 @@ export const make = (settings: DeskSettings) =>
           found ? Effect.succeed({ resumeId: found.resume_id, seekerId: found.seeker_id, text: found.body }) : Effect.fail(new ResumeNotFound({ resumeId }))
       )
 
-    return ReviewDesk.of({ settings, claim, held, sweep, decide, counts, openFor, resume })
+    return ReviewDesk.of({ settings, claim, held, heldBy, sweep, decide, counts, openFor, resume })
   })
 
 export const layer = Layer.effect(ReviewDesk, Effect.flatMap(DeskSettings, make))

@@ -34,7 +34,11 @@ export const intake = (settings: DeskSettings, since: Date) =>
           Changed,
           `INSERT INTO review_tasks AS t (task_id, kind, seeker_id, job_id, score, due_at)
            SELECT 'm_' || md5(m.seeker_id || ':' || m.job_id), 'match', m.seeker_id, m.job_id, m.score, now() + $2::interval
-           FROM matches m WHERE m.decision = 'manual_review' AND m.written_at > $1
+           FROM matches m
+           LEFT JOIN review_tasks k ON k.task_id = 'm_' || md5(m.seeker_id || ':' || m.job_id)
+           -- Only what is new or changed reaches the conflict clause, which would lock every row it meets.
+           WHERE m.decision = 'manual_review' AND m.written_at > $1
+             AND (k.task_id IS NULL OR k.status = 'closed' OR (k.status IN ('pending', 'assigned') AND k.score <> m.score))
            ON CONFLICT (task_id) DO UPDATE SET score = excluded.score, updated_at = now(),
              status = CASE WHEN t.status = 'closed' THEN 'pending' ELSE t.status END,
              outcome = CASE WHEN t.status = 'closed' THEN NULL ELSE t.outcome END,
