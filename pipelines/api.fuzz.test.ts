@@ -1,6 +1,6 @@
 import { readdirSync } from "node:fs"
 import { join } from "node:path"
-import { Arbitrary, ManagedRuntime, Schema } from "effect"
+import { Arbitrary, Effect, ManagedRuntime, Schema } from "effect"
 import fc from "fast-check"
 import type { FastifyInstance, InjectOptions } from "fastify"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -8,13 +8,14 @@ import { normalizePosting } from "../processors/normalize/posting.js"
 import { JobsQuery } from "../schemas/Api.js"
 import { ApplicationMove, ApplicationsQuery, FollowupSettings, NewApplication } from "../schemas/Application.js"
 import { encode, Topics } from "../schemas/Envelope.js"
-import { PendingReviewsQuery } from "../schemas/Review.js"
+import { NewStaff, PendingReviewsQuery, TaskDecision } from "../schemas/Review.js"
 import { NewSeeker, Preferences } from "../schemas/Seeker.js"
 import { catalogue, KpiQuery } from "../sinks/kpiCatalogue.js"
 import { postgresJobs } from "../sinks/postgresJobs.js"
 import { makeApi } from "./api.js"
 import { withServices } from "./ingest.js"
 import { prepare } from "../stack/clients.js"
+import { Staff } from "./Staff.js"
 import { testConfig } from "./testing.js"
 import { dropNamespace } from "../stack/testing.js"
 
@@ -35,6 +36,8 @@ let auth: Record<string, string>
 let seekerId: string
 let applicationId: string
 let jobId: string
+/** Staff keys, made before the API could make any (only an ops key creates staff). */
+const staff = { ops: {} as Record<string, string>, reviewer: {} as Record<string, string>, reviewerId: "" }
 
 /** PostgreSQL's wording, and SQL: none of it may reach a client. */
 const leaks = /SELECT|INSERT|UPDATE|syntax|invalid input|PostgreSQL .* failed|out of range|byte sequence|Unicode escape|22P0|22008|22021/i
@@ -57,6 +60,13 @@ beforeAll(async () => {
   ).pipe((result) => (result._tag === "Right" ? result.right : expect.unreachable(result.left.reason)))
   jobId = job.jobId
   await runtime.runPromise(postgresJobs.handle([{ ...encode(Topics.unique, job), partition: 0, offset: 0, timestamp: undefined }]))
+
+  const [ops, reviewer] = await runtime.runPromise(
+    Effect.flatMap(Staff, (s) => Effect.all([s.create({ name: "Fuzz Ops", role: "ops" }), s.create({ name: "Fuzz Reviewer", role: "reviewer" })]))
+  )
+  staff.ops = { authorization: `Bearer ${ops.apiKey}` }
+  staff.reviewer = { authorization: `Bearer ${reviewer.apiKey}` }
+  staff.reviewerId = reviewer.staffId
 
   api = makeApi(await runtime.runtime())
   const created = await api.inject({ method: "POST", url: "/seekers", payload: { name: "Fuzz Seeker" } })
@@ -234,7 +244,7 @@ const param = (real: () => string, plausible: fc.Arbitrary<string>) =>
   fc.oneof(fc.constant(null).map(real), plausible, encodedValue)
 
 interface RouteFuzz {
-  readonly method: "GET" | "POST" | "PUT"
+  readonly method: "GET" | "POST" | "PUT" | "DELETE"
   readonly path: string
   readonly url: fc.Arbitrary<string>
   readonly query: ReadonlyArray<string>
@@ -245,12 +255,19 @@ const hex32 = fc.stringMatching(/^[0-9a-f]{32}$/)
 /** `:seekerId`: `me`, the seeker's own id, someone else's, or anything at all. */
 const me = param(() => "me", fc.constantFrom("own", "someone-else")).map((id) => (id === "own" ? seekerId : id))
 
-/** Every route but `/healthz`, `/readyz` and `/livez`, whose 503 when a dependency is down is their contract. */
 /** The dashboard page's ES modules, each its own route. */
 const dashboardModules = readdirSync(join(import.meta.dirname, "..", "dashboards", "web"))
   .filter((file) => file.endsWith(".js"))
   .map((file) => `/dashboard/${file}`)
 
+/** A staff key's headers, read when a request is made (the keys exist only once `beforeAll` ran). */
+const as = (role: "ops" | "reviewer") => fc.constant(null).map(() => ({ headers: staff[role] }))
+/** A body for a staff route, sent with that role's key. */
+const staffBody = (role: "ops" | "reviewer", schema: Schema.Schema.AnyNoContext) =>
+  bodyOf(schema).map((body) => ({ ...body, headers: { ...body.headers, ...staff[role] } }))
+const staffId = param(() => staff.reviewerId, fc.uuid().map((id) => `st_${id}`))
+
+/** Every route but `/healthz`, `/readyz` and `/livez`, whose 503 when a dependency is down is their contract. */
 const routes: ReadonlyArray<RouteFuzz> = [
   { method: "GET", path: "/jobs", url: fc.constant("/jobs"), query: fieldsOf(JobsQuery) },
   { method: "GET", path: "/jobs/search", url: fc.constant("/jobs/search"), query: ["q", "limit"] },
@@ -330,7 +347,23 @@ const routes: ReadonlyArray<RouteFuzz> = [
   },
   { method: "GET", path: "/metrics", url: fc.constant("/metrics"), query: [] },
   { method: "GET", path: "/reviews/pending", url: fc.constant("/reviews/pending"), query: fieldsOf(PendingReviewsQuery) },
-  ...["/dashboard", "/dashboard/", ...dashboardModules, "/dashboard/style.css", "/dashboard/vendor/chart.umd.min.js"].map(
+  { method: "POST", path: "/staff", url: fc.constant("/staff"), query: [], body: staffBody("ops", NewStaff) },
+  { method: "GET", path: "/staff", url: fc.constant("/staff"), query: [], body: as("ops") },
+  { method: "POST", path: "/staff/:staffId/key", url: staffId.map((id) => `/staff/${id}/key`), query: [], body: as("ops") },
+  { method: "DELETE", path: "/staff/:staffId/key", url: staffId.map((id) => `/staff/${id}/key`), query: [], body: as("ops") },
+  { method: "POST", path: "/staff/:staffId/unlock", url: staffId.map((id) => `/staff/${id}/unlock`), query: [], body: as("ops") },
+  { method: "GET", path: "/desk/tasks", url: fc.constant("/desk/tasks"), query: [], body: as("reviewer") },
+  { method: "GET", path: "/desk/mine", url: fc.constant("/desk/mine"), query: [] },
+  {
+    method: "POST",
+    path: "/desk/tasks/:taskId/decision",
+    url: param(() => `m_${"0".repeat(32)}`, hex32.map((h) => `m_${h}`)).map((id) => `/desk/tasks/${id}/decision`),
+    query: [],
+    body: staffBody("reviewer", TaskDecision)
+  },
+  { method: "GET", path: "/desk/resumes/:resumeId", url: param(() => "res-none", fc.uuid()).map((id) => `/desk/resumes/${id}`), query: [], body: as("reviewer") },
+  { method: "GET", path: "/desk/status", url: fc.constant("/desk/status"), query: [], body: as("ops") },
+  ...["/dashboard", "/dashboard/", "/desk", ...dashboardModules, "/dashboard/style.css", "/dashboard/vendor/chart.umd.min.js"].map(
     (path): RouteFuzz => ({ method: "GET", path, url: fc.constant(path), query: [] })
   )
 ]
@@ -356,7 +389,8 @@ describe(`a bounded fuzz of every route (${runsPerRoute} requests each, seed ${s
     const served = servedRoutes(api)
     expect(served).toEqual(expect.arrayContaining(["GET /jobs/:jobId", "POST /seekers/:seekerId/applications/:applicationId/moves"]))
     const fuzzed = new Set(routes.map((r) => `${r.method} ${r.path}`))
-    expect(served.filter((r) => !fuzzed.has(r) && !/^GET \/(healthz|readyz|livez)$/.test(r))).toEqual([])
+    // The desk's WebSockets take no HTTP request but the upgrade: the desk tests drive them.
+    expect(served.filter((r) => !fuzzed.has(r) && !/^GET \/(healthz|readyz|livez|desk\/ws|desk\/ops\/ws)$/.test(r))).toEqual([])
   })
 
   it.each(routes.map((route) => [`${route.method} ${route.path}`, route] as const))(
