@@ -1,7 +1,5 @@
-import { execFile } from "node:child_process"
 import { createHash, randomBytes, randomUUID } from "node:crypto"
 import { join } from "node:path"
-import { promisify } from "node:util"
 import { Duration, Effect, Fiber, Layer, ManagedRuntime } from "effect"
 import type { FastifyInstance } from "fastify"
 import type { Page } from "playwright-core"
@@ -15,11 +13,10 @@ import { testConfig } from "../pipelines/testing.js"
 import { Topics } from "../schemas/Envelope.js"
 import { RejectReason } from "../schemas/Review.js"
 import { prepare } from "../stack/clients.js"
-import { Kafka } from "../stack/Kafka.js"
 import { relayName, relayOutbox } from "../stack/outbox.js"
 import { Postgres } from "../stack/Postgres.js"
 import { supervise } from "../stack/supervisor.js"
-import { dropNamespace, resetStores } from "../stack/testing.js"
+import { dropNamespace, readWithKcat, resetStores } from "../stack/testing.js"
 import { artifactsDir, launch, type Browser } from "./browser.js"
 
 /**
@@ -29,7 +26,6 @@ import { artifactsDir, launch, type Browser } from "./browser.js"
  * show is checked against PostgreSQL, and what the desk publishes is read back from Kafka with kcat.
  */
 
-const exec = promisify(execFile)
 // Short enough to wait out in a test, long enough that the pages' checks and clicks before a deadline land in time on
 // a loaded 2-core machine (they take about 10 s).
 const settings: ReviewDesk.DeskSettings = { sla: Duration.seconds(20), warnBefore: Duration.seconds(10), due: Duration.hours(24), lockAt: 4 }
@@ -100,18 +96,9 @@ const until = async <A>(what: string, read: () => Promise<A>, done: (a: A) => bo
   }
 }
 
-/** Every message on a topic of this run, read by kcat (an independent client, not ours). */
-const kcat = async (topic: string) => {
-  const brokers = await runtime.runPromise(Effect.map(Kafka, (k) => k.settings.brokers))
-  const { stdout } = await exec("kcat", ["-C", "-b", brokers, "-t", config.namespace + topic, "-e", "-q", "-J"], { maxBuffer: 16 * 1024 * 1024 })
-  return stdout
-    .split("\n")
-    .filter((line) => line.length > 0)
-    .map((line) => {
-      const m = JSON.parse(line) as { key: string | null; payload: string | null }
-      return { key: m.key, value: JSON.parse(m.payload ?? "null") as Record<string, unknown> & { [k: string]: unknown } }
-    })
-}
+/** Every message on a topic of this run, its value parsed. */
+const kcat = async (topic: string) =>
+  (await runtime.runPromise(readWithKcat(topic))).map((m) => ({ key: m.key, value: JSON.parse(m.value || "null") as Record<string, unknown> }))
 
 const watch = async (page: Page) => {
   page.on("console", (m) => m.type() === "error" && problems.push(`console: ${m.text()}`))

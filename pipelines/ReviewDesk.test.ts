@@ -1,22 +1,18 @@
-import { execFile } from "node:child_process"
-import { promisify } from "node:util"
 import { Duration, Effect, Layer, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import { Topics } from "../schemas/Envelope.js"
 import { prepare } from "../stack/clients.js"
-import { Kafka } from "../stack/Kafka.js"
 import { relayOutbox } from "../stack/outbox.js"
 import { Postgres } from "../stack/Postgres.js"
 import { StageMonitor } from "../stack/StageMonitor.js"
 import { StageStats } from "../stack/stage.js"
-import { dropNamespace, resetStores, stackTestConfig } from "../stack/testing.js"
+import { dropNamespace, readWithKcat, resetStores, stackTestConfig } from "../stack/testing.js"
 import { intake } from "./deskIntake.js"
 import * as ReviewDesk from "./ReviewDesk.js"
 import * as Staff from "./Staff.js"
 
 // The desk's rules on the real PostgreSQL and Kafka: intake, claims under contention, the SLA clock, decisions.
 
-const run = promisify(execFile)
 const settings: ReviewDesk.DeskSettings = {
   sla: Duration.seconds(2),
   warnBefore: Duration.seconds(1),
@@ -251,13 +247,9 @@ describe("decisions", () => {
     expect(again._tag).toBe("Failure")
 
     await runtime.runPromise(relayOutbox().pipe(Effect.timeout("3 seconds"), Effect.ignore))
-    const brokers = await runtime.runPromise(Effect.map(Kafka, (k) => k.settings.brokers))
-    const { stdout } = await run("kcat", ["-C", "-b", brokers, "-t", config.namespace + Topics.approved.name, "-e", "-q", "-J"], {
-      timeout: 30_000
-    })
-    const messages = stdout.trim().split("\n").filter(Boolean).map((line) => JSON.parse(line) as { key: string; payload: string })
+    const messages = await runtime.runPromise(readWithKcat(Topics.approved.name))
     expect(messages).toHaveLength(1)
-    const approved = JSON.parse(messages[0]!.payload)
+    const approved = JSON.parse(messages[0]!.value)
     expect(messages[0]!.key).toBe(seekerId)
     expect(approved).toMatchObject({
       approval: { by: "reviewer", reviewerId: r, taskId: first!.taskId },

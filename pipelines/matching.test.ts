@@ -1,5 +1,3 @@
-import { execFile } from "node:child_process"
-import { promisify } from "node:util"
 import { Effect, Fiber, ManagedRuntime } from "effect"
 import type { FastifyInstance } from "fastify"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -10,11 +8,9 @@ import { Postgres } from "../stack/Postgres.js"
 import { makeApi } from "./api.js"
 import { drained, runPipeline, withServices } from "./ingest.js"
 import { prepare } from "../stack/clients.js"
-import { Kafka } from "../stack/Kafka.js"
 import { testConfig } from "./testing.js"
-import { dropNamespace, resetStores } from "../stack/testing.js"
+import { dropNamespace, readWithKcat, resetStores } from "../stack/testing.js"
 
-const run = promisify(execFile)
 const config = testConfig()
 const runtime = ManagedRuntime.make(withServices(config.layer))
 let site: Awaited<ReturnType<typeof startDemoSite>>
@@ -58,16 +54,8 @@ const matchesOf = async (seekerId: string) =>
     )
   )
 
-const scoredOnKafka = async () => {
-  const brokers = await runtime.runPromise(Effect.map(Kafka, (k) => k.settings.brokers))
-  const { stdout } = await run("kcat", ["-C", "-b", brokers, "-t", config.namespace + Topics.scored.name, "-e", "-q", "-J"], {
-    maxBuffer: 64 * 1024 * 1024
-  })
-  return stdout
-    .split("\n")
-    .filter((l) => l.length > 0)
-    .map((l) => JSON.parse(JSON.parse(l).payload) as { jobId: string; seekerId: string; score: number })
-}
+const scoredOnKafka = async () =>
+  (await runtime.runPromise(readWithKcat(Topics.scored.name))).map((m) => JSON.parse(m.value) as { jobId: string; seekerId: string; score: number })
 
 describe("matching jobs to seekers, end to end on the real stack", () => {
   let maya: Awaited<ReturnType<typeof createSeeker>>

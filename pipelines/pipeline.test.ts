@@ -1,5 +1,3 @@
-import { execFile } from "node:child_process"
-import { promisify } from "node:util"
 import { Effect, Fiber, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { demoCatalog } from "../connectors/demo-site/catalog.js"
@@ -12,11 +10,9 @@ import { Postgres } from "../stack/Postgres.js"
 import { makeApi } from "./api.js"
 import { drained, runPipeline, withServices } from "./ingest.js"
 import { prepare } from "../stack/clients.js"
-import { Kafka } from "../stack/Kafka.js"
 import { testConfig } from "./testing.js"
-import { dropNamespace, resetStores } from "../stack/testing.js"
+import { dropNamespace, readWithKcat, resetStores } from "../stack/testing.js"
 
-const run = promisify(execFile)
 const postings = 30
 const config = testConfig()
 const runtime = ManagedRuntime.make(withServices(config.layer))
@@ -29,23 +25,7 @@ const crawl = () =>
     crawlJsonLd(demoSource(site.url)).pipe(Effect.tap(() => drained("60 seconds")))
   )
 
-/** Every message on a topic, read by kcat (an independent client, not ours) as JSON lines. */
-const kcat = async (topic: string) => {
-  const brokers = await runtime.runPromise(Effect.map(Kafka, (k) => k.settings.brokers))
-  const { stdout } = await run("kcat", ["-C", "-b", brokers, "-t", config.namespace + topic, "-e", "-q", "-J"], {
-    maxBuffer: 64 * 1024 * 1024
-  })
-  return stdout
-    .split("\n")
-    .filter((line) => line.length > 0)
-    .map((line) => {
-      const m = JSON.parse(line) as { key: string | null; payload: string | null; headers?: Array<string> }
-      const pairs = m.headers ?? []
-      const headers: Record<string, string> = {}
-      for (let i = 0; i + 1 < pairs.length; i += 2) headers[pairs[i]!] = pairs[i + 1]!
-      return { key: m.key, headers, value: m.payload ?? "" }
-    })
-}
+const kcat = (topic: string) => runtime.runPromise(readWithKcat(topic))
 
 const pgCount = (sql: string) =>
   runtime.runPromise(Effect.flatMap(Postgres, (db) => db.query<{ n: string }>(sql))).then((rows) => Number(rows[0]?.n))

@@ -1,5 +1,3 @@
-import { execFile } from "node:child_process"
-import { promisify } from "node:util"
 import { Duration, Effect, Fiber, ManagedRuntime, Schedule } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { DeadLetterTopic, encode, hashId, Headers, Topics, type Envelope } from "../schemas/Envelope.js"
@@ -8,7 +6,7 @@ import { ClickHouse } from "../stack/ClickHouse.js"
 import { prepare } from "../stack/clients.js"
 import { Kafka } from "../stack/Kafka.js"
 import { runStage } from "../stack/stage.js"
-import { dropNamespace, resetStores, stackTestConfig } from "../stack/testing.js"
+import { dropNamespace, readWithKcat, resetStores, stackTestConfig } from "../stack/testing.js"
 import { clickhouseEvents } from "./clickhouseEvents.js"
 import type { KpiFilters, KpiName, SourceName } from "./kpiCatalogue.js"
 import { runKpi } from "./kpis.js"
@@ -178,23 +176,7 @@ const caughtUp = () =>
     )
   )
 
-/** Every message on a topic, read by kcat (an independent client, not ours). */
-const kcat = async (topic: string) => {
-  const brokers = await runtime.runPromise(Effect.map(Kafka, (k) => k.settings.brokers))
-  const { stdout } = await promisify(execFile)("kcat", ["-C", "-b", brokers, "-t", config.namespace + topic, "-e", "-q", "-J"], {
-    maxBuffer: 16 * 1024 * 1024
-  })
-  return stdout
-    .split("\n")
-    .filter((line) => line.length > 0)
-    .map((line) => {
-      const m = JSON.parse(line) as { key: string | null; payload: string | null; headers?: Array<string> }
-      const pairs = m.headers ?? []
-      const headers: Record<string, string> = {}
-      for (let i = 0; i + 1 < pairs.length; i += 2) headers[pairs[i]!] = pairs[i + 1]!
-      return { key: m.key, headers, value: m.payload ?? "" }
-    })
-}
+const kcat = (topic: string) => runtime.runPromise(readWithKcat(topic))
 
 const kpi = (name: KpiName, filters: KpiFilters = range) => runtime.runPromise(runKpi(name, filters))
 

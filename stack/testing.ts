@@ -1,4 +1,6 @@
+import { execFile } from "node:child_process"
 import { randomBytes } from "node:crypto"
+import { promisify } from "node:util"
 import ckjs from "@confluentinc/kafka-javascript"
 import { ConfigProvider, Duration, Effect, Layer } from "effect"
 import * as ClickHouse from "./ClickHouse.js"
@@ -87,3 +89,32 @@ export const unreachableKafka = (reason = "broker unreachable") => {
     })
   )
 }
+
+/** One message as kcat read it: key, headers and value as text. */
+export interface KcatMessage {
+  readonly key: string | null
+  readonly headers: Readonly<Record<string, string>>
+  readonly value: string
+}
+
+/** Every message on `topic` of this Kafka namespace, read with kcat: an independent client, not ours. */
+export const readWithKcat = (topic: string) =>
+  Effect.gen(function* () {
+    const { settings } = yield* Kafka
+    const { stdout } = yield* Effect.promise(() =>
+      promisify(execFile)("kcat", ["-C", "-b", settings.brokers, "-t", settings.namespace + topic, "-e", "-q", "-J"], {
+        maxBuffer: 64 * 1024 * 1024,
+        timeout: 60_000
+      })
+    )
+    return stdout
+      .split("\n")
+      .filter((line) => line.length > 0)
+      .map((line): KcatMessage => {
+        const m = JSON.parse(line) as { key: string | null; payload: string | null; headers?: Array<string> }
+        const pairs = m.headers ?? []
+        const headers: Record<string, string> = {}
+        for (let i = 0; i + 1 < pairs.length; i += 2) headers[pairs[i]!] = pairs[i + 1]!
+        return { key: m.key, headers, value: m.payload ?? "" }
+      })
+  })
