@@ -234,7 +234,8 @@ export const make = (settings: DeskSettings) =>
            RETURNING ${taskColumns.replace("t.assignee", "due.assignee")}`
         )
         const events = [...warned.map((t) => eventOf("warned", t, { reviewerId: t.assignee })), ...missed.map((t) => eventOf("missed", t, { reviewerId: t.assignee }))]
-        let locked = 0
+        // A reviewer who missed several tasks at once is locked once.
+        const locked = new Set<string>()
         for (const task of missed) {
           const [strike] = yield* tx.query<{ strikes: number; locked_now: boolean }>(
             `UPDATE staff SET strikes = strikes + 1, locked_at = CASE WHEN strikes + 1 >= $2 THEN coalesce(locked_at, now()) ELSE locked_at END
@@ -244,13 +245,13 @@ export const make = (settings: DeskSettings) =>
           )
           if (!strike) continue
           events.push(eventOf("strike", task, { reviewerId: task.assignee, strikes: strike.strikes }))
-          if (strike.locked_now) {
-            locked++
+          if (strike.locked_now && !locked.has(task.assignee!)) {
+            locked.add(task.assignee!)
             events.push(encode(Topics.reviewEvents, { ...blankEvent, eventId: randomUUID(), type: "locked", at: new Date().toISOString(), reviewerId: task.assignee, strikes: strike.strikes }))
           }
         }
         yield* enqueue(tx, events)
-        return { warned: warned.length, missed: missed.length, locked }
+        return { warned: warned.length, missed: missed.length, locked: locked.size }
       })
     )
 
@@ -259,11 +260,12 @@ export const make = (settings: DeskSettings) =>
         Effect.gen(function* () {
           const [task] = yield* rows(tx, `SELECT ${taskColumns} FROM review_tasks t WHERE t.task_id = $1 FOR UPDATE`, [taskId])
           if (!task) return yield* new TaskNotFound({ taskId })
+          // Another seeker's task does not exist for this seeker, whatever its state.
+          if (actor.kind === "seeker" && (task.kind !== "match" || task.seeker_id !== actor.seekerId))
+            return yield* new TaskNotFound({ taskId })
           if (task.status === "decided" || task.status === "closed") return yield* new TaskConflict({ message: `task ${taskId} has ended` })
           if (actor.kind === "reviewer" && (task.status !== "assigned" || task.assignee !== actor.staffId))
             return yield* new TaskConflict({ message: `task ${taskId} is not held by you (its timer may have run out)` })
-          if (actor.kind === "seeker" && (task.kind !== "match" || task.seeker_id !== actor.seekerId))
-            return yield* new TaskNotFound({ taskId })
           const reviewerId = actor.kind === "reviewer" ? actor.staffId : null
 
           if (decision.action === "release") {
