@@ -124,7 +124,10 @@ export const makeScorer = Effect.gen(function* () {
   const stage: Stage<PostgresError | RowDecodeError | EmbedderError, never> = {
     name: "score",
     ...scorerGroup,
-    maxBatch: 64,
+    // A batch is one commit and one progress mark: 32 postings whose text is new to the embedding cache take about
+    // 30 s on 2 busy cores (about one model window per second). At 64, a first batch after a restart took over
+    // the 60 s in which /healthz calls a stage with input waiting stalled (the fault suite's crawl drain).
+    maxBatch: 32,
     handle: (batch) =>
       Effect.gen(function* () {
         const out: Array<Envelope> = []
