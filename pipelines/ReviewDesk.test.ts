@@ -125,6 +125,20 @@ describe("intake", () => {
     expect(Number(reopened?.n)).toBe(1)
   })
 
+  it("takes at most 250 matches per look and the rest at the next, from where it started", async () => {
+    await pg(
+      `INSERT INTO matches (job_id, seeker_id, score, decision, components, explanation, resume_id, model, scored_at)
+       SELECT lpad(to_hex(i), 32, '0'), $1, 60, 'manual_review', '{}', '{}', 'res-1', 'm', now() FROM generate_series(1000, 1299) AS i`,
+      [seekerId]
+    )
+    const since = new Date(0)
+    const first = await look(since)
+    expect(first).toMatchObject({ created: 250, next: since })
+    const second = await look(first.next)
+    expect(second.created).toBe(50)
+    expect(second.next.getTime()).toBeGreaterThan(since.getTime())
+  })
+
   it("makes a task of every uncertain dedup pair", async () => {
     await matches(0, 2, "reject")
     await pg("INSERT INTO dedup_reviews (job_id, candidate_id, similarity) VALUES ($1, $2, 0.83)", [hex(1), hex(0)])
@@ -289,7 +303,8 @@ describe("decisions", () => {
     const kept = merged === a ? b! : a!
     expect(await desk((d) => d.decide(merged.taskId, { kind: "reviewer", staffId: r! }, { action: "merge" }))).toBe("merged")
     expect(await desk((d) => d.decide(kept.taskId, { kind: "reviewer", staffId: r! }, { action: "distinct" }))).toBe("distinct")
-    expect(await pg("SELECT job_id, duplicate_of FROM job_duplicates")).toEqual([{ job_id: hex(1), duplicate_of: hex(0) }])
+    // As the near-duplicate it was flagged as: a reason the job listing's schema knows.
+    expect(await pg("SELECT job_id, duplicate_of, reason FROM job_duplicates")).toEqual([{ job_id: hex(1), duplicate_of: hex(0), reason: "near-duplicate" }])
     expect((await pg<{ status: string }>("SELECT status FROM dedup_reviews ORDER BY job_id")).map((r) => r.status)).toEqual(["merged", "distinct"])
   })
 })

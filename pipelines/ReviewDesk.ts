@@ -372,7 +372,11 @@ const resumeFor = (tx: Sql, task: TaskRow, decision: Extract<Decision, { action:
     return match.resume_id
   })
 
-/** A dedup pair decided: its review row says so, and a merge files the posting under its candidate's job. */
+/**
+ * A dedup pair decided: its review row says so, and a merge files the posting under its candidate's job, as the
+ * near-duplicate it was flagged as (the layer that found it; a person confirmed it). Another reason would not be
+ * one the job listing's schema knows: a first version wrote `review`, and `GET /jobs` answered 500.
+ */
 const settlePair = (tx: Sql, task: TaskRow, action: "merge" | "distinct") =>
   Effect.gen(function* () {
     yield* tx.query("UPDATE dedup_reviews SET status = $3 WHERE job_id = $1 AND candidate_id = $2", [
@@ -383,7 +387,7 @@ const settlePair = (tx: Sql, task: TaskRow, action: "merge" | "distinct") =>
     if (action === "merge")
       yield* tx.query(
         `INSERT INTO job_duplicates (job_id, duplicate_of, source, reason, similarity, detected_at, url)
-         SELECT j.job_id, $2, j.source, 'review', $3, now(), j.url FROM jobs j WHERE j.job_id = $1
+         SELECT j.job_id, $2, j.source, 'near-duplicate', $3, now(), j.url FROM jobs j WHERE j.job_id = $1
          ON CONFLICT (job_id) DO NOTHING`,
         [task.job_id, task.candidate_id, task.score / 100]
       )
