@@ -244,7 +244,7 @@ describe("a consumer's membership and lag, on the real broker", () => {
   })
   const topic = { name: "membership.test", partitions: 2 }
 
-  it("joins its group, reports the records waiting, and none once they are committed", async () => {
+  it("joins its group, reports the records waiting, and none once they are committed (the commit returns acknowledged)", async () => {
     const result = await runtime.runPromise(
       Effect.scoped(
         Effect.gen(function* () {
@@ -259,12 +259,15 @@ describe("a consumer's membership and lag, on the real broker", () => {
           const batch = yield* Queue.takeBetween(read, 10, 10)
           const joined = yield* poll(consumer, (m) => m.member && m.lag === 10)
           yield* consumer.commit(batch)
+          // The commit returns once the group coordinator holds it: the group's lag, read from the broker at once, is 0.
+          const lagAfterCommit = yield* kafka.lag("membership-test", [topic.name])
           const caughtUp = yield* poll(consumer, (m) => m.lag === 0)
-          return { joined, caughtUp }
+          return { joined, lagAfterCommit, caughtUp }
         })
       )
     )
     expect(result.joined).toMatchObject({ member: true, partitions: 2, lag: 10 })
+    expect(result.lagAfterCommit).toBe(0)
     expect(result.caughtUp).toMatchObject({ member: true, partitions: 2, lag: 0 })
   })
 })

@@ -1,8 +1,8 @@
 import ckjs from "@confluentinc/kafka-javascript"
 import type { KafkaJS as KafkaJSTypes } from "@confluentinc/kafka-javascript"
 import { Chunk, Config, Context, Duration, Effect, Layer, Option, Scope, Stream } from "effect"
-import { KafkaError, timeLimit } from "./kafkaCalls.js"
-import { connectConsumer, nextOffsets, poll, type AsyncCommit } from "./kafkaConsumer.js"
+import { KafkaError } from "./kafkaCalls.js"
+import { commitAcknowledged, connectConsumer, nextOffsets, poll } from "./kafkaConsumer.js"
 import { sharedAdmin } from "./kafkaAdmin.js"
 import { sharedProducer } from "./kafkaProducer.js"
 import type { Received, Envelope } from "../schemas/Envelope.js"
@@ -152,12 +152,7 @@ export const make = (settings: KafkaSettings) =>
             const offsets = nextOffsets(batch).map((o) => ({ ...o, topic: ns + o.topic }))
             return offsets.length === 0
               ? Effect.void
-              : Effect.async<void, KafkaError>((resume) => {
-                  const async = client as AsyncCommit
-                  async.commitCb(offsets, (err) =>
-                    resume(err ? Effect.fail(new KafkaError({ operation: "commit", cause: err })) : Effect.void)
-                  )
-                }).pipe(timeLimit("commit", settings.callTimeout))
+              : commitAcknowledged(client, offsets, settings.callTimeout)
           },
           membership: Effect.sync(() => ({ ...membership }))
         })

@@ -1,8 +1,8 @@
 import ckjs from "@confluentinc/kafka-javascript"
 import type { Message as RdMessage, KafkaConsumer as RdConsumer } from "@confluentinc/kafka-javascript"
-import { Chunk, Duration, Effect } from "effect"
+import { Chunk, Duration, Effect, Schedule } from "effect"
 import type { ConsumerOptions, KafkaSettings, Membership } from "./Kafka.js"
-import { KafkaError } from "./kafkaCalls.js"
+import { KafkaError, timeLimit } from "./kafkaCalls.js"
 import type { Received } from "../schemas/Envelope.js"
 
 const { KafkaConsumer } = ckjs
@@ -11,12 +11,44 @@ const { KafkaConsumer } = ckjs
 // statistics, and the polls and commit positions of a batch.
 
 /**
- * The client's asynchronous commit: it runs on librdkafka's thread and calls back, where `commitSync` would hold
- * the event loop (and with it the API) for as long as the broker takes to answer. It is in the library, not in its
- * type declarations.
+ * The client's asynchronous commit and committed-offsets lookup: both run off the event loop and call back, where
+ * `commitSync` would hold the event loop (and with it the API) for as long as the broker takes to answer. They are
+ * in the library, not in its type declarations.
  */
-export type AsyncCommit = RdConsumer & {
-  commitCb(offsets: ReadonlyArray<{ topic: string; partition: number; offset: number }>, cb: (err: Error | null) => void): void
+type Offsets = ReadonlyArray<{ topic: string; partition: number; offset: number }>
+type AsyncCalls = RdConsumer & {
+  commitCb(offsets: Offsets, cb: (err: Error | null) => void): void
+  committed(offsets: Offsets, timeoutMs: number, cb: (err: Error | null, committed?: Offsets) => void): void
+}
+
+/**
+ * Commits `offsets` and returns once the group coordinator holds them. `commitCb` calls back as soon as librdkafka
+ * has queued the commit, not when the broker has it, so a lag read right after it (or the group's next member)
+ * could still see the previous positions. The coordinator answers the requests of one connection in order: the
+ * lookup that follows normally sees the commit at once, and looks again briefly while it does not. Partitions
+ * this member no longer holds are not waited for (their new owner reads from the last confirmed position). A
+ * commit that cannot be confirmed within `limit` is logged, not failed: its records may be delivered again,
+ * which every consumer of ours already treats as the same records.
+ */
+export const commitAcknowledged = (client: RdConsumer, offsets: Offsets, limit: Duration.Duration) => {
+  const calls = client as AsyncCalls
+  const key = (o: { topic: string; partition: number }) => `${o.topic}\u0000${o.partition}`
+  const behind = Effect.async<number, KafkaError>((resume) => {
+    calls.committed(offsets, Duration.toMillis(limit), (err, committed) => {
+      if (err) return resume(Effect.fail(new KafkaError({ operation: "read committed offsets", cause: err })))
+      const at = new Map((committed ?? []).map((c) => [key(c), c.offset]))
+      const held = new Set(client.assignments().map(key))
+      resume(Effect.succeed(offsets.filter((o) => held.has(key(o)) && (at.get(key(o)) ?? -1) < o.offset).length))
+    })
+  })
+  const confirmed = behind.pipe(
+    Effect.repeat({ while: (n) => n > 0, schedule: Schedule.spaced("20 millis") }),
+    timeLimit("confirm commit", limit),
+    Effect.catchAll((e) => Effect.logWarning(`commit not confirmed; its records may be delivered again: ${e.message}`))
+  )
+  return Effect.async<void, KafkaError>((resume) => {
+    calls.commitCb(offsets, (err) => resume(err ? Effect.fail(new KafkaError({ operation: "commit", cause: err })) : Effect.void))
+  }).pipe(timeLimit("commit", limit), Effect.zipRight(confirmed), Effect.asVoid)
 }
 
 export const connectConsumer = (settings: KafkaSettings, options: ConsumerOptions) =>
