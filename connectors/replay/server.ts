@@ -146,11 +146,32 @@ export interface ReplayServer {
   readonly close: () => Promise<void>
 }
 
-export const startReplayServer = async (options: { readonly host?: string; readonly port?: number } = {}): Promise<ReplayServer> => {
+export interface ReplayOptions {
+  readonly host?: string
+  readonly port?: number
+  /**
+   * Builds each answer once per path, query and credentials while the rows stay the same. A board of thousands
+   * of postings then costs the process that runs this server a second or two of its event loop once, at its
+   * first request, instead of at every crawl: the fault suite measures the API's latency from that process.
+   */
+  readonly memoize?: boolean
+}
+
+export const startReplayServer = async (options: ReplayOptions = {}): Promise<ReplayServer> => {
   const all = fixture()
   const rows = new Map<ReplayType, ReadonlyArray<BoardRow>>()
   const faults: Array<Fault> = []
   const log: Array<{ path: string; status: number }> = []
+  const memo = new Map<string, ReplayAnswer | undefined>()
+  const answerFor = (url: URL, headers: IncomingMessage["headers"]) => {
+    if (!options.memoize) return replayAnswer(url, headers, (type) => rows.get(type) ?? all)
+    const key = `${url.pathname}${url.search}\u0000${headers["authorization-key"] !== undefined}`
+    if (!memo.has(key)) {
+      const built = replayAnswer(url, headers, (type) => rows.get(type) ?? all)
+      memo.set(key, built && tagged(built))
+    }
+    return memo.get(key)
+  }
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://replay")
     const fault = faults.shift()
@@ -163,8 +184,7 @@ export const startReplayServer = async (options: { readonly host?: string; reado
         }
       : request.method !== "GET" && request.method !== "HEAD"
         ? { status: 405, contentType: "text/plain; charset=utf-8", body: "method not allowed" }
-        : (replayAnswer(url, request.headers, (type) => rows.get(type) ?? all) ??
-          { status: 404, contentType: "text/plain; charset=utf-8", body: "not found" })
+        : (answerFor(url, request.headers) ?? { status: 404, contentType: "text/plain; charset=utf-8", body: "not found" })
     log.push({ path: `${url.pathname}${url.search}`, status: sendAnswer(request, response, answer) })
   })
   await new Promise<void>((resolve, reject) => {
@@ -174,7 +194,10 @@ export const startReplayServer = async (options: { readonly host?: string; reado
   const { port } = server.address() as AddressInfo
   return {
     url: `http://${options.host ?? "127.0.0.1"}:${port}`,
-    setRows: (type, list) => void rows.set(type, list),
+    setRows: (type, list) => {
+      rows.set(type, list)
+      memo.clear()
+    },
     injectFaults: (list) => void faults.push(...list),
     requests: () => [...log],
     close: () =>
@@ -202,12 +225,18 @@ export const replayBoard = (type: ReplayType, baseUrl: string, source: string): 
   ...(["hackernews", "weworkremotely", "usajobs", "adzuna"].includes(type) ? {} : { board: "acme" })
 })
 
+/** A 200 with an ETag of its body (one it has already is kept). */
+const tagged = (answer: ReplayAnswer): ReplayAnswer =>
+  answer.status !== 200 || answer.headers?.etag !== undefined
+    ? answer
+    : { ...answer, headers: { ...answer.headers, etag: `"${createHash("sha1").update(answer.body).digest("hex")}"` } }
+
 /** A 200 gets an ETag of its body; a matching If-None-Match turns it into a bodiless 304. */
 const withEtag = (answer: ReplayAnswer, request: IncomingMessage): ReplayAnswer => {
-  if (answer.status !== 200) return answer
-  const etag = `"${createHash("sha1").update(answer.body).digest("hex")}"`
-  if (request.headers["if-none-match"] === etag) return { status: 304, contentType: answer.contentType, body: "", headers: { etag } }
-  return { ...answer, headers: { ...answer.headers, etag } }
+  const sent = tagged(answer)
+  const etag = sent.headers?.etag
+  if (etag !== undefined && request.headers["if-none-match"] === etag) return { status: 304, contentType: answer.contentType, body: "", headers: { etag } }
+  return sent
 }
 
 const json = (value: unknown, status = 200): ReplayAnswer => ({

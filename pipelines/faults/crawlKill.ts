@@ -4,7 +4,8 @@ import { join } from "node:path"
 import { Effect } from "effect"
 import { fixture } from "../../connectors/demo-site/catalog.js"
 import type { BoardRow } from "../../connectors/replay/boards.js"
-import { startReplayServer } from "../../connectors/replay/server.js"
+import { greenhouseApi } from "../../connectors/greenhouse/api.js"
+import { replayBoard, startReplayServer } from "../../connectors/replay/server.js"
 import { jobIdOf } from "../../schemas/Job.js"
 import { Topics } from "../../schemas/Envelope.js"
 import { Postgres } from "../../stack/Postgres.js"
@@ -49,8 +50,11 @@ export const killCrawlerMidCrawl = async (ctx: FaultContext, boardSize: number):
     ...base[i % base.length]!,
     sourceRow: base[i % base.length]!.sourceRow + 100_000 * Math.floor(i / base.length)
   }))
-  const replay = await startReplayServer()
+  // The replay server runs in this process, as the probe does: the board (3,000 postings, tens of MB of JSON) is
+  // built once, before the probe starts, so building it cannot stall the probe's measurements.
+  const replay = await startReplayServer({ memoize: true })
   replay.setRows("greenhouse", rows)
+  for (const request of greenhouseApi.start(replayBoard("greenhouse", replay.url, source))) await (await fetch(request.url)).arrayBuffer()
   const dir = mkdtempSync(join(tmpdir(), "jobstream-faults-"))
   try {
     const sources = join(dir, "sources.yaml")
