@@ -98,7 +98,9 @@ describe("two API processes, one queue", () => {
   it("gives each of 12 tasks to one of 20 reviewers spread over both, and none twice", async () => {
     await reviewTasks("seeker-two", 100, 12)
     const ports = [await freePort(), await freePort()]
+    const started = Date.now()
     const apps = await Promise.all(ports.map(serve))
+    console.log(`two API processes answered in ${((Date.now() - started) / 1000).toFixed(1)} s`)
     const reviewers = await Promise.all(Array.from({ length: 20 }, (_, i) => makeReviewer(`pair ${i}`)))
     const desks = reviewers.map((r, i) => reviewer(ports[i % 2]!, r.key))
     const tasksOf = () => desks.map((d) => d.messages.filter((m) => m.type === "task").map((m) => m.task!.taskId))
@@ -122,7 +124,9 @@ describe("two API processes, one queue", () => {
     // The next scenario starts from an empty desk.
     await pg("DELETE FROM matches WHERE seeker_id = 'seeker-two'")
     await pg("DELETE FROM review_tasks")
-  })
+    // Two whole `jobstream serve` processes (each with its stream processors) start first: on a loaded 2-core
+    // machine that alone has taken most of a minute.
+  }, 240_000)
 })
 
 describe("the desk, its API process SIGKILLed", () => {
