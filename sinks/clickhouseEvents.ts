@@ -189,7 +189,7 @@ export const toEvent = (record: Received): PipelineEvent => {
           event_type: "scored",
           source: m.source,
           job_id: m.jobId,
-          detail: JSON.stringify({ seekerId: m.seekerId, score: m.score, decision: m.decision })
+          detail: JSON.stringify({ seekerId: m.seekerId, score: m.score, decision: m.decision, scoredAt: m.scoredAt })
         })
       })
     case Topics.applicationEvents.name:

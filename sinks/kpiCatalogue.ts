@@ -150,22 +150,26 @@ const entries = [
   {
     name: "score_distribution",
     title: "Score distribution",
-    description: "Scoring events (a job scored for a seeker) per score bucket of 10 points; 100 falls in 90.",
+    description:
+      "Matches (a job scored for a seeker) per score bucket of 10 points, each match once with its last score (a " +
+      "re-score after a new resume or new preferences replaces the earlier one); 100 falls in 90.",
     resolution: "hour",
     columns: [
       { name: "bucket", type: "integer", description: "lowest score of the bucket (0, 10, ..., 90)" },
-      { name: "matches", type: "integer", description: "scoring events with a score in the bucket" }
+      { name: "matches", type: "integer", description: "matches whose last score is in the bucket" }
     ]
   },
   {
     name: "decisions",
     title: "Decisions split",
-    description: "Scoring events per decision (auto-approve, manual review, reject) and each one's share.",
+    description:
+      "Matches per decision (auto-approve, manual review, reject), each match once with its last decision, and " +
+      "each decision's share.",
     resolution: "hour",
     columns: [
       { name: "decision", type: "string", description: "auto_approve, manual_review or reject" },
-      { name: "matches", type: "integer", description: "scoring events with that decision" },
-      { name: "rate", type: "number", description: "share of all scoring events, 0..1" }
+      { name: "matches", type: "integer", description: "matches whose last decision it is" },
+      { name: "rate", type: "number", description: "share of all matches, 0..1" }
     ]
   },
   {

@@ -53,22 +53,26 @@ const funnelEventTypes = funnelStages.map((s, i) => (i < 3 ? s : `application.${
 const bucketOfDetail = "toUInt8(least(intDiv(visitParamExtractUInt(detail, 'score'), 10), 9) * 10)"
 
 /**
- * `scored` events per score bucket (b) and decision (d), each event once, as its newest row says: a replayed job
- * scored again for the same seeker state is the same event (its id is a function of the inputs), with a score the
- * corpus may have moved since, across a bucket or a threshold. So the rows are folded per event id here rather
- * than counted per bucket by the hourly view, which would count such an event in both buckets. Filtered by
- * source, a scored row without a source takes the source of its job's `unique` event.
+ * `scored` events per score bucket (b) and decision (d), each seeker x job match once, as its newest row says, as
+ * PostgreSQL's matches hold it. A replayed job scored again for the same seeker state is the same event (its id
+ * is a function of the inputs), with a score the corpus may have moved since; a new resume or new preferences
+ * score the same match again under a new event id. Folded per match, neither counts twice, nor in two buckets or
+ * under two decisions, as the hourly view would. The newest row is the one scored last (the event's time, then
+ * its scoredAt to the millisecond: a preference change can re-score a match within the second it was scored).
+ * Filtered by source, a scored row without a source takes the source of its job's `unique` event.
  */
 const scoredCounts = ({ from, to, source }: KpiFilters) => `
   SELECT b, d, count() AS n
   FROM (
-    SELECT event_id, argMax(${bucketOfDetail}, occurred_at) AS b, argMax(visitParamExtractString(detail, 'decision'), occurred_at) AS d
+    SELECT job_id, visitParamExtractString(detail, 'seekerId') AS seeker,
+      argMax(${bucketOfDetail}, concat(toString(occurred_at), visitParamExtractString(detail, 'scoredAt'), event_id)) AS b,
+      argMax(visitParamExtractString(detail, 'decision'), concat(toString(occurred_at), visitParamExtractString(detail, 'scoredAt'), event_id)) AS d
     FROM pipeline_events
     WHERE event_type = 'scored'
       AND toStartOfHour(occurred_at) >= toStartOfHour(${at(from)}) AND toStartOfHour(occurred_at) < ${at(to)}
       ${source === undefined ? "" : `AND (source = ${quote(source)}
            OR (source = '' AND job_id IN (SELECT job_id FROM pipeline_events WHERE event_type = 'unique' AND source = ${quote(source)})))`}
-    GROUP BY event_id
+    GROUP BY job_id, seeker
   )
   GROUP BY b, d`
 

@@ -255,24 +255,25 @@ describe("KPIs on ClickHouse 18.16", () => {
     ])
   })
 
-  it("score distribution: scoring events per bucket, all buckets listed, by source through the job", async () => {
+  it("score distribution: matches per bucket by their last score, all buckets listed, by source through the job", async () => {
     const all = await kpi("score_distribution")
     expect(column(all, "bucket")).toEqual([0, 10, 20, 30, 40, 50, 60, 70, 80, 90])
-    expect(column(all, "matches")).toEqual([0, 0, 0, 1, 0, 1, 2, 1, 0, 2])
-    expect(column(await kpi("score_distribution", { ...range, source: acme }), "matches")).toEqual([0, 0, 0, 1, 0, 0, 2, 0, 0, 1])
+    // a1 x s2 scored 60, then 65 after a new resume: one match, in the 60 bucket once.
+    expect(column(all, "matches")).toEqual([0, 0, 0, 1, 0, 1, 1, 1, 0, 2])
+    expect(column(await kpi("score_distribution", { ...range, source: acme }), "matches")).toEqual([0, 0, 0, 1, 0, 0, 1, 0, 0, 1])
     expect(column(await kpi("score_distribution", { ...range, source: globex }), "matches")).toEqual([0, 0, 0, 0, 0, 1, 0, 1, 0, 1])
   })
 
-  it("decisions split", async () => {
+  it("decisions split: each match once, with its last decision", async () => {
     expect(await kpi("decisions")).toEqual([
-      { decision: "auto_approve", matches: 2, rate: 0.2857 },
-      { decision: "manual_review", matches: 4, rate: 0.5714 },
-      { decision: "reject", matches: 1, rate: 0.1429 }
+      { decision: "auto_approve", matches: 2, rate: 0.3333 },
+      { decision: "manual_review", matches: 3, rate: 0.5 },
+      { decision: "reject", matches: 1, rate: 0.1667 }
     ])
     expect(await kpi("decisions", { ...range, source: acme })).toEqual([
-      { decision: "auto_approve", matches: 1, rate: 0.25 },
-      { decision: "manual_review", matches: 2, rate: 0.5 },
-      { decision: "reject", matches: 1, rate: 0.25 }
+      { decision: "auto_approve", matches: 1, rate: 0.3333 },
+      { decision: "manual_review", matches: 1, rate: 0.3333 },
+      { decision: "reject", matches: 1, rate: 0.3333 }
     ])
     const empty = await kpi("decisions", { from: new Date("2024-01-01T00:00:00Z"), to: new Date("2024-01-02T00:00:00Z") })
     expect(column(empty, "matches")).toEqual([0, 0, 0])
