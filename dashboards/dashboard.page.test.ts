@@ -1,3 +1,4 @@
+import websocket from "@fastify/websocket"
 import Fastify, { type FastifyInstance } from "fastify"
 import type { Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -8,8 +9,9 @@ import { artifactsDir, chartData, chartTotal, launch, type Browser } from "./bro
 
 /**
  * The page alone, in headless Chromium, against a stand-in API that answers the KPI, review, health and
- * application contracts from fixed data: how each answer shape is drawn, filters, live refresh, errors, the
- * key's storage. `dashboard.test.ts` runs the same page over the real pipeline and the real routes.
+ * application contracts from fixed data, and the review desk's ops feed: how each answer shape is drawn, filters,
+ * live refresh, errors, the keys' storage. `dashboard.test.ts` and `desk.test.ts` run the same page over the real
+ * pipeline and the real routes.
  */
 
 const minute = (m: number) => `2026-11-25 10:${String(m).padStart(2, "0")}:00`
@@ -47,6 +49,33 @@ const answers: Record<string, ReadonlyArray<ReadonlyArray<unknown>>> = {
   end_to_end_lag: [[1.5, 4.2]]
 }
 const fixtureKey = "jsk_fixture"
+/** The staff key the stand-in knows: the KPIs, the review queue and the ops feed need it, as the API's do. */
+const staffKey = "jst_fixture"
+const deskStatus = {
+  type: "status",
+  pending: 4,
+  assigned: 1,
+  reviewers: [
+    { staffId: "st_a", name: "Ana", role: "reviewer", maxActive: 1, strikes: 0, locked: false, presence: "online", active: 1 },
+    { staffId: "st_b", name: "Ben", role: "reviewer", maxActive: 2, strikes: 2, locked: false, presence: "away", active: 0 }
+  ]
+}
+const deskKpis = {
+  type: "kpis",
+  from: "2026-11-25T00:00:00.000Z",
+  to: "2026-11-25T12:00:00.000Z",
+  kpis: [
+    { kpi: "review_decision_time", rows: [{ day: "2026-11-25", decisions: 12, p50_seconds: 95, p95_seconds: 610 }] },
+    { kpi: "sla_misses", rows: [{ reviewer_id: "st_b", misses: 2, last_missed_at: "2026-11-25T10:00:00Z" }] },
+    {
+      kpi: "approval_channels",
+      rows: [
+        { day: "2026-11-25", source: "acme", approvals: 10, auto: 4, manual: 6, auto_rate: 0.4, manual_rate: 0.6 },
+        { day: "2026-11-25", source: "globex", approvals: 5, auto: 5, manual: 0, auto_rate: 1, manual_rate: 0 }
+      ]
+    }
+  ]
+}
 const applications = [
   { applicationId: "a1", jobId: "j1", title: "Data Scientist", company: "Acme", status: "applied", statusChangedAt: "2026-11-25T09:00:00Z", stalled: false },
   { applicationId: "a2", jobId: "j2", title: "ML Engineer", company: "Globex", status: "interview", statusChangedAt: "2026-11-24T09:00:00Z", stalled: true },
@@ -61,6 +90,21 @@ const kpiCalls: Array<URL> = []
 
 const stubApi = () => {
   const stub = Fastify()
+  stub.addHook("onRequest", async (request, reply) => {
+    const staffOnly = request.url.startsWith("/kpis") || request.url.startsWith("/reviews/")
+    if (staffOnly && request.headers.authorization !== `Bearer ${staffKey}`)
+      return reply.status(401).send({ error: "Unauthorized", message: "send a staff API key" })
+  })
+  stub.register(websocket)
+  stub.register(async (scoped) => {
+    scoped.get("/desk/ops/ws", { websocket: true }, (socket) => {
+      socket.once("message", (raw) => {
+        if ((JSON.parse(String(raw)) as { key?: string }).key !== staffKey) return socket.close(4401, "unauthorized")
+        socket.send(JSON.stringify(deskStatus))
+        socket.send(JSON.stringify(deskKpis))
+      })
+    })
+  })
   stub.get("/kpis", async () => ({ kpis: catalogue }))
   stub.get<{ Params: { name: string }; Querystring: Record<string, string> }>("/kpis/:name", async (request, reply) => {
     kpiCalls.push(new URL(request.url, "http://stub"))
@@ -99,11 +143,14 @@ const stubApi = () => {
   return stub
 }
 
-const open = async (view: string, setup?: (page: Page) => Promise<void>) => {
+/** A tab at a view, signed in with the staff key (unless `signedIn` is false), once its reads are done. */
+const open = async (view: string, setup?: (page: Page) => Promise<void>, signedIn = true) => {
   const { page, problems } = await browser.page()
+  if (signedIn) await page.addInitScript((key) => sessionStorage.setItem("jobstream.dashboard.opsKey", key), staffKey)
   await setup?.(page)
   await page.goto(`${base}/dashboard#${view}`)
-  await page.waitForSelector(`[data-view="${view}"][data-state="partial"], [data-view="${view}"][data-state="ready"]`)
+  // Signed out, the view stays hidden and the notice asking for a key shows.
+  await page.waitForSelector(signedIn ? `[data-view="${view}"][data-state="partial"], [data-view="${view}"][data-state="ready"]` : "#signed-out")
   return { page, problems }
 }
 
@@ -258,12 +305,57 @@ describe("the dashboard page over a stand-in API", () => {
     expect(Object.fromEntries(lanes)).toMatchObject({ saved: 1, applied: 1, interview: 1, rejected: 1, offer: 0, no_response: 0 })
     // Titles are text, never markup.
     expect(await page.textContent('[data-application-id="a3"] .card-title')).toBe("Analyst <b>bold</b>")
-    expect(await page.evaluate(() => [sessionStorage.length, localStorage.length, document.cookie])).toEqual([1, 0, ""])
+    // The seeker's key and the staff key, in this tab only.
+    expect(await page.evaluate(() => [sessionStorage.length, localStorage.length, document.cookie])).toEqual([2, 0, ""])
     await snap(page, "applications")
 
     await page.click("#forget-key")
     await page.waitForSelector('#kanban-panel[data-state="idle"]')
+    expect(await page.evaluate(() => sessionStorage.getItem("jobstream.dashboard.seekerKey"))).toBeNull()
+    await page.close()
+  })
+
+  it("asks for a staff key and reads nothing without one; signed in, it reads the KPIs with the key and the ops feed", async () => {
+    kpiCalls.length = 0
+    const { page, problems } = await open("overview", undefined, false)
+    expect(await page.getAttribute('[data-view="overview"]', "data-state")).toBe("signed-out")
+    expect(await page.isVisible("#main")).toBe(false)
+    expect(await page.$$("[data-kpi]")).toEqual([])
+    expect(kpiCalls).toEqual([])
+
+    const sent: Array<string | undefined> = []
+    page.on("request", (r) => new URL(r.url()).pathname.startsWith("/kpis") && sent.push(r.headers().authorization))
+    await page.fill("#ops-key", staffKey)
+    await page.click('#ops-key-form button[type="submit"]')
+    await page.waitForSelector('[data-view="overview"][data-state="partial"]')
+    expect(await page.isVisible("#signed-out")).toBe(false)
+    expect(sent.length).toBeGreaterThan(0)
+    expect(new Set(sent)).toEqual(new Set([`Bearer ${staffKey}`]))
+    expect(await page.textContent('[data-metric="postings-total"] .value')).toBe("14")
+
+    // The desk's KPIs for today, as the feed pushed them.
+    await page.waitForSelector('#desk-live [data-kpis="ready"]')
+    const number = (metric: string) => page.textContent(`#desk-live [data-metric="${metric}"] .value`)
+    expect(await number("desk-pending")).toBe("4")
+    expect(await number("desk-decisions")).toBe("12")
+    expect(await number("desk-decision-p50")).toBe("95 s")
+    expect(await number("desk-decision-p95")).toBe("10 min")
+    expect([await number("desk-auto"), await number("desk-manual")]).toEqual(["9", "6"])
+    expect(await page.textContent('#desk-live [data-metric="desk-auto"] figcaption')).toContain("60.0 %")
+    expect(await page.$$eval("#desk-live tr[data-source]", (trs) => trs.map((t) => [(t as HTMLElement).dataset.source, t.children[4]!.textContent]))).toEqual([
+      ["acme", "40.0 %"],
+      ["globex", "100.0 %"]
+    ])
+    expect(await page.$$eval("#desk-live tr[data-staff-id] [data-misses]", (tds) => tds.map((t) => t.textContent))).toEqual(["0", "2"])
+    await snap(page, "desk-live")
+
+    // Forgetting the key stops the reads again.
+    await page.click("#forget-ops-key")
+    await page.waitForSelector("#signed-out")
+    expect(await page.getAttribute('[data-view="overview"]', "data-state")).toBe("signed-out")
+    expect(await page.isVisible("#main")).toBe(false)
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0)
+    expect(problems.filter((p) => !p.includes("503"))).toEqual([])
     await page.close()
   })
 })

@@ -1,18 +1,15 @@
 import { readFile } from "node:fs/promises"
 import { join } from "node:path"
-import { Cause, Effect, Exit, Fiber, ManagedRuntime, Runtime } from "effect"
+import { Effect, Fiber, ManagedRuntime } from "effect"
 import type { FastifyInstance } from "fastify"
 import type { Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { demoSource, startDemoSite } from "../connectors/demo-site/server.js"
 import { crawlJsonLd } from "../connectors/jsonld/main.js"
 import { makeApi } from "../pipelines/api.js"
-import { applicationRoutes } from "../pipelines/applicationRoutes.js"
-import { dashboardRoutes } from "../pipelines/dashboardRoutes.js"
 import { drained, runPipeline, withServices } from "../pipelines/ingest.js"
 import { prepare } from "../stack/clients.js"
-import { kpiRoutes } from "../pipelines/kpiRoutes.js"
-import { reviewRoutes } from "../pipelines/reviewRoutes.js"
+import { Staff } from "../pipelines/Staff.js"
 import { testConfig } from "../pipelines/testing.js"
 import { dropNamespace, resetStores } from "../stack/testing.js"
 import { ClickHouse } from "../stack/ClickHouse.js"
@@ -30,7 +27,6 @@ import { allSources, grafanaReviewsSql, grafanaSql, outFile, render } from "./gr
 
 const config = testConfig()
 const runtime = ManagedRuntime.make(withServices(config.layer))
-type Services = ManagedRuntime.ManagedRuntime.Context<typeof runtime>
 
 let site: Awaited<ReturnType<typeof startDemoSite>>
 let pipeline: Fiber.RuntimeFiber<void, unknown>
@@ -40,6 +36,8 @@ let browser: Browser
 let page: Page
 let problems: Array<string>
 let maya: { seekerId: string; apiKey: string; auth: { authorization: string } }
+/** An ops admin's key: the KPIs and the review queue need a staff key, in the page as in the API. */
+let ops: { authorization: string }
 
 const resume = `Maya Chen — Senior Data Scientist
 Seven years building machine learning models in Python (pandas, scikit-learn, PyTorch) and SQL.
@@ -49,22 +47,6 @@ Experimentation and A/B testing, statistics, forecasting. Spark and Airflow pipe
 const pg = <R extends object>(sql: string, params: ReadonlyArray<unknown> = []) =>
   runtime.runPromise(Effect.flatMap(Postgres, (db) => db.query<R & Record<string, unknown>>(sql, params)))
 const ch = <R>(sql: string) => runtime.runPromise(Effect.flatMap(ClickHouse, (c) => c.query<R>(sql)))
-
-/** The API as production builds it, plus the routes this issue adds (unless `makeApi` registers them already). */
-const buildApi = async () => {
-  const rt = await runtime.runtime()
-  const run = async <A, E>(effect: Effect.Effect<A, E, Services>): Promise<A> => {
-    const exit = await Runtime.runPromiseExit(rt)(effect)
-    if (Exit.isSuccess(exit)) return exit.value
-    throw Cause.squash(exit.cause)
-  }
-  const app = makeApi(rt)
-  if (!app.hasRoute({ method: "GET", url: "/kpis" })) kpiRoutes(app, run)
-  if (!app.hasRoute({ method: "GET", url: "/seekers/:seekerId/applications" })) applicationRoutes(app, run)
-  if (!app.hasRoute({ method: "GET", url: "/reviews/pending" })) reviewRoutes(app, run)
-  if (!app.hasRoute({ method: "GET", url: "/dashboard" })) dashboardRoutes(app)
-  return app
-}
 
 const inject = async (method: "GET" | "POST" | "PUT", url: string, payload?: unknown, headers: Record<string, string> = {}) => {
   const response = await api.inject({
@@ -115,7 +97,7 @@ const expectFunnel = async (shown: Map<string, number>, stores: Record<string, n
 }
 
 const kpi = async (name: string, query = "") => {
-  const response = await api.inject({ method: "GET", url: `/kpis/${name}${query}` })
+  const response = await api.inject({ method: "GET", url: `/kpis/${name}${query}`, headers: ops })
   expect(response.statusCode, response.body).toBe(200)
   return response.json() as { rows: Array<Record<string, string | number>> }
 }
@@ -128,9 +110,11 @@ describe("the dashboard over the real pipeline, in headless Chromium", () => {
     )
     await runtime.runPromise(Effect.andThen(resetStores, prepare))
     pipeline = runtime.runFork(runPipeline)
-    api = await buildApi()
+    api = makeApi(await runtime.runtime())
     base = await api.listen({ port: 0, host: "127.0.0.1" })
 
+    const olga = await runtime.runPromise(Effect.flatMap(Staff, (staff) => staff.create({ name: "Olga (ops)", role: "ops" })))
+    ops = { authorization: `Bearer ${olga.apiKey}` }
     const created = (await inject("POST", "/seekers", { name: "Maya Chen" })) as { seekerId: string; apiKey: string }
     maya = { ...created, auth: { authorization: `Bearer ${created.apiKey}` } }
     await inject("POST", "/seekers/me/resumes", resume, { ...maya.auth, "content-type": "text/plain" })
@@ -153,6 +137,8 @@ describe("the dashboard over the real pipeline, in headless Chromium", () => {
 
     browser = await launch()
     ;({ page, problems } = await browser.page())
+    // Signed in as an ops admin would be, with the key in this tab's session storage.
+    await page.addInitScript((key) => sessionStorage.setItem("jobstream.dashboard.opsKey", key), olga.apiKey)
     await page.goto(`${base}/dashboard#overview`)
     await page.waitForSelector('[data-view="overview"][data-state="ready"]', { timeout: 30_000 })
     // Assertions read a still page; live refresh is checked on its own below.
@@ -281,7 +267,7 @@ describe("the dashboard over the real pipeline, in headless Chromium", () => {
   })
 
   it("GET /reviews/pending: per job, oldest first, filtered by source, limits checked", async () => {
-    const all = (await api.inject({ method: "GET", url: "/reviews/pending?limit=3" })).json() as {
+    const all = (await api.inject({ method: "GET", url: "/reviews/pending?limit=3", headers: ops })).json() as {
       items: Array<{ jobId: string; oldestScoredAt: string; seekersWaiting: number }>
       totalJobs: number
       totalReviews: number
@@ -293,9 +279,9 @@ describe("the dashboard over the real pipeline, in headless Chromium", () => {
     expect([all.totalJobs, all.totalReviews]).toEqual([pending!.jobs, pending!.n])
     expect(all.items.map((i) => i.oldestScoredAt)).toEqual([...all.items.map((i) => i.oldestScoredAt)].sort())
     expect(Object.keys(all.items[0]!).sort()).toEqual(["bestScore", "company", "jobId", "oldestScoredAt", "seekersWaiting", "source", "title"])
-    const none = (await api.inject({ method: "GET", url: "/reviews/pending?source=nowhere" })).json()
+    const none = (await api.inject({ method: "GET", url: "/reviews/pending?source=nowhere", headers: ops })).json()
     expect(none).toEqual({ items: [], totalJobs: 0, totalReviews: 0 })
-    const bad = await api.inject({ method: "GET", url: "/reviews/pending?limit=0" })
+    const bad = await api.inject({ method: "GET", url: "/reviews/pending?limit=0", headers: ops })
     expect(bad.statusCode).toBe(400)
   })
 
@@ -316,7 +302,8 @@ describe("the dashboard over the real pipeline, in headless Chromium", () => {
     )
     expect(Object.fromEntries(lanes)).toEqual(expected)
     expect(Object.fromEntries(lanes.map(([s, cards]) => [s, cards.length]))).toMatchObject({ saved: 1, applied: 1, interview: 1, offer: 1, rejected: 1 })
-    expect(await page.evaluate(() => [sessionStorage.length, localStorage.length, document.cookie])).toEqual([1, 0, ""])
+    // The staff key and the seeker's key, in this tab only.
+    expect(await page.evaluate(() => [sessionStorage.length, localStorage.length, document.cookie])).toEqual([2, 0, ""])
     await snap("applications")
   })
 
@@ -329,7 +316,7 @@ describe("the dashboard over the real pipeline, in headless Chromium", () => {
   })
 
   it("draws every KPI of the catalogue on some view, none of them failing, with nothing loaded from elsewhere", async () => {
-    const { kpis: catalogue } = (await api.inject({ method: "GET", url: "/kpis" })).json() as { kpis: Array<{ name: string }> }
+    const { kpis: catalogue } = (await api.inject({ method: "GET", url: "/kpis", headers: ops })).json() as { kpis: Array<{ name: string }> }
     const drawn = new Set<string>()
     for (const view of ["overview", "funnel", "sources", "matching", "applications"]) {
       await show(view)
@@ -357,7 +344,7 @@ describe("the dashboard over the real pipeline, in headless Chromium", () => {
         .replaceAll("$__toTime", `toDateTime(${to})`)
         .replaceAll("${source:sqlstring}", `'${allSources}'`)
     const range = `?from=${new Date(from * 1000).toISOString()}&to=${new Date(to * 1000).toISOString()}`
-    const { kpis: catalogue } = (await api.inject({ method: "GET", url: "/kpis" })).json() as {
+    const { kpis: catalogue } = (await api.inject({ method: "GET", url: "/kpis", headers: ops })).json() as {
       kpis: Array<{ name: string; columns: Array<{ name: string }> }>
     }
     for (const k of catalogue) {
@@ -368,7 +355,7 @@ describe("the dashboard over the real pipeline, in headless Chromium", () => {
       expect(normal(viaGrafana), k.name).toEqual(normal(viaApi))
     }
     const reviews = await pg<{ job_id: string }>(grafanaReviewsSql().replaceAll("${source:sqlstring}", `'${allSources}'`))
-    const viaApi = (await api.inject({ method: "GET", url: "/reviews/pending?limit=50" })).json() as { items: Array<{ jobId: string }> }
+    const viaApi = (await api.inject({ method: "GET", url: "/reviews/pending?limit=50", headers: ops })).json() as { items: Array<{ jobId: string }> }
     expect(reviews.map((r) => r.job_id)).toEqual(viaApi.items.map((i) => i.jobId))
   })
 })

@@ -13,7 +13,9 @@ import { testConfig } from "../pipelines/testing.js"
 import { Topics } from "../schemas/Envelope.js"
 import { RejectReason } from "../schemas/Review.js"
 import { prepare } from "../stack/clients.js"
+import { clickhouseEvents } from "../sinks/clickhouseEvents.js"
 import { relayName, relayOutbox } from "../stack/outbox.js"
+import { runStage } from "../stack/stage.js"
 import { Postgres } from "../stack/Postgres.js"
 import { supervise } from "../stack/supervisor.js"
 import { dropNamespace, readWithKcat, resetStores } from "../stack/testing.js"
@@ -179,16 +181,25 @@ describe("the review desk in headless Chromium over the real stack", () => {
     ana = await reviewer("Ana")
     ben = await reviewer("Ben")
 
-    // What serveApi runs beside the server, and the relay that carries the desk's messages to Kafka.
+    // What serveApi runs beside the server, the relay that carries the desk's messages to Kafka, and the sink that
+    // brings them to ClickHouse, where the desk's KPIs are read.
     loops = runtime.runFork(
-      Effect.all([supervise(deskName, runDesk()), supervise(relayName, relayOutbox())], { concurrency: "unbounded", discard: true })
+      Effect.all(
+        [supervise(deskName, runDesk()), supervise(relayName, relayOutbox()), supervise(clickhouseEvents.name, runStage(clickhouseEvents))],
+        { concurrency: "unbounded", discard: true }
+      )
     )
     await until("the desk's intake", pendingInPg, (n) => n === jobs.length)
 
     browser = await launch()
     dashboard = await watch(await browser.context.newPage())
+    const read: Array<string> = []
+    dashboard.on("request", (r) => read.push(new URL(r.url()).pathname))
     await dashboard.goto(`${base}/dashboard#overview`)
-    await dashboard.waitForSelector('[data-view="overview"][data-state="ready"], [data-view="overview"][data-state="partial"]', { timeout: 30_000 })
+    // Without a staff key the page asks for one and reads nothing: no KPI, no review queue.
+    await dashboard.waitForSelector("#signed-out", { timeout: 30_000 })
+    expect(await dashboard.getAttribute('[data-view="overview"]', "data-state")).toBe("signed-out")
+    expect(read.filter((path) => !path.startsWith("/dashboard"))).toEqual([])
     await dashboard.uncheck("#live")
   })
 
@@ -206,6 +217,9 @@ describe("the review desk in headless Chromium over the real stack", () => {
     await dashboard.fill("#ops-key", ops.apiKey)
     await dashboard.click('#ops-key-form button[type="submit"]')
     await dashboard.waitForSelector('#desk-live[data-state="ready"]', { timeout: 10_000 })
+    // The same key reads the KPIs for the rest of the page.
+    await dashboard.waitForSelector('[data-view="overview"][data-state="ready"]', { timeout: 30_000 })
+    expect(await dashboard.isVisible("#signed-out")).toBe(false)
     const [shown, stored] = await until("pending on the panel and in PostgreSQL", async () => [await opsNumber("desk-pending"), await pendingInPg()], ([a, b]) => a === b)
     expect(stored).toBe(3)
     expect(shown).toBe(3)
@@ -359,6 +373,33 @@ describe("the review desk in headless Chromium over the real stack", () => {
       [task!.task_id]
     )
     expect(settled).toEqual({ outcome: "distinct", status: "distinct" })
+  })
+
+  it("the ops panel's KPIs for today, pushed, are PostgreSQL's decisions, misses and approvals, and the KPI API's", async () => {
+    const [today] = await pg<{ decided: number; approved: number }>(
+      `SELECT (SELECT count(*) FROM review_tasks WHERE status = 'decided' AND ended_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')::int AS decided,
+              (SELECT count(*) FROM approvals WHERE approved_by = 'reviewer')::int AS approved`
+    )
+    // Approved, rejected, kept apart; one approval, by Ana.
+    expect(today).toEqual({ decided: 3, approved: 1 })
+    const row = (r: Reviewer) => `#desk-live tr[data-staff-id="${r.staffId}"]`
+    await until("the panel's decisions", () => opsNumber("desk-decisions"), (n) => n === today!.decided, 30_000)
+    await dashboard.waitForSelector(`${row(ben)} [data-misses="1"]`, { timeout: 10_000 })
+    await dashboard.waitForSelector(`${row(ana)} [data-misses="0"]`, { timeout: 10_000 })
+    await until("the panel's approvals", async () => [await opsNumber("desk-manual"), await opsNumber("desk-auto")], ([m, a]) => m === 1 && a === 0, 10_000)
+    expect(await dashboard.textContent('#desk-live [data-metric="desk-decision-p50"] .value')).toMatch(/^\d+(\.\d)? (ms|s|min)$/)
+    expect(await dashboard.textContent('#desk-live tr[data-source="acme-careers"] [data-approvals]')).toBe("1")
+
+    // Over the range the feed used, the KPI API answers the same numbers.
+    const [from, to] = await dashboard.$eval("#desk-live .desk-kpis", (el) => [(el as HTMLElement).dataset.from!, (el as HTMLElement).dataset.to!])
+    const kpi = async (name: string) => {
+      const response = await fetch(`${base}/kpis/${name}?from=${from}&to=${to}`, { headers: { authorization: `Bearer ${ops.apiKey}` } })
+      expect(response.status).toBe(200)
+      return ((await response.json()) as { rows: Array<Record<string, string | number>> }).rows
+    }
+    expect((await kpi("review_decision_time")).map((r) => Number(r.decisions))).toEqual([today!.decided])
+    expect((await kpi("sla_misses")).map((r) => [r.reviewer_id, Number(r.misses)])).toEqual([[ben.staffId, 1]])
+    expect((await kpi("approval_channels")).map((r) => [r.source, Number(r.auto), Number(r.manual)])).toEqual([["acme-careers", 0, 1]])
   })
 
   it("strikes, the 3-strike warning and the lock reach the reviewer's page and the ops panel; an ops unlock restores them", async () => {

@@ -8,7 +8,7 @@ import { makeApi } from "./api.js"
 import * as Applications from "./Applications.js"
 import { JobSearch } from "./JobSearch.js"
 import * as Seekers from "./Seekers.js"
-import * as Staff from "./Staff.js"
+import { knownOpsKey } from "./testing.js"
 import * as ReviewDesk from "./ReviewDesk.js"
 import * as DeskHub from "./DeskHub.js"
 import { StageMonitor } from "../stack/StageMonitor.js"
@@ -23,6 +23,9 @@ import { unreachableKafka } from "../stack/testing.js"
 const testDb = new URL(process.env.JOBSTREAM_TEST_PG_URL ?? "postgres://jobstream@127.0.0.1:15432/jobstream_test")
 const pgAt = (port: number) => Redacted.make(`postgres://${testDb.username}@127.0.0.1:${port}${testDb.pathname}`)
 
+/** The ops key Staff knows here: it reads no accounts, so a hung PostgreSQL leaves the KPI routes to ClickHouse. */
+const opsKey = "jst_api-timeouts-test-ops"
+
 /** The API with Kafka down and PostgreSQL and ClickHouse listening on `pgPort` and `chPort`, default limits. */
 const apiOver = (pgPort: number, chPort: number) =>
   Effect.acquireRelease(
@@ -30,7 +33,7 @@ const apiOver = (pgPort: number, chPort: number) =>
       ManagedRuntime.make(
         Layer.mergeAll(
           Layer.provideMerge(
-            Layer.mergeAll(Seekers.layer, Applications.layer, Staff.layer, ReviewDesk.layer, DeskHub.layer),
+            Layer.mergeAll(Seekers.layer, Applications.layer, knownOpsKey(opsKey), ReviewDesk.layer, DeskHub.layer),
             Layer.mergeAll(
               unreachableKafka(),
               Postgres.layer({ url: pgAt(pgPort), maxConnections: 2 }),
@@ -88,7 +91,7 @@ describe("the API when its databases hang", () => {
         const { api } = yield* apiOverHungServer
         const jobs = yield* get(api, "/jobs")
         expectPrompt503(jobs, /PostgreSQL/, connectMs)
-        const kpi = yield* get(api, "/kpis/decisions")
+        const kpi = yield* get(api, "/kpis/decisions", { authorization: `Bearer ${opsKey}` })
         expectPrompt503(kpi, /ClickHouse/, readMs)
         console.log(`hung server: GET /jobs 503 in ${Math.round(jobs.ms)} ms, GET /kpis/decisions 503 in ${Math.round(kpi.ms)} ms`)
       })

@@ -19,5 +19,15 @@ export const staffOf = (request: FastifyRequest, roles: ReadonlyArray<StaffRole>
     return member
   })
 
-/** The desk's status: any staff key, reviewer or ops. */
+/** Reads for the ops team (the KPIs, the review queue, the desk's status): any staff key, reviewer or ops. */
 export const opsReader = ["ops", "reviewer"] as const satisfies ReadonlyArray<StaffRole>
+
+/**
+ * A route hook (`onRequest`, so before any validation: a caller without a key learns nothing of the route's
+ * inputs) that lets only staff of `roles` through.
+ */
+export const staffOnly =
+  (run: <A, E>(effect: Effect.Effect<A, E, Staff>) => Promise<A>, roles: ReadonlyArray<StaffRole>) =>
+  async (request: FastifyRequest) => {
+    await run(staffOf(request, roles))
+  }

@@ -136,7 +136,7 @@ const start = Effect.gen(function* () {
         "The review desk (keys are new on every run; the old ones stop working):",
         line("desk (sign in with the reviewer key)", `${api}/desk`),
         line("reviewer key", accounts.reviewerKey),
-        line("ops key (dashboard, /staff, /desk/status)", accounts.opsKey),
+        line("ops key (dashboard sign-in, /kpis, /staff, /desk/status)", accounts.opsKey),
         line("demo seeker's matches", `${api}/seekers/me/matches (Authorization: Bearer <seeker key>)`),
         line("seeker key", accounts.seekerKey ?? "shown on the first run only (only its hash is stored)"),
         "Each source is crawled again on its interval; `npm run crawl -- <source>` crawls one now.",

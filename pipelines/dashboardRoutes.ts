@@ -14,6 +14,7 @@ const modules = [
   "charts.js",
   "columns.js",
   "desk.js",
+  "deskKpis.js",
   "deskTask.js",
   "dom.js",
   "filters.js",
@@ -56,7 +57,8 @@ const contentSecurityPolicy = [
 
 /**
  * The operations dashboard at `/dashboard`: static files only. The page reads the data through the same API
- * as everyone else (`/kpis`, `/reviews/pending`, `/healthz`, a seeker's applications with that seeker's key).
+ * as everyone else (`/kpis` and `/reviews/pending` with a staff key, `/healthz`, `/desk/ops/ws`, a seeker's
+ * applications with that seeker's key).
  */
 export const dashboardRoutes = (app: FastifyInstance) => {
   // Files are read once, on first request; a process serves the page it was deployed with.

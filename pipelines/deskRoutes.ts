@@ -10,15 +10,15 @@ import { ReviewDesk, type Actor } from "./ReviewDesk.js"
 import { Seekers, Unauthorized } from "./Seekers.js"
 import { apiKeyOf, opsReader, staffOf } from "./apiKeys.js"
 import { Staff } from "./Staff.js"
+import { deskOpsFeed, deskStatus, HelloMessage } from "./deskOpsFeed.js"
+import type { ClickHouse } from "../stack/ClickHouse.js"
 
-type Run = <A, E>(effect: Effect.Effect<A, E, Staff | ReviewDesk | DeskHub | Seekers | Postgres>) => Promise<A>
+type Run = <A, E>(effect: Effect.Effect<A, E, Staff | ReviewDesk | DeskHub | Seekers | Postgres | ClickHouse>) => Promise<A>
 
 const StaffParams = Schema.Struct({ staffId: Schema.String.pipe(Schema.pattern(/^st_[0-9a-f-]{36}$/)) })
 const TaskParams = Schema.Struct({ taskId: Schema.String.pipe(Schema.pattern(/^[md]_[0-9a-f]{32}$/)) })
 const ResumeParams = Schema.Struct({ resumeId: Schema.String.pipe(Schema.maxLength(100)) })
 
-/** A socket's first message: the key, sent in the body because a browser's WebSocket cannot set headers. */
-const HelloMessage = Schema.parseJson(Schema.Struct({ type: Schema.Literal("hello"), key: Schema.String }))
 /** Then a heartbeat at least every 30 s keeps a reviewer online (the desk page sends one every 5 s). */
 const Heartbeat = Schema.parseJson(Schema.Struct({ type: Schema.Literal("heartbeat") }))
 
@@ -29,7 +29,8 @@ const Heartbeat = Schema.parseJson(Schema.Struct({ type: Schema.Literal("heartbe
  *   tasks, warnings, revocations and strikes arrive as they happen), `GET /desk/tasks` (the tasks held now),
  *   `POST /desk/tasks/:taskId/decision`, `GET /desk/resumes/:resumeId`.
  * - Seekers, as their own reviewers: `GET /desk/mine` and the same decision route, for their own match tasks.
- * - Ops: `GET /desk/status`, and `GET /desk/ops/ws` (WebSocket, the same hello) pushing the same every second.
+ * - Ops: `GET /desk/status`, and `GET /desk/ops/ws` (WebSocket, the same hello; deskOpsFeed.ts) pushing the same
+ *   every second, and the desk's KPIs.
  */
 export const deskRoutes = (app: FastifyInstance, run: Run) => {
   // Bodies are checked by their Effect schemas alone (decodeOr400): a route schema adds nothing but Fastify's
@@ -183,28 +184,7 @@ export const deskRoutes = (app: FastifyInstance, run: Run) => {
       })
     })
 
-    scoped.get("/desk/ops/ws", { websocket: true }, (socket) => {
-      let timer: NodeJS.Timeout | undefined
-      const send = (message: object) => socket.readyState === socket.OPEN && socket.send(JSON.stringify(message))
-      socket.once("message", (raw) => {
-        const key = Schema.decodeUnknownOption(HelloMessage)(String(raw))
-        const ops = Effect.flatMap(Staff, (s) => s.authenticate(key._tag === "Some" ? key.value.key : undefined)).pipe(
-          Effect.filterOrFail((me) => me.role === "ops", () => new Forbidden({ message: "the ops feed is for ops keys" }))
-        )
-        void run(ops).then(
-          () => {
-            const push = () => run(deskStatus).then((status) => send({ type: "status", ...status }), () => undefined)
-            void push()
-            timer = setInterval(() => void push(), 1000)
-          },
-          (error: unknown) => {
-            send({ type: "error", message: error instanceof Error ? error.message : "not allowed" })
-            socket.close(4401, "unauthorized")
-          }
-        )
-      })
-      socket.on("close", () => clearInterval(timer))
-    })
+    deskOpsFeed(scoped, run)
   })
 }
 
@@ -219,10 +199,3 @@ const actorOf = (request: FastifyRequest) =>
     )
     return { kind: "seeker", seekerId } satisfies Actor as Actor
   })
-
-/** The desk now: tasks waiting and held, and every reviewer's presence, load and standing. */
-const deskStatus = Effect.gen(function* () {
-  const counts = yield* Effect.flatMap(ReviewDesk, (d) => d.counts)
-  const staff = yield* Effect.flatMap(Staff, (s) => s.list)
-  return { ...counts, reviewers: staff.filter((s) => s.role === "reviewer") }
-})

@@ -15,17 +15,18 @@ import * as Applications from "./Applications.js"
 import { JobSearch } from "./JobSearch.js"
 import { arrowStream } from "./kpiRoutes.js"
 import * as Seekers from "./Seekers.js"
-import * as Staff from "./Staff.js"
 import * as ReviewDesk from "./ReviewDesk.js"
 import * as DeskHub from "./DeskHub.js"
-import { testConfig } from "./testing.js"
+import { knownOpsKey, testConfig } from "./testing.js"
 import { unreachableKafka } from "../stack/testing.js"
 
 /**
  * The KPI routes inside the real API (its error handler, its way of running Effects) over the test database of
  * the local ClickHouse; Kafka and PostgreSQL are stand-ins the KPI routes never touch, and the API's other
- * services sit on them as in api.test.ts.
+ * services sit on them as in api.test.ts. Staff knows one ops key (the real one reads PostgreSQL; api.test.ts
+ * covers it with real accounts).
  */
+const opsKey = "jst_kpi-routes-test-ops"
 
 const config = testConfig()
 const provider = ConfigProvider.fromMap(
@@ -38,7 +39,7 @@ const services = Layer.mergeAll(
 )
 const runtime = ManagedRuntime.make(
   Layer.mergeAll(
-    Layer.provideMerge(Layer.mergeAll(Seekers.layer, Applications.layer, Staff.layer, ReviewDesk.layer, DeskHub.layer), services),
+    Layer.provideMerge(Layer.mergeAll(Seekers.layer, Applications.layer, knownOpsKey(opsKey), ReviewDesk.layer, DeskHub.layer), services),
     Layer.succeed(JobSearch, JobSearch.of({ search: () => Effect.die("not used by these tests") })),
     Followups.layerTemplate,
     StageMonitor.layer
@@ -108,7 +109,8 @@ afterAll(async () => {
   await runtime.dispose()
 })
 
-const get = (url: string, accept?: string) => api.inject({ method: "GET", url, headers: accept ? { accept } : {} })
+const get = (url: string, accept?: string, key: string | null = opsKey) =>
+  api.inject({ method: "GET", url, headers: { ...(accept ? { accept } : {}), ...(key === null ? {} : { authorization: `Bearer ${key}` }) } })
 
 /** An Arrow table read back as the JSON answer's rows: Int64 as numbers, timestamps and dates as ISO text. */
 const rowsOfArrow = (bytes: Uint8Array, columns: ReadonlyArray<KpiColumn>) =>
@@ -218,5 +220,16 @@ describe("GET /kpis/:name", () => {
     const response = await get(`/kpis/revenue?${range}`)
     expect(response.statusCode).toBe(404)
     expect(response.json().message).toMatch(/revenue/)
+  })
+})
+
+describe("who may read the KPIs", () => {
+  it("answers 401 without a staff key or with an unknown one, before looking at the query", async () => {
+    for (const url of ["/kpis", `/kpis/decisions?${range}`, "/kpis/decisions?from=2025-02-30", "/kpis/revenue"])
+      for (const key of [null, "jst_nobody"]) {
+        const response = await get(url, undefined, key)
+        expect([url, key, response.statusCode]).toEqual([url, key, 401])
+        expect(Object.keys(response.json() as object)).not.toContain("rows")
+      }
   })
 })

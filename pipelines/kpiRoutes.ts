@@ -15,7 +15,9 @@ import {
   type KpiRow
 } from "../sinks/kpiCatalogue.js"
 import { runKpi } from "../sinks/kpis.js"
+import { opsReader, staffOnly } from "./apiKeys.js"
 import { decodeOr400 } from "./httpErrors.js"
+import type { Staff } from "./Staff.js"
 
 /** The Arrow IPC stream format's media type: what notebooks and BI tools ask for. */
 export const arrowStream = "application/vnd.apache.arrow.stream"
@@ -30,19 +32,22 @@ export class KpiNotFound extends Data.TaggedError("KpiNotFound")<{ readonly mess
 
 const NameParams = Schema.Struct({ name: Schema.String.pipe(Schema.maxLength(100)) })
 
-type Run = <A, E>(effect: Effect.Effect<A, E, ClickHouse>) => Promise<A>
+type Run = <A, E>(effect: Effect.Effect<A, E, ClickHouse | Staff>) => Promise<A>
 
 /**
  * The KPI API: `GET /kpis` lists the catalogue; `GET /kpis/:name?from=&to=&source=` answers one KPI as JSON
  * `{ kpi, columns, rows }`, or as an Arrow IPC stream of the same columns when the request accepts
  * `application/vnd.apache.arrow.stream`. Filters are validated before any SQL is built (400 naming the field).
+ * Both are for the ops team: they need a staff key, ops or reviewer (401 without one).
  */
 export const kpiRoutes = (app: FastifyInstance, run: Run) => {
-  app.get("/kpis", { schema: { response: { 200: JSONSchema.make(KpiCatalogue) } } }, async () => ({ kpis: catalogue }))
+  const onRequest = staffOnly(run, opsReader)
+  app.get("/kpis", { onRequest, schema: { response: { 200: JSONSchema.make(KpiCatalogue) } } }, async () => ({ kpis: catalogue }))
 
   app.get(
     "/kpis/:name",
     {
+      onRequest,
       schema: {
         params: JSONSchema.make(NameParams),
         querystring: JSONSchema.make(Schema.encodedSchema(KpiQuery)),

@@ -1,6 +1,8 @@
-import { Layer } from "effect"
+import { Effect, Layer } from "effect"
 import { stackTestConfig } from "../stack/testing.js"
 import { InfraLive } from "./ingest.js"
+import { Unauthorized } from "./Seekers.js"
+import { Staff, type StaffMember } from "./Staff.js"
 
 /**
  * The test configuration of stack/testing.ts with every client the app builds on, the local embedder included:
@@ -9,4 +11,26 @@ import { InfraLive } from "./ingest.js"
 export const testConfig = (namespace?: string) => {
   const config = stackTestConfig(namespace)
   return { ...config, layer: InfraLive.pipe(Layer.provide(config.configLayer)) }
+}
+
+/**
+ * Staff that knows one ops key and nothing else: for tests of ops routes whose PostgreSQL is a stand-in (the real
+ * Staff reads its accounts there). Every other staff operation dies: those tests do not use it.
+ */
+export const knownOpsKey = (apiKey: string) => {
+  const ops: StaffMember = { staffId: "st_test_ops", name: "Test Ops", role: "ops", maxActive: 1, strikes: 0, locked: false }
+  const unused = Effect.dieMessage("not used by these tests")
+  return Layer.succeed(
+    Staff,
+    Staff.of({
+      authenticate: (key) =>
+        key === apiKey ? Effect.succeed(ops) : Effect.fail(new Unauthorized({ message: "this API key belongs to no staff account, or was revoked" })),
+      create: () => unused,
+      newKey: () => unused,
+      revokeKey: () => unused,
+      unlock: () => unused,
+      heartbeat: () => unused,
+      list: unused
+    })
+  )
 }

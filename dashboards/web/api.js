@@ -7,6 +7,12 @@ import { state } from "./state.js"
 import { kindOf } from "./columns.js"
 
 export const KEY_STORAGE = "jobstream.dashboard.seekerKey"
+/** The staff key (ops or reviewer) the KPIs, the review queue and the live desk need. */
+export const OPS_KEY_STORAGE = "jobstream.dashboard.opsKey"
+
+/** Whether this tab holds a staff key: without one the page asks for it instead of reading anything. */
+export const signedIn = () => Boolean(sessionStorage.getItem(OPS_KEY_STORAGE))
+const asStaff = () => ({ headers: { authorization: `Bearer ${sessionStorage.getItem(OPS_KEY_STORAGE) ?? ""}` } })
 
 /** Which view shows a KPI, by its name and title; the first rule that matches wins, the last catches the rest. */
 const VIEW_RULES = [
@@ -52,7 +58,7 @@ const readable = (path) => {
 }
 
 export const loadCatalogue = async () => {
-  const body = await getJson("/kpis")
+  const body = await getJson("/kpis", asStaff())
   const list = Array.isArray(body) ? body : Array.isArray(body?.items) ? body.items : Array.isArray(body?.kpis) ? body.kpis : null
   if (list === null) throw new ApiError("GET /kpis did not answer a list of KPIs")
   return list.map((k) => ({ ...k, view: viewOf(k) }))
@@ -65,7 +71,7 @@ const viewOf = (kpi) => {
 
 /** One KPI's answer with its rows as arrays in column order (the API may send arrays or objects). */
 export const loadKpi = async (kpi, params) => {
-  const body = await getJson(`/kpis/${encodeURIComponent(kpi.name)}?${params}`)
+  const body = await getJson(`/kpis/${encodeURIComponent(kpi.name)}?${params}`, asStaff())
   const columns = Array.isArray(body.columns) && body.columns.length > 0 ? body.columns : kpi.columns ?? []
   const rows = (Array.isArray(body.rows) ? body.rows : []).map((row) =>
     Array.isArray(row) ? row : columns.map((c) => row?.[c.name])
@@ -84,7 +90,7 @@ export const isErrorsKpi = (kpi) => /error|dlq|dead.?letter/i.test(`${kpi.name} 
 export const loadViewExtras = async (view, params) => {
   const settle = (promise) => promise.then((value) => ({ value }), (error) => ({ error }))
   const source = params.get("source")
-  const reviews = () => getJson(`/reviews/pending?limit=50${source ? `&source=${encodeURIComponent(source)}` : ""}`)
+  const reviews = () => getJson(`/reviews/pending?limit=50${source ? `&source=${encodeURIComponent(source)}` : ""}`, asStaff())
   if (view === "overview") return { reviews: await settle(reviews()) }
   if (view === "matching") return { reviews: await settle(reviews()) }
   if (view === "sources") return { health: await settle(getJson("/healthz", { accept: [503] })) }

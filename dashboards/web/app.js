@@ -8,7 +8,7 @@ import { $, h } from "./dom.js"
 import { state } from "./state.js"
 import { humanize } from "./format.js"
 import { STATUSES } from "./columns.js"
-import { KEY_STORAGE, loadCatalogue, loadKpi, loadViewExtras, neededBy } from "./api.js"
+import { KEY_STORAGE, loadCatalogue, loadKpi, loadViewExtras, neededBy, signedIn } from "./api.js"
 import { filterParams, RANGES, toLocalInput, updateSourceOptions } from "./filters.js"
 import { Chart } from "./charts.js"
 import { renderPanels } from "./panels.js"
@@ -26,6 +26,15 @@ const refresh = async () => {
   const generation = ++state.generation
   const view = state.view
   const viewEl = $(`[data-view="${view}"]`)
+  // Every read but /healthz needs a staff key: without one, the page asks for it, reads nothing and shows nothing
+  // it read before.
+  $("#signed-out").hidden = signedIn()
+  $("#main").hidden = !signedIn()
+  if (!signedIn()) {
+    viewEl.dataset.state = "signed-out"
+    setStatus("")
+    return
+  }
   viewEl.dataset.state = "loading"
   setStatus("Loading…")
   const failures = []
@@ -151,7 +160,7 @@ const start = () => {
   showView(location.hash.slice(1))
   schedule()
   refresh()
-  startOpsDesk()
+  startOpsDesk(() => refresh())
 }
 
 start()

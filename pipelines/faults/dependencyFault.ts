@@ -63,15 +63,16 @@ const warmUpMs = 3000
 /** The routes the probe reads all along; the load adds the writes (applications, preferences, resumes). */
 export const probeRoutes = (ctx: FaultContext): Array<ProbeRoute> => {
   const seeker = { authorization: `Bearer ${ctx.seekers[0]!.apiKey}` }
+  const ops = { authorization: `Bearer ${ctx.opsKey}` }
   return [
     { route: "/healthz", path: "/healthz" },
     { route: "/livez", path: "/livez" },
     { route: "/readyz", path: "/readyz" },
     { route: "/jobs", path: "/jobs?limit=5" },
     { route: "/seekers/:id/matches", path: "/seekers/me/matches?limit=5", headers: seeker },
-    { route: "/desk/status", path: "/desk/status", headers: { authorization: `Bearer ${ctx.opsKey}` } },
-    { route: "/kpis", path: "/kpis" },
-    { route: "/kpis/:name", path: "/kpis/decisions" },
+    { route: "/desk/status", path: "/desk/status", headers: ops },
+    { route: "/kpis", path: "/kpis", headers: ops },
+    { route: "/kpis/:name", path: "/kpis/decisions", headers: ops },
     { route: "/metrics", path: "/metrics" },
     { route: "/dashboard", path: "/dashboard" }
   ]

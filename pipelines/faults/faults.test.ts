@@ -23,7 +23,8 @@ const writes = [
   "PUT /seekers/:id/preferences",
   "POST /seekers/:id/resumes"
 ]
-const needPostgres = ["/jobs", "/seekers/:id/matches", "/desk/status", ...writes]
+// Staff keys are read in PostgreSQL: the KPI routes need it too.
+const needPostgres = ["/jobs", "/seekers/:id/matches", "/desk/status", "/kpis", "/kpis/:name", ...writes]
 
 const faults: ReadonlyArray<DependencyFault> = [
   { name: "no fault (control)", kind: "none", seconds: 15, affected: [] },
