@@ -17,6 +17,7 @@ import {
 import { encode, hashId } from "../schemas/Envelope.js"
 import { Postgres, type PostgresError, type RowDecodeError, type Sql } from "../stack/Postgres.js"
 import { enqueue } from "../stack/outbox.js"
+import { applicationOutcome, recordFeedback } from "./Feedback.js"
 
 // Their HTTP statuses are in httpErrors.ts's `statusOf`, with every other error's.
 
@@ -227,6 +228,9 @@ export const make = Effect.gen(function* () {
               to: move.to,
               at: at.toISOString()
             })
+            // How it went teaches the seeker's own model (Feedback.ts); a job that is no match of theirs, nothing.
+            const outcome = applicationOutcome(current, move.to)
+            if (outcome !== null) yield* recordFeedback(tx, seekerId, row.job_id, outcome).pipe(Effect.catchTag("NoMatch", () => Effect.void))
             return false
           })
         )

@@ -3,6 +3,7 @@ import { Config, Context, Data, Duration, Effect, Layer, Schema } from "effect"
 import { encode, Topics, type Envelope } from "../schemas/Envelope.js"
 import type { RejectReason, ReviewEvent, ReviewEventType, TaskKind, TaskOutcome } from "../schemas/Review.js"
 import { enqueue } from "../stack/outbox.js"
+import { recordFeedback } from "./Feedback.js"
 import { Postgres, type PostgresError, type RowDecodeError, type Sql } from "../stack/Postgres.js"
 import { approvalMessages } from "./approvals.js"
 import { blankEvent } from "./Staff.js"
@@ -290,6 +291,11 @@ export const make = (settings: DeskSettings) =>
             )
           }
           if (decision.action === "merge" || decision.action === "distinct") yield* settlePair(tx, task, decision.action)
+          // A person's approve or reject of a match teaches the seeker's own model (Feedback.ts).
+          if (task.kind === "match" && (decision.action === "approve" || decision.action === "reject"))
+            yield* recordFeedback(tx, task.seeker_id!, task.job_id, decision.action === "approve" ? "approved" : "rejected").pipe(
+              Effect.catchTag("NoMatch", () => Effect.void)
+            )
           yield* tx.query(
             `UPDATE review_tasks SET status = 'decided', outcome = $2, decision = $3, decided_by = $4, assignee = NULL,
                deadline = NULL, ended_at = now(), updated_at = now() WHERE task_id = $1`,

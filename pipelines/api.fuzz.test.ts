@@ -9,7 +9,7 @@ import { JobsQuery } from "../schemas/Api.js"
 import { ApplicationMove, ApplicationsQuery, FollowupSettings, NewApplication } from "../schemas/Application.js"
 import { encode, Topics } from "../schemas/Envelope.js"
 import { NewStaff, PendingReviewsQuery, TaskDecision } from "../schemas/Review.js"
-import { NewSeeker, Preferences } from "../schemas/Seeker.js"
+import { MatchFeedback, NewSeeker, Preferences } from "../schemas/Seeker.js"
 import { catalogue, KpiQuery } from "../sinks/kpiCatalogue.js"
 import { postgresJobs } from "../sinks/postgresJobs.js"
 import { makeApi } from "./api.js"
@@ -293,6 +293,13 @@ const routes: ReadonlyArray<RouteFuzz> = [
     path: "/seekers/:seekerId/matches",
     url: me.map((id) => `/seekers/${id}/matches`),
     query: ["decision", "minScore", "limit", "offset"]
+  },
+  {
+    method: "PUT",
+    path: "/seekers/:seekerId/matches/:jobId/feedback",
+    url: fc.tuple(me, param(() => jobId, hex32)).map(([seeker, job]) => `/seekers/${seeker}/matches/${job}/feedback`),
+    query: [],
+    body: bodyOf(MatchFeedback)
   },
   {
     method: "POST",

@@ -1,9 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from "fastify"
 import { Effect, JSONSchema, Schema } from "effect"
 import { Text } from "../schemas/common.js"
-import { Decision, NewSeeker, Preferences, SeekerCreated } from "../schemas/Seeker.js"
+import { Decision, MatchFeedback, NewSeeker, Preferences, SeekerCreated } from "../schemas/Seeker.js"
 import { decodeOr400, Forbidden } from "./httpErrors.js"
 import { Seekers } from "./Seekers.js"
+import { recordFeedback } from "./Feedback.js"
+import { Postgres } from "../stack/Postgres.js"
 import { apiKeyOf } from "./apiKeys.js"
 
 /** Resumes are small documents; a PDF may carry fonts and images, so it gets more room than the text it holds. */
@@ -21,7 +23,10 @@ const ResumeQuery = Schema.Struct({
   filename: Schema.optional(Text.pipe(Schema.maxLength(255)))
 })
 
-type Run = <A, E>(effect: Effect.Effect<A, E, Seekers>) => Promise<A>
+type Run = <A, E>(effect: Effect.Effect<A, E, Seekers | Postgres>) => Promise<A>
+
+const FeedbackParams = Schema.Struct({ seekerId: Schema.String, jobId: Schema.String.pipe(Schema.pattern(/^[0-9a-f]{32}$/)) })
+
 
 /**
  * The seekers' API. A seeker is addressed as `me` or by id; either way the API key decides whose data it is,
@@ -88,6 +93,20 @@ export const seekerRoutes = (app: FastifyInstance, run: Run) => {
         const offset = query.offset ?? 0
         const items = yield* seekers.matches(seekerId, { ...query, limit: limit + 1, offset })
         return { items: items.slice(0, limit), nextOffset: items.length > limit ? offset + limit : null }
+      })
+    )
+  )
+
+  // The seeker's thumbs on a match: a label for their own model, which learns from it at once; their matches are
+  // scored again with it (`feedback_learned` on seekers.events). 404 for a job that is no match of theirs.
+  app.put("/seekers/:seekerId/matches/:jobId/feedback", (request) =>
+    run(
+      Effect.gen(function* () {
+        const seekerId = yield* owner(request)
+        const { jobId } = yield* decodeOr400(FeedbackParams, request.params)
+        const { verdict } = yield* decodeOr400(MatchFeedback, request.body)
+        const db = yield* Postgres
+        return yield* db.transaction((tx) => recordFeedback(tx, seekerId, jobId, verdict === "up" ? "thumbs_up" : "thumbs_down"))
       })
     )
   )

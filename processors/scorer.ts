@@ -11,6 +11,9 @@ import { explain, type SeekerScore } from "./matching/explanations.js"
 import { jobFeatures, jobText, seekerProfile, type JobFeatures, type SeekerProfile } from "./matching/features.js"
 import { scoreBatch } from "./matching/scoring.js"
 import { buildSeekerMatrix, type SeekerMatrix } from "./matching/seekerMatrix.js"
+import { type Label, learnedScore, type LearnedScore, modelFeatures, type SeekerModel } from "./matching/feedbackModel.js"
+import { readLabels, readModel } from "./feedbackStore.js"
+import { GLOBAL_CALIBRATION } from "./matching/weights.js"
 
 export const scorerGroup = { groupId: "jobstream.score", topics: [Topics.unique.name, Topics.seekerEvents.name] } as const
 
@@ -24,10 +27,13 @@ interface Seeker {
   readonly profile: SeekerProfile
   readonly resumeId: string
   /**
-   * A hash of what the profile was built from (resume text and preferences): an event that leaves it unchanged
-   * re-scores nothing, and it is part of each match's inputs.
+   * A hash of what the profile was built from (resume text, preferences and the version of the seeker's own model):
+   * an event that leaves it unchanged re-scores nothing, and it is part of each match's inputs.
    */
   readonly basis: string
+  /** The seeker's own model, learned from their decisions, and the labels it learned from (for its reasons). */
+  readonly model: SeekerModel
+  readonly labels: ReadonlyArray<Label>
 }
 
 /**
@@ -98,14 +104,28 @@ export const makeScorer = Effect.gen(function* () {
     }
   }
 
-  /** Every seeker of `m` at or above the floor for each job; `keep` adds rows to publish whatever their score. */
+  /**
+   * Every seeker of `m` at or above the floor for each job; `keep` adds rows to publish whatever their score. A
+   * seeker with a model of their own gets the hybrid score moved by it (a filtered match stays filtered), and the
+   * explanation says by how much and why.
+   */
   const score = (jobs: ReadonlyArray<Scorable>, m: SeekerMatrix, keep: (jobId: string) => boolean = () => false) =>
     jobs.flatMap((job) => {
       const batch = scoreBatch(job.features, m)
+      const learned = new Map<number, LearnedScore>()
+      for (let i = 0; i < m.size; i++) {
+        const seeker = seekers.get(m.profiles[i]!.seekerId)
+        if (seeker === undefined || seeker.model.labels === 0 || batch.filters[i] !== 0) continue
+        const features = modelFeatures(job.features, batch.components.subarray(i * 5, i * 5 + 5))
+        const moved = learnedScore(seeker.model, seeker.labels, GLOBAL_CALIBRATION, features, batch.exact[i]!)
+        batch.exact[i] = moved.score
+        batch.scores[i] = Math.round(moved.score)
+        learned.set(i, moved)
+      }
       const out: Array<Envelope> = []
       for (let i = 0; i < m.size; i++)
         if (batch.scores[i]! >= settings.floor || keep(job.features.jobId))
-          out.push(encode(Topics.scored, toMatch(explain(job.features, m, batch, i), job)))
+          out.push(encode(Topics.scored, toMatch(withLearned(explain(job.features, m, batch, i), learned.get(i)), job)))
       return out
     })
 
@@ -160,6 +180,11 @@ export const makeScorer = Effect.gen(function* () {
   return stage
 })
 
+const withLearned = (score: SeekerScore, learned: LearnedScore | undefined): SeekerScore =>
+  learned === undefined
+    ? score
+    : { ...score, explanation: { ...score.explanation, learned: { points: Math.round(learned.points * 10) / 10, reasons: learned.reasons } } }
+
 const readRecord = (record: Received): Either.Either<Job | SeekerEvent, string> => {
   const decoded: Either.Either<Job | SeekerEvent, { reason: string }> =
     record.topic === Topics.seekerEvents.name ? decode(Topics.seekerEvents, record) : decode(Topics.unique, record)
@@ -180,7 +205,10 @@ const seekerIds = (db: Postgres["Type"]) =>
  */
 const SeekerRow = Schema.Struct({ resume_id: Schema.String, body: Schema.String, text_hash: Schema.String, preferences: Schema.Unknown })
 
-/** A seeker's profile from their primary resume and preferences; `undefined` without a primary resume. */
+/**
+ * A seeker's profile from their primary resume and preferences, with their own model and its labels when they
+ * have made decisions; `undefined` without a primary resume.
+ */
 const loadSeeker = (db: Postgres["Type"], embedder: Embedder["Type"], seekerId: string) =>
   Effect.gen(function* () {
     const [row] = yield* db.rows(
@@ -191,6 +219,8 @@ const loadSeeker = (db: Postgres["Type"], embedder: Embedder["Type"], seekerId: 
       [seekerId]
     )
     if (!row) return undefined
+    const learned = yield* readModel(db, seekerId)
+    const labels = learned.model.labels > 0 ? yield* readLabels(db, seekerId) : []
     const preferences = Schema.decodeUnknownEither(Preferences)(row.preferences)
     const [vector] = yield* embedder.embed([row.body])
     const profile = seekerProfile({
@@ -200,6 +230,12 @@ const loadSeeker = (db: Postgres["Type"], embedder: Embedder["Type"], seekerId: 
       preferences: Either.getOrElse(preferences, () => ({}))
     })
     // jsonb keeps its keys in one order, so equal preferences always print alike.
-    return { profile, resumeId: row.resume_id, basis: hashId("seeker", row.text_hash, JSON.stringify(row.preferences)) } satisfies Seeker
+    return {
+      profile,
+      resumeId: row.resume_id,
+      basis: hashId("seeker", row.text_hash, JSON.stringify(row.preferences), learned.version),
+      model: learned.model,
+      labels
+    } satisfies Seeker
   })
 

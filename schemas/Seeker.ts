@@ -59,12 +59,16 @@ export const SeekerCreated = Schema.Struct({
 export const SeekerEvent = Schema.Struct({
   eventId: Schema.String,
   seekerId: Schema.String,
-  type: Schema.Literal("seeker_created", "resume_uploaded", "preferences_updated"),
+  /** `feedback_learned`: the seeker's own model learned from a new decision, so their matches are scored again. */
+  type: Schema.Literal("seeker_created", "resume_uploaded", "preferences_updated", "feedback_learned"),
   /** The resume that is primary after the change, when there is one. */
   resumeId: Schema.NullOr(Schema.String),
   at: Timestamp
-}).annotations({ identifier: "SeekerEvent", description: "A change to a seeker's resume or preferences" })
+}).annotations({ identifier: "SeekerEvent", description: "A change to a seeker's resume, preferences or learned model" })
 export type SeekerEvent = typeof SeekerEvent.Type
+
+/** `PUT /seekers/:seekerId/matches/:jobId/feedback`: the seeker's verdict on a match, relevant to them or not. */
+export const MatchFeedback = Schema.Struct({ verdict: Schema.Literal("up", "down") }).annotations({ identifier: "MatchFeedback" })
 
 export const ConstraintNote = Schema.Struct({
   name: Schema.Literal("excluded_skills", "remote", "location", "salary", "seniority", "experience", "must_have_skills"),
@@ -86,7 +90,13 @@ export const Match = Schema.Struct({
     matchedSkills: Schema.Array(Schema.String),
     missingMustHaves: Schema.Array(Schema.String),
     missingSkills: Schema.Array(Schema.String),
-    constraints: Schema.Array(ConstraintNote)
+    constraints: Schema.Array(ConstraintNote),
+    /**
+     * What the seeker's own model, learned from their decisions, did to this score: the points it added (negative:
+     * took off) and what it learned that moved it most ("you turned down 6 jobs that require C++"). Absent while
+     * the seeker has made no decision.
+     */
+    learned: Schema.optional(Schema.Struct({ points: Schema.Number.pipe(Schema.finite()), reasons: Schema.Array(Schema.String) }))
   }),
   /** The resume and embedding model the score was computed with. */
   resumeId: Schema.String,

@@ -12,13 +12,17 @@ import { CALIBRATION, COMPONENTS, type ComponentName, DEFAULT_THRESHOLDS, WEIGHT
 import { extractSkills } from "./skills.js"
 import { loadLabels } from "./labels.js"
 import { ndcgAt, rocAuc } from "./rankingMetrics.js"
+import { fitCalibration, modelFeatures } from "./feedbackModel.js"
+import { feedbackCurve } from "./feedbackCurve.js"
+import { mulberry32 } from "../dedup/labelled.js"
 
 /**
  * `npm run eval:match`: the matching quality on the labelled set in `labels.json` (8 resumes x 77 postings,
  * graded 0-3 by reading them; see README.md), side by side for the hybrid score, the embedding cosine alone and
  * a TF-IDF cosine baseline: ROC-AUC over all pairs (relevant = grade >= 2) and NDCG@10 per resume, averaged.
- * Then how sensitive the hybrid is to its weights, and the speed of the pieces. Needs the embedding model
- * (`bash stack/model.sh`); nothing else.
+ * Then how sensitive the hybrid is to its weights, and the speed of the pieces. With `--feedback [K,K,...]`
+ * (default 0,10,20,40,80), the feedback curve: each resume's own model learning from K of its labelled pairs
+ * (feedbackCurve.ts). Needs the embedding model (`bash stack/model.sh`); nothing else.
  */
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -74,6 +78,8 @@ interface Pair {
   /** The hybrid score without the seeker's preferences. */
   readonly bare: number
   readonly filtered: boolean
+  /** The job's features as a seeker's own model reads them. */
+  readonly features: ReadonlyArray<string>
 }
 
 interface Scores {
@@ -165,7 +171,8 @@ const program = Effect.gen(function* () {
         points,
         hybrid: filtered ? -1 : batch.exact[i]!,
         bare: bareScores[j]![i]!,
-        filtered
+        filtered,
+        features: modelFeatures(job, components)
       })
     })
   })
@@ -262,6 +269,30 @@ const program = Effect.gen(function* () {
   }
   yield* Console.log(`  leave-one-resume-out NDCG@10 with grid-tuned weights: ${f3(mean(held))} (fixed weights: ${f3(chosen.ndcg)})`)
 
+  // --- the feedback curve
+  const feedbackAt = process.argv.indexOf("--feedback")
+  if (feedbackAt >= 0) {
+    const asked = process.argv[feedbackAt + 1]
+    const ks = asked !== undefined && /^\d+(,\d+)*$/.test(asked) ? asked.split(",").map(Number) : [0, 10, 20, 40, 80]
+    const evalPairs = pairs.map((p) => ({ resume: p.resume, features: p.features, score: Math.max(0, p.hybrid), relevant: p.grade >= 2 }))
+    const all = fitCalibration(evalPairs)
+    yield* Console.log(
+      `\nfeedback curve: each resume's own model after K of its pairs as decisions, AUC on the rest, 20 draws; ` +
+        `calibration of each resume fitted on the others (on all pairs: slope ${all.slope.toFixed(4)}, middle ${all.middle.toFixed(1)})`
+    )
+    yield* Console.log("   K  draws  AUC model  AUC hybrid  auto-approve p >= 0.9: coverage  precision  recall")
+    for (const c of feedbackCurve(evalPairs, ks, { draws: 20, seed: 7, autoApprove: 0.9 })) {
+      if (c.draws === 0) {
+        yield* Console.log(`${String(c.k).padStart(4)}  n/a: fewer than K + 10 postings per resume`)
+        continue
+      }
+      yield* Console.log(
+        `${String(c.k).padStart(4)}  ${String(c.draws).padStart(5)}  ${f3(c.auc).padStart(9)}  ${f3(c.hybridAuc).padStart(10)}  ` +
+          `${f3(c.coverage).padStart(32)}  ${f3(c.precision).padStart(9)}  ${f3(c.recall).padStart(6)}`
+      )
+    }
+  }
+
   // --- decisions under the default thresholds
   const decisions = new Map<string, number>()
   for (const [j, job] of jobs.entries()) {
@@ -335,13 +366,6 @@ const speed = (descriptions: ReadonlyArray<string>, jobs: ReadonlyArray<JobFeatu
     `  one job against ${n} seekers (${d}-d): ${perJob.toFixed(2)} ms per job (scoreBatch, one pass)`,
     `  with explanations for the ${Math.round(kept / batches.length)} seekers per job at or above ${DEFAULT_THRESHOLDS.review}: ${withExplanations.toFixed(2)} ms per job`
   ].join("\n")
-}
-
-const mulberry32 = (seed: number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -27,6 +27,8 @@ export interface SeekerScore {
     /** Up to five other skills of the posting that the resume lacks. */
     readonly missingSkills: ReadonlyArray<string>
     readonly constraints: ReadonlyArray<ConstraintNote>
+    /** What the seeker's own model did to the score (scorer.ts adds it; absent without decisions). */
+    readonly learned?: { readonly points: number; readonly reasons: ReadonlyArray<string> }
   }
 }
 

@@ -38,21 +38,27 @@ export const jobText = (job: Pick<Job, "title" | "description">): string => `${j
  * at this moment: take features right before scoring.
  */
 export const jobFeatures = (job: JobInput, vector: Float32Array, index?: LexicalIndex): JobFeatures => {
-  const text = jobText(job)
-  const requirements = mustHaveSkills(job.description)
-  if (index !== undefined && !index.has(job.jobId)) index.add(job.jobId, text)
+  if (index !== undefined && !index.has(job.jobId)) index.add(job.jobId, jobText(job))
   return {
     jobId: job.jobId,
     vector,
-    title: job.title,
-    skills: extractSkills(text),
-    mustHave: requirements.required,
-    niceToHave: requirements.preferred,
+    ...textFeatures(job),
     locations: job.locations,
     remote: job.remote,
     salary: job.salary,
-    seniority: seniorityOf(job.title, job.description),
     lexical: index === undefined ? null : index.termWeights(job.jobId)
+  }
+}
+
+/** What a job's text alone says: its skills, the required and preferred ones, and its seniority. */
+export const textFeatures = (job: Pick<Job, "title" | "description">): Pick<JobFeatures, "title" | "skills" | "mustHave" | "niceToHave" | "seniority"> => {
+  const requirements = mustHaveSkills(job.description)
+  return {
+    title: job.title,
+    skills: extractSkills(jobText(job)),
+    mustHave: requirements.required,
+    niceToHave: requirements.preferred,
+    seniority: seniorityOf(job.title, job.description)
   }
 }
 

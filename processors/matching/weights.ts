@@ -59,3 +59,12 @@ export const DEFAULT_THRESHOLDS: Thresholds = { autoApprove: 90, review: 60 }
 
 /** How much a skill weighs in the coverage of a posting's skills, by how the posting asks for it. */
 export const SKILL_WEIGHT = { required: 2, other: 1, preferred: 0.5 } as const
+
+/**
+ * The global calibration of the hybrid score, p(relevant) = sigmoid(slope * (score - middle)): Platt scaling
+ * fitted by `npm run eval:match -- --feedback` on all 616 pairs of the labelled set (slope 0.2055, middle 67.0).
+ * Those labels were graded knowing the scorer's design, so this is optimistic (too steep): a seeker's own model
+ * starts from it and corrects it with their decisions. It also converts a learned shift in log-odds back to
+ * score points.
+ */
+export const GLOBAL_CALIBRATION = { slope: 0.2055, middle: 67 } as const
