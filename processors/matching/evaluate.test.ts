@@ -1,6 +1,6 @@
 import { statSync } from "node:fs"
 import { describe, expect, it } from "vitest"
-import { tfidfVectors } from "./evaluate.js"
+import { tfidfVectors } from "./evalPairs.js"
 import { labelsPath, loadLabels } from "./labels.js"
 import { ndcgAt, rocAuc } from "./rankingMetrics.js"
 import { resolveSkill } from "./skills.js"

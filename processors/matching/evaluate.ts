@@ -2,19 +2,19 @@ import { pathToFileURL } from "node:url"
 import { NodeRuntime } from "@effect/platform-node"
 import { Console, Effect } from "effect"
 import * as Embedder from "../Embedder.js"
-import { htmlToText } from "../normalize/text.js"
-import { makeLexicalIndex, tokenize } from "./lexical.js"
 import { scoreJob } from "./explanations.js"
-import { jobFeatures, type JobFeatures, jobText, seekerProfile, type SeekerProfile } from "./features.js"
+import type { JobFeatures, SeekerProfile } from "./features.js"
 import { combine, scoreBatch } from "./scoring.js"
 import { buildSeekerMatrix } from "./seekerMatrix.js"
 import { CALIBRATION, COMPONENTS, type ComponentName, DEFAULT_THRESHOLDS, WEIGHTS } from "./weights.js"
 import { extractSkills } from "./skills.js"
 import { loadLabels } from "./labels.js"
 import { ndcgAt, rocAuc } from "./rankingMetrics.js"
-import { fitCalibration, modelFeatures } from "./feedbackModel.js"
+import { type Calibration, fitCalibration } from "./feedbackModel.js"
 import { feedbackCurve } from "./feedbackCurve.js"
 import { mulberry32 } from "../dedup/labelled.js"
+import { type Pair, scorePairs } from "./evalPairs.js"
+import { titleFamilySet } from "./titleFamilies.js"
 
 /**
  * `npm run eval:match`: the matching quality on the labelled set in `labels.json` (8 resumes x 77 postings,
@@ -26,61 +26,7 @@ import { mulberry32 } from "../dedup/labelled.js"
  */
 
 // ---------------------------------------------------------------------------------------------------------------
-// TF-IDF cosine, the baseline: sublinear tf, smooth idf over the postings, L2-normalized
-
-export const tfidfVectors = (documents: ReadonlyArray<ReadonlyArray<string>>) => {
-  const df = new Map<string, number>()
-  for (const doc of documents) for (const t of new Set(doc)) df.set(t, (df.get(t) ?? 0) + 1)
-  const n = documents.length
-  const idf = (t: string) => Math.log((1 + n) / (1 + (df.get(t) ?? 0))) + 1
-  return (tokens: ReadonlyArray<string>): Map<string, number> => {
-    const tf = new Map<string, number>()
-    for (const t of tokens) tf.set(t, (tf.get(t) ?? 0) + 1)
-    const v = new Map<string, number>()
-    let norm = 0
-    for (const [t, c] of tf) {
-      const x = (1 + Math.log(c)) * idf(t)
-      v.set(t, x)
-      norm += x * x
-    }
-    norm = Math.sqrt(norm) || 1
-    for (const [t, x] of v) v.set(t, x / norm)
-    return v
-  }
-}
-
-const sparseDot = (a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>) => {
-  let sum = 0
-  const [small, large] = a.size < b.size ? [a, b] : [b, a]
-  for (const [t, x] of small) sum += x * (large.get(t) ?? 0)
-  return sum
-}
-
-const dot = (a: Float32Array, b: Float32Array) => {
-  let sum = 0
-  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!
-  return sum
-}
-
-// ---------------------------------------------------------------------------------------------------------------
 // The run
-
-interface Pair {
-  readonly resume: number
-  readonly posting: number
-  readonly grade: number
-  readonly cosine: number
-  readonly tfidf: number
-  /** Component values in `COMPONENTS` order (NaN: not assessed) and the penalty points, for re-weighting. */
-  readonly components: Float32Array
-  readonly points: number
-  readonly hybrid: number
-  /** The hybrid score without the seeker's preferences. */
-  readonly bare: number
-  readonly filtered: boolean
-  /** The job's features as a seeker's own model reads them. */
-  readonly features: ReadonlyArray<string>
-}
 
 interface Scores {
   readonly auc: number
@@ -120,62 +66,7 @@ const weightGrid = (): Array<Record<ComponentName, number>> => {
 
 const program = Effect.gen(function* () {
   const labels = loadLabels()
-  const embedder = yield* Embedder.Embedder
-  const postings = labels.postings.map((p) => ({
-    jobId: p.id,
-    title: p.title,
-    description: htmlToText(p.description),
-    locations: p.locations,
-    remote: p.remote,
-    salary: null
-  }))
-  yield* Console.log(`labelled set: ${labels.resumes.length} resumes x ${postings.length} postings, model ${embedder.model}`)
-
-  const started = performance.now()
-  const jobVectors = yield* embedder.embed(postings.map(jobText))
-  const resumeVectors = yield* embedder.embed(labels.resumes.map((r) => r.text))
-  yield* Console.log(`embedded ${postings.length + labels.resumes.length} texts in ${((performance.now() - started) / 1000).toFixed(1)} s`)
-
-  const index = makeLexicalIndex()
-  for (const p of postings) index.add(p.jobId, jobText(p))
-  const jobs: Array<JobFeatures> = postings.map((p, j) => jobFeatures(p, jobVectors[j]!, index))
-  const profiles: Array<SeekerProfile> = labels.resumes.map((r, i) =>
-    seekerProfile({ seekerId: r.id, resumeText: r.text, vector: resumeVectors[i]!, preferences: r.preferences })
-  )
-  const matrix = buildSeekerMatrix(profiles)
-  const vectorize = tfidfVectors(postings.map((p) => tokenize(jobText(p))))
-  const jobTfidf = postings.map((p) => vectorize(tokenize(jobText(p))))
-  const resumeTfidf = labels.resumes.map((r) => vectorize(tokenize(r.text)))
-
-  // The same scorer with the preferences left out (no target titles, no seniority or must-have preferences: the
-  // resume's own seniority instead), to show what the resume alone gives.
-  const bare = buildSeekerMatrix(profiles.map((p) => ({ ...p, preferences: {} })))
-  const bareScores = jobs.map((job) => scoreBatch(job, bare).exact)
-
-  const pairs: Array<Pair> = []
-  const lexicalShares: Array<number> = []
-  jobs.forEach((job, j) => {
-    const batch = scoreBatch(job, matrix)
-    labels.resumes.forEach((r, i) => {
-      const components = batch.components.slice(i * 5, i * 5 + 5)
-      const filtered = batch.filters[i] !== 0
-      const points = filtered ? 0 : combine(components, WEIGHTS) - batch.exact[i]!
-      if (job.lexical !== null) lexicalShares.push(job.lexical.total > 0 ? index.normalizedScore(profiles[i]!.terms, job.jobId) : 0)
-      pairs.push({
-        resume: i,
-        posting: j,
-        grade: labels.grades[r.id]?.[job.jobId] ?? 0,
-        cosine: dot(resumeVectors[i]!, jobVectors[j]!),
-        tfidf: sparseDot(resumeTfidf[i]!, jobTfidf[j]!),
-        components,
-        points,
-        hybrid: filtered ? -1 : batch.exact[i]!,
-        bare: bareScores[j]![i]!,
-        filtered,
-        features: modelFeatures(job, components)
-      })
-    })
-  })
+  const { pairs, postings, jobs, profiles, matrix, lexicalShares } = yield* scorePairs(labels)
   const resumes = labels.resumes.length
   const relevant = pairs.filter((p) => p.grade >= 2).length
   yield* Console.log(`${pairs.length} pairs, ${relevant} relevant (grade >= 2), ${pairs.filter((p) => p.filtered).length} filtered by constraints\n`)
@@ -269,28 +160,23 @@ const program = Effect.gen(function* () {
   }
   yield* Console.log(`  leave-one-resume-out NDCG@10 with grid-tuned weights: ${f3(mean(held))} (fixed weights: ${f3(chosen.ndcg)})`)
 
-  // --- the feedback curve
+  // --- the second set, and the feedback curve on both
+  const second = titleFamilySet(labels)
+  const scored = yield* scorePairs(second)
+  yield* Console.log(`\nsecond set (labels from each posting's own title, not from the scorer; titles hidden from the scorer): ${second.resumes.length} resumes x ${second.postings.length} Glassdoor postings`)
+  yield* Console.log("set                 hybrid   resume only   embedding cosine   TF-IDF cosine   (ROC-AUC)")
+  for (const [name, set, ps] of [["labels.json", labels, pairs], ["title families", second, scored.pairs]] as const) {
+    const auc = (f: (p: Pair) => number) => f3(evaluateScores(ps, set.resumes.length, f).auc)
+    yield* Console.log(`${pad(name, 19)} ${auc((p) => p.hybrid)}    ${auc((p) => p.bare)}         ${auc((p) => p.cosine)}              ${auc((p) => p.tfidf)}`)
+  }
   const feedbackAt = process.argv.indexOf("--feedback")
   if (feedbackAt >= 0) {
     const asked = process.argv[feedbackAt + 1]
     const ks = asked !== undefined && /^\d+(,\d+)*$/.test(asked) ? asked.split(",").map(Number) : [0, 10, 20, 40, 80]
-    const evalPairs = pairs.map((p) => ({ resume: p.resume, features: p.features, score: Math.max(0, p.hybrid), relevant: p.grade >= 2 }))
-    const all = fitCalibration(evalPairs)
-    yield* Console.log(
-      `\nfeedback curve: each resume's own model after K of its pairs as decisions, AUC on the rest, 20 draws; ` +
-        `calibration of each resume fitted on the others (on all pairs: slope ${all.slope.toFixed(4)}, middle ${all.middle.toFixed(1)})`
-    )
-    yield* Console.log("   K  draws  AUC model  AUC hybrid  auto-approve p >= 0.9: coverage  precision  recall")
-    for (const c of feedbackCurve(evalPairs, ks, { draws: 20, seed: 7, autoApprove: 0.9 })) {
-      if (c.draws === 0) {
-        yield* Console.log(`${String(c.k).padStart(4)}  n/a: fewer than K + 10 postings per resume`)
-        continue
-      }
-      yield* Console.log(
-        `${String(c.k).padStart(4)}  ${String(c.draws).padStart(5)}  ${f3(c.auc).padStart(9)}  ${f3(c.hybridAuc).padStart(10)}  ` +
-          `${f3(c.coverage).padStart(32)}  ${f3(c.precision).padStart(9)}  ${f3(c.recall).padStart(6)}`
-      )
-    }
+    // Each set's curve starts from the calibration fitted on the other set: never on the pairs it is measured on.
+    const fit = (ps: ReadonlyArray<Pair>) => fitCalibration(ps.map((p) => ({ score: Math.max(0, p.hybrid), relevant: p.grade >= 2 })))
+    yield* Console.log(curve("labels.json", pairs, ks, fit(scored.pairs)))
+    yield* Console.log(curve("title families", scored.pairs, ks, fit(pairs)))
   }
 
   // --- decisions under the default thresholds
@@ -311,6 +197,25 @@ const program = Effect.gen(function* () {
   yield* Console.log("\nspeed")
   yield* Console.log(speed(postings.map((p) => p.description), jobs, profiles))
 })
+
+/** The feedback curve of one set: each resume's own model after K of its pairs as decisions, AUC on the rest, 20 draws. */
+const curve = (name: string, pairs: ReadonlyArray<Pair>, ks: ReadonlyArray<number>, calibration: Calibration): string => {
+  const evalPairs = pairs.map((p) => ({ resume: p.resume, features: p.features, score: Math.max(0, p.hybrid), relevant: p.grade >= 2 }))
+  const own = fitCalibration(evalPairs)
+  const lines = [
+    `\nfeedback curve, ${name}: starting from the other set's calibration (slope ${calibration.slope.toFixed(4)}, middle ` +
+      `${calibration.middle.toFixed(1)}; this set's own fit: ${own.slope.toFixed(4)}, ${own.middle.toFixed(1)})`,
+    "   K  draws  AUC model  AUC hybrid  auto-approve p >= 0.9: coverage  precision  recall"
+  ]
+  for (const c of feedbackCurve(evalPairs, ks, { calibration, draws: 20, seed: 7, autoApprove: 0.9 }))
+    lines.push(
+      c.draws === 0
+        ? `${String(c.k).padStart(4)}  n/a: fewer than K + 10 postings per resume`
+        : `${String(c.k).padStart(4)}  ${String(c.draws).padStart(5)}  ${f3(c.auc).padStart(9)}  ${f3(c.hybridAuc).padStart(10)}  ` +
+            `${f3(c.coverage).padStart(32)}  ${f3(c.precision).padStart(9)}  ${f3(c.recall).padStart(6)}`
+    )
+  return lines.join("\n")
+}
 
 /** Skill extraction per posting, and one job against 10k seekers (the eval's resumes repeated, random vectors). */
 const speed = (descriptions: ReadonlyArray<string>, jobs: ReadonlyArray<JobFeatures>, profiles: ReadonlyArray<SeekerProfile>): string => {

@@ -1,13 +1,13 @@
 import { mulberry32 } from "../dedup/labelled.js"
-import { backgroundLabel, type Calibration, fitCalibration, probability, train, type TrainSettings } from "./feedbackModel.js"
+import { backgroundLabel, type Calibration, probability, train, type TrainSettings } from "./feedbackModel.js"
 import { rocAuc } from "./rankingMetrics.js"
 
 /**
  * The feedback curve of `npm run eval:match -- --feedback`: how much a seeker's own model gains with K of their
  * decisions. Each resume gets K of its labelled pairs at random as decisions; its model learns from them and
  * scores the rest; AUC is measured on the rest only, pooled over the resumes, and averaged over repeated draws.
- * The global calibration a resume's model starts from is fitted on the other resumes' pairs, so no pair of a
- * resume ever tunes what scores it.
+ * The global calibration every model starts from is given: fitted on another set, as production's is, so no pair
+ * of the set tunes what scores it, and with K = 0 the ranking is the hybrid score's.
  */
 
 export interface EvalPair {
@@ -34,6 +34,7 @@ export interface CurvePoint {
 }
 
 export interface CurveSettings {
+  readonly calibration: Calibration
   readonly draws: number
   readonly seed: number
   /** The calibrated probability that auto-approves. */
@@ -44,9 +45,6 @@ export interface CurveSettings {
 export const feedbackCurve = (pairs: ReadonlyArray<EvalPair>, ks: ReadonlyArray<number>, settings: CurveSettings): Array<CurvePoint> => {
   const resumes = [...new Set(pairs.map((p) => p.resume))].sort((a, b) => a - b)
   const byResume = new Map(resumes.map((r) => [r, pairs.filter((p) => p.resume === r)]))
-  const calibrations = new Map<number, Calibration>(
-    resumes.map((r) => [r, fitCalibration(pairs.filter((p) => p.resume !== r).map((p) => ({ score: p.score, relevant: p.relevant })))])
-  )
   const smallest = Math.min(...[...byResume.values()].map((ps) => ps.length))
   return ks.map((k) => {
     // At least ten pairs of each resume to measure on.
@@ -58,7 +56,7 @@ export const feedbackCurve = (pairs: ReadonlyArray<EvalPair>, ks: ReadonlyArray<
       const truth: Array<boolean> = []
       for (const r of resumes) {
         const mine = shuffle([...byResume.get(r)!], random)
-        const calibration = calibrations.get(r)!
+        const calibration = settings.calibration
         const decided = mine.slice(0, k)
         // As in production (pipelines/Feedback.ts): the undecided pairs, up to 100, as background labels.
         const learned = train(
