@@ -294,6 +294,7 @@ const routes: ReadonlyArray<RouteFuzz> = [
     url: me.map((id) => `/seekers/${id}/matches`),
     query: ["decision", "minScore", "limit", "offset"]
   },
+  { method: "GET", path: "/seekers/:seekerId/gaps", url: me.map((id) => `/seekers/${id}/gaps`), query: ["limit"] },
   {
     method: "PUT",
     path: "/seekers/:seekerId/matches/:jobId/feedback",

@@ -19,7 +19,8 @@ import { testConfig } from "./testing.js"
  * A seeker's own model on the real stack (PostgreSQL, the local embedding model, the API): the seeker turns down,
  * through the API, several jobs that require C++; the scorer, told by the `feedback_learned` event the API wrote
  * to the outbox, scores their matches again. Jobs that require C++ and were not decided drop, the others move far
- * less, the explanation names the trait, and a scorer started afresh (a restart) scores the same.
+ * less, the explanation names the trait, and a scorer started afresh (a restart) scores the same. Then what the
+ * seeker's best matches ask for that the resume lacks (`/gaps`), against the explanations PostgreSQL holds.
  */
 
 const config = testConfig()
@@ -177,5 +178,54 @@ describe("a seeker's own model, learned from their thumbs, on the real stack", (
     expect(bad.json().message).toMatch(/verdict/)
     const stranger = await api.inject({ method: "PUT", url: `/seekers/${"x".repeat(8)}/matches/${cpp[0]!.jobId}/feedback`, headers: auth, payload: { verdict: "up" } })
     expect(stranger.statusCode).toBe(403)
+  })
+})
+
+describe("GET /seekers/me/gaps: what the seeker's best matches ask for that the resume does not show", () => {
+  it("counts each skill over the best matches as PostgreSQL's explanations hold them, required first, with examples", async () => {
+    const response = await api.inject({ method: "GET", url: "/seekers/me/gaps?limit=20", headers: auth })
+    expect(response.statusCode).toBe(200)
+    const body = response.json() as {
+      matchesConsidered: number
+      gaps: Array<{ skill: string; required: number; jobs: number; examples: Array<{ jobId: string }> }>
+    }
+    const best = await run(
+      Effect.flatMap(Postgres, (db) =>
+        db.rows(
+          Schema.Struct({ job_id: Schema.String, explanation: Schema.Struct({ missingMustHaves: Schema.Array(Schema.String), missingSkills: Schema.Array(Schema.String) }) }),
+          `SELECT m.job_id, m.explanation FROM matches m JOIN jobs j USING (job_id)
+           WHERE j.closed_at IS NULL AND m.decision <> 'reject' ORDER BY m.score DESC, m.job_id LIMIT 20`
+        )
+      )
+    )
+    expect(body.matchesConsidered).toBe(best.length)
+    const counted = new Map<string, { required: number; jobs: number }>()
+    for (const m of best)
+      for (const [skills, required] of [[m.explanation.missingMustHaves, 1], [m.explanation.missingSkills, 0]] as const)
+        for (const skill of skills) {
+          const c = counted.get(skill) ?? { required: 0, jobs: 0 }
+          counted.set(skill, { required: c.required + required, jobs: c.jobs + 1 })
+        }
+    expect(body.gaps.length).toBeGreaterThan(0)
+    for (const gap of body.gaps) {
+      expect([gap.skill, gap.required, gap.jobs]).toEqual([gap.skill, counted.get(gap.skill)?.required, counted.get(gap.skill)?.jobs])
+      expect(gap.examples.length).toBeGreaterThan(0)
+      expect(gap.examples.length).toBeLessThanOrEqual(3)
+      for (const e of gap.examples) {
+        const m = best.find((b) => b.job_id === e.jobId)!
+        expect([...m.explanation.missingMustHaves, ...m.explanation.missingSkills]).toContain(gap.skill)
+      }
+    }
+    const order = body.gaps.map((g) => [-g.required, -g.jobs])
+    expect(order).toEqual([...order].sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!))
+    // The top gap is the one most of the best matches require.
+    const most = Math.max(...[...counted.values()].map((c) => c.required))
+    expect(body.gaps[0]!.required).toBe(most)
+  })
+
+  it("is the seeker's own: another seeker's id is a 403, a bad limit a 400", async () => {
+    expect((await api.inject({ method: "GET", url: "/seekers/someone-else/gaps", headers: auth })).statusCode).toBe(403)
+    expect((await api.inject({ method: "GET", url: "/seekers/me/gaps?limit=0", headers: auth })).statusCode).toBe(400)
+    expect((await api.inject({ method: "GET", url: "/seekers/me/gaps" })).statusCode).toBe(401)
   })
 })

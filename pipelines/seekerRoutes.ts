@@ -5,6 +5,7 @@ import { Decision, MatchFeedback, NewSeeker, Preferences, SeekerCreated } from "
 import { decodeOr400, Forbidden } from "./httpErrors.js"
 import { Seekers } from "./Seekers.js"
 import { recordFeedback } from "./Feedback.js"
+import { GapsQuery, resumeGaps } from "./ResumeGaps.js"
 import { Postgres } from "../stack/Postgres.js"
 import { apiKeyOf } from "./apiKeys.js"
 
@@ -93,6 +94,16 @@ export const seekerRoutes = (app: FastifyInstance, run: Run) => {
         const offset = query.offset ?? 0
         const items = yield* seekers.matches(seekerId, { ...query, limit: limit + 1, offset })
         return { items: items.slice(0, limit), nextOffset: items.length > limit ? offset + limit : null }
+      })
+    )
+  )
+
+  app.get("/seekers/:seekerId/gaps", (request) =>
+    run(
+      Effect.gen(function* () {
+        const seekerId = yield* owner(request)
+        const { limit } = yield* decodeOr400(GapsQuery, request.query)
+        return yield* resumeGaps(seekerId, limit ?? 50)
       })
     )
   )
