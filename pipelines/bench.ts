@@ -16,6 +16,8 @@
  *    over HTTP through the real Publisher, first run against the 304 re-crawl (connectors/connectors.bench.ts).
  * 6. Review desk: 50 reviewers over WebSocket on the real API and desk loop, the wait from a task's creation to
  *    its push and the tasks/s decided, against claim + decide called directly (pipelines/desk.bench.ts).
+ * 7. Learning from decisions: training a seeker's model, and one job against 10,000 seekers each with a model
+ *    against the same without (processors/matching/feedback.bench.ts).
  */
 import { randomBytes } from "node:crypto"
 import { AutoTokenizer, env, pipeline } from "@huggingface/transformers"
@@ -24,6 +26,7 @@ import { benchConnectors } from "../connectors/connectors.bench.js"
 import { demoPostings } from "../connectors/demo-site/catalog.js"
 import * as Embedder from "../processors/Embedder.js"
 import { benchDedup } from "../processors/dedup/dedup.bench.js"
+import { benchFeedback } from "../processors/matching/feedback.bench.js"
 import { normalizePosting } from "../processors/normalize/posting.js"
 import { jobFeatures, seekerProfile } from "../processors/matching/features.js"
 import { scoreBatch } from "../processors/matching/scoring.js"
@@ -198,6 +201,8 @@ const main = async () => {
   benchDedup()
 
   await benchDesk()
+
+  benchFeedback()
 }
 
 await main()

@@ -11,7 +11,8 @@ import { explain, type SeekerScore } from "./matching/explanations.js"
 import { jobFeatures, jobText, seekerProfile, type JobFeatures, type SeekerProfile } from "./matching/features.js"
 import { scoreBatch } from "./matching/scoring.js"
 import { buildSeekerMatrix, type SeekerMatrix } from "./matching/seekerMatrix.js"
-import { type Label, learnedScore, type LearnedScore, modelFeatures, type SeekerModel } from "./matching/feedbackModel.js"
+import { describeLearned, jobModelFeatures, type Label, learnedFor, modelFeatures, movedScore, type SeekerModel } from "./matching/feedbackModel.js"
+import { buildLearnedIndex, type LearnedIndex, learnedLogits } from "./matching/learnedIndex.js"
 import { readLabels, readModel } from "./feedbackStore.js"
 import { GLOBAL_CALIBRATION } from "./matching/weights.js"
 
@@ -58,7 +59,7 @@ export const makeScorer = Effect.gen(function* () {
     const seeker = yield* loadSeeker(db, embedder, id)
     if (seeker) seekers.set(id, seeker)
   }
-  let matrix = buildSeekerMatrix([...seekers.values()].map((s) => s.profile))
+  let laidOut = layout([...seekers.values()])
   yield* Effect.logInfo(`scorer ready: ${seekers.size} seekers, ${lexical.size} jobs indexed`)
 
   const features = (jobs: ReadonlyArray<Job>) =>
@@ -106,26 +107,34 @@ export const makeScorer = Effect.gen(function* () {
 
   /**
    * Every seeker of `m` at or above the floor for each job; `keep` adds rows to publish whatever their score. A
-   * seeker with a model of their own gets the hybrid score moved by it (a filtered match stays filtered), and the
-   * explanation says by how much and why.
+   * seeker with a model of their own (`learned`, in `m`'s row order) gets the hybrid score moved by it (a filtered
+   * match stays filtered), and the explanation says by how much and why.
    */
-  const score = (jobs: ReadonlyArray<Scorable>, m: SeekerMatrix, keep: (jobId: string) => boolean = () => false) =>
+  const score = (jobs: ReadonlyArray<Scorable>, [m, learned]: Layout, keep: (jobId: string) => boolean = () => false) =>
     jobs.flatMap((job) => {
       const batch = scoreBatch(job.features, m)
-      const learned = new Map<number, LearnedScore>()
-      for (let i = 0; i < m.size; i++) {
-        const seeker = seekers.get(m.profiles[i]!.seekerId)
-        if (seeker === undefined || seeker.model.labels === 0 || batch.filters[i] !== 0) continue
-        const features = modelFeatures(job.features, batch.components.subarray(i * 5, i * 5 + 5))
-        const moved = learnedScore(seeker.model, seeker.labels, GLOBAL_CALIBRATION, features, batch.exact[i]!)
-        batch.exact[i] = moved.score
-        batch.scores[i] = Math.round(moved.score)
-        learned.set(i, moved)
+      const moved = new Map<number, number>()
+      if (learned.size > 0) {
+        const z = learnedLogits(learned, jobModelFeatures(job.features), batch.components)
+        for (let i = 0; i < m.size; i++) {
+          if (learned.learned[i] === 0 || batch.filters[i] !== 0) continue
+          const next = movedScore(GLOBAL_CALIBRATION, batch.exact[i]!, z[i]!)
+          moved.set(i, next - batch.exact[i]!)
+          batch.exact[i] = next
+          batch.scores[i] = Math.round(next)
+        }
       }
       const out: Array<Envelope> = []
       for (let i = 0; i < m.size; i++)
-        if (batch.scores[i]! >= settings.floor || keep(job.features.jobId))
-          out.push(encode(Topics.scored, toMatch(withLearned(explain(job.features, m, batch, i), learned.get(i)), job)))
+        if (batch.scores[i]! >= settings.floor || keep(job.features.jobId)) {
+          const explained = explain(job.features, m, batch, i)
+          const points = moved.get(i)
+          const seeker = seekers.get(explained.seekerId)
+          // Reasons only for what is published: a seeker's labels are read per feature of the pair.
+          const reasons = () =>
+            learnedFor(seeker!.model, seeker!.labels, modelFeatures(job.features, batch.components.subarray(i * 5, i * 5 + 5))).map(describeLearned)
+          out.push(encode(Topics.scored, toMatch(points === undefined ? explained : withLearned(explained, points, reasons()), job)))
+        }
       return out
     })
 
@@ -138,7 +147,7 @@ export const makeScorer = Effect.gen(function* () {
         seekerId
       ])
       const known = new Set(matched.map((r) => r.job_id))
-      return score(yield* features(jobs), buildSeekerMatrix([seeker.profile]), (jobId) => known.has(jobId))
+      return score(yield* features(jobs), layout([seeker]), (jobId) => known.has(jobId))
     })
 
   const stage: Stage<PostgresError | RowDecodeError | EmbedderError, never> = {
@@ -168,10 +177,10 @@ export const makeScorer = Effect.gen(function* () {
           else seekers.delete(seekerId)
           if (after && after.basis !== before?.basis) rescored.push(seekerId)
         }
-        if (changed.size > 0) matrix = buildSeekerMatrix([...seekers.values()].map((s) => s.profile))
-        if (jobs.length > 0 && matrix.size > 0) {
+        if (changed.size > 0) laidOut = layout([...seekers.values()])
+        if (jobs.length > 0 && laidOut[0].size > 0) {
           const { scored, rejected } = yield* featuresOrDeadLetters(jobs)
-          out.push(...rejected, ...score(scored, matrix))
+          out.push(...rejected, ...score(scored, laidOut))
         } else for (const { job } of jobs) lexical.add(job.jobId, jobText(job))
         for (const seekerId of rescored) out.push(...(yield* rescore(seekerId)))
         return out
@@ -180,10 +189,17 @@ export const makeScorer = Effect.gen(function* () {
   return stage
 })
 
-const withLearned = (score: SeekerScore, learned: LearnedScore | undefined): SeekerScore =>
-  learned === undefined
-    ? score
-    : { ...score, explanation: { ...score.explanation, learned: { points: Math.round(learned.points * 10) / 10, reasons: learned.reasons } } }
+const withLearned = (score: SeekerScore, points: number, reasons: ReadonlyArray<string>): SeekerScore => ({
+  ...score,
+  explanation: { ...score.explanation, learned: { points: Math.round(points * 10) / 10, reasons } }
+})
+
+/** Seekers laid out for one pass: their profiles, and their own models in the same row order. */
+type Layout = readonly [SeekerMatrix, LearnedIndex]
+const layout = (seekers: ReadonlyArray<Seeker>): Layout => [
+  buildSeekerMatrix(seekers.map((s) => s.profile)),
+  buildLearnedIndex(seekers.map((s) => s.model))
+]
 
 const readRecord = (record: Received): Either.Either<Job | SeekerEvent, string> => {
   const decoded: Either.Either<Job | SeekerEvent, { reason: string }> =

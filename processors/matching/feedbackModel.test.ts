@@ -1,6 +1,21 @@
 import { describe, expect, it } from "vitest"
 import { mulberry32 } from "../dedup/labelled.js"
-import { describeLearned, emptyModel, fitCalibration, type Label, learnedFor, priorOf, probability, train } from "./feedbackModel.js"
+import {
+  describeLearned,
+  emptyModel,
+  fitCalibration,
+  jobModelFeatures,
+  type Label,
+  learnedFor,
+  logit,
+  modelFeatures,
+  movedScore,
+  priorOf,
+  probability,
+  train
+} from "./feedbackModel.js"
+import { textFeatures } from "./features.js"
+import { buildLearnedIndex, learnedLogits } from "./learnedIndex.js"
 
 const calibration = { slope: 0.1, middle: 70 }
 
@@ -49,6 +64,27 @@ describe("a seeker's own model", () => {
     expect(prior - at(1)).toBeLessThan(0.35)
     expect(at(8)).toBeLessThan(at(2))
     expect(at(8)).toBeLessThan(0.5)
+  })
+
+  it("moves the score so that the global calibration of the new score is the seeker's own probability", () => {
+    const job = textFeatures({ title: "Backend Engineer", description: "Requirements:\n- 5+ years of modern C++\n- Linux" })
+    const components = [0.7, 0.4, Number.NaN, 0.6, 0.5]
+    const features = modelFeatures(job, components)
+    expect(features).toEqual(expect.arrayContaining(["must:cpp", "skill:linux", "title:backend", "high:semantic", "low:skills", "high:seniority"]))
+    expect(features.some((f) => f.endsWith(":lexical"))).toBe(false)
+    const labels = [0, 1, 2].map((i) => ({ jobId: `r${i}`, features, score: 70, relevant: 0, weight: 1 }))
+    const model = train(labels, calibration)
+    // The scorer's pass over every seeker at once gives each the log-odds their model gives the pair.
+    const index = buildLearnedIndex([null, model, emptyModel])
+    const batchComponents = Float32Array.from([...components, ...components, ...components])
+    const z = learnedLogits(index, jobModelFeatures(job), batchComponents)
+    expect(z[0]).toBe(0)
+    expect(z[2]).toBe(0)
+    expect(z[1]).toBeCloseTo(logit(model, calibration, features, 75) - priorOf(calibration, 75), 10)
+    const moved = movedScore(calibration, 75, z[1]!)
+    expect(moved).toBeLessThan(75)
+    const own = probability(model, calibration, features, 75)
+    expect(1 / (1 + Math.exp(-priorOf(calibration, moved)))).toBeCloseTo(own, 10)
   })
 
   it("gives the same model whatever order the labels came in", () => {

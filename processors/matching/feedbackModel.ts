@@ -79,24 +79,45 @@ export interface TrainSettings {
 
 export const defaultTraining: TrainSettings = { l2: 1, epochs: 60, rate: 0.5 }
 
+/**
+ * Weights smaller than this are not kept: 0.02 in log-odds is a tenth of a score point, and every weight kept is
+ * work for each job scored against the seeker.
+ */
+const minWeight = 0.02
+
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x))
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x))
 
 /** The log-odds the global calibration gives a hybrid score. */
 export const priorOf = (calibration: Calibration, score: number) => calibration.slope * (score - calibration.middle)
 
-/** The named features of a job as the seeker's model reads them; `components` in `COMPONENTS` order (NaN: none). */
-export const modelFeatures = (job: Pick<JobFeatures, "title" | "skills" | "mustHave" | "seniority">, components: ArrayLike<number>): Array<string> => {
+/** The features of a job's own (skills asked for and required, title words, seniority): the same for every seeker. */
+export const jobModelFeatures = (job: Pick<JobFeatures, "title" | "skills" | "mustHave" | "seniority">): Array<string> => {
   const out = new Set<string>()
   for (const s of job.skills) out.add(`skill:${s}`)
   for (const s of job.mustHave) out.add(`must:${s}`)
   for (const t of tokenize(job.title)) out.add(`title:${t}`)
   out.add(`level:${job.seniority.level}`)
-  COMPONENTS.forEach((name, k) => {
-    const v = components[k]!
-    if (!Number.isNaN(v)) out.add(v >= 0.5 ? `high:${name}` : `low:${name}`)
-  })
   return [...out]
+}
+
+const HIGH = COMPONENTS.map((name) => `high:${name}`)
+const LOW = COMPONENTS.map((name) => `low:${name}`)
+
+/** Each assessed component above or below its middle, `components` in `COMPONENTS` order (NaN: not assessed). */
+const componentFeature = (components: ArrayLike<number>, k: number): string | null => {
+  const v = components[k]!
+  return Number.isNaN(v) ? null : v >= 0.5 ? HIGH[k]! : LOW[k]!
+}
+
+/** The named features of a job for one seeker, as their model reads them. */
+export const modelFeatures = (job: Pick<JobFeatures, "title" | "skills" | "mustHave" | "seniority">, components: ArrayLike<number>): Array<string> => {
+  const out = jobModelFeatures(job)
+  for (let k = 0; k < COMPONENTS.length; k++) {
+    const f = componentFeature(components, k)
+    if (f !== null) out.push(f)
+  }
+  return out
 }
 
 /** The model's log-odds for a job with `features` and hybrid `score`. */
@@ -140,7 +161,7 @@ export const train = (labels: ReadonlyArray<Label>, calibration: Calibration, se
   }
   const weights: Record<string, number> = {}
   names.forEach((n, i) => {
-    if (Math.abs(w[i]!) >= 1e-3) weights[n] = Math.round(w[i]! * 1e4) / 1e4
+    if (Math.abs(w[i]!) >= minWeight) weights[n] = Math.round(w[i]! * 1e4) / 1e4
   })
   const decided = labels.filter((l) => l.background !== true)
   return { bias: Math.round(bias * 1e4) / 1e4, weights, labels: decided.length, positives: decided.filter((l) => l.relevant === 1).length }
@@ -232,30 +253,9 @@ export const fitCalibration = (pairs: ReadonlyArray<{ readonly score: number; re
   return { slope: a / 100, middle: a === 0 ? 50 : (-c / a) * 100 }
 }
 
-/** What the seeker's model did to one hybrid score. */
-export interface LearnedScore {
-  /** The score moved by the model, 0..100. */
-  readonly score: number
-  /** The points it added (negative: took off). */
-  readonly points: number
-  readonly reasons: ReadonlyArray<string>
-}
-
 /**
- * A hybrid score moved by the seeker's model: the learned log-odds (bias and the job's feature weights) as score
- * points on the global calibration's scale, so that the score reads as before and p = sigmoid(slope * (score -
- * middle)) is the seeker's own probability. Without labels, the score as it was.
+ * A hybrid score moved by `z`, the seeker's learned log-odds for the job (`learnedLogits`), as score points on the
+ * global calibration's scale: the score reads as before, and sigmoid(slope * (score - middle)) is the seeker's
+ * own probability. Clamped to 0..100.
  */
-export const learnedScore = (
-  model: SeekerModel,
-  labels: ReadonlyArray<Label>,
-  calibration: Calibration,
-  features: ReadonlyArray<string>,
-  hybrid: number
-): LearnedScore => {
-  if (model.labels === 0) return { score: hybrid, points: 0, reasons: [] }
-  let z = model.bias
-  for (const f of features) z += model.weights[f] ?? 0
-  const score = clamp(hybrid + z / calibration.slope, 0, 100)
-  return { score, points: score - hybrid, reasons: learnedFor(model, labels, features).map(describeLearned) }
-}
+export const movedScore = (calibration: Calibration, hybrid: number, z: number): number => clamp(hybrid + z / calibration.slope, 0, 100)
