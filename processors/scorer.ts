@@ -114,7 +114,7 @@ export const makeScorer = Effect.gen(function* () {
     jobs.flatMap((job) => {
       const batch = scoreBatch(job.features, m)
       const moved = new Map<number, number>()
-      if (learned.size > 0) {
+      if (learned.rows > 0) {
         const z = learnedLogits(learned, jobModelFeatures(job.features), batch.components)
         for (let i = 0; i < m.size; i++) {
           if (learned.learned[i] === 0 || batch.filters[i] !== 0) continue
@@ -249,7 +249,8 @@ const loadSeeker = (db: Postgres["Type"], embedder: Embedder["Type"], seekerId: 
     return {
       profile,
       resumeId: row.resume_id,
-      basis: hashId("seeker", row.text_hash, JSON.stringify(row.preferences), learned.version),
+      // A seeker without a model keeps the basis (and so the event ids) they had before models existed.
+      basis: hashId("seeker", row.text_hash, JSON.stringify(row.preferences), ...(learned.version === "" ? [] : [learned.version])),
       model: learned.model,
       labels
     } satisfies Seeker

@@ -9,6 +9,8 @@ import { COMPONENTS } from "./weights.js"
  */
 export interface LearnedIndex {
   readonly size: number
+  /** How many rows have a model: none, and a pass has nothing to add. */
+  readonly rows: number
   /** Rows with a model of their own (at least one decision). */
   readonly learned: Uint8Array
   readonly bias: Float64Array
@@ -44,7 +46,7 @@ export const buildLearnedIndex = (models: ReadonlyArray<SeekerModel | null>): Le
     }
   })
   const features = new Map([...lists].map(([f, l]) => [f, { rows: Int32Array.from(l.rows), weights: Float64Array.from(l.weights) }] as const))
-  return { size: n, learned, bias, high, low, features }
+  return { size: n, rows: learned.reduce((a, b) => a + b, 0), learned, bias, high, low, features }
 }
 
 /**
