@@ -1,9 +1,8 @@
-import { createHash } from "node:crypto"
 import { ConfigProvider, Effect, ManagedRuntime, Schema } from "effect"
 import type { FastifyInstance } from "fastify"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { decode, encode, Topics, type Envelope, type Received } from "../schemas/Envelope.js"
-import { jobIdOf, type Job } from "../schemas/Job.js"
+import type { Job } from "../schemas/Job.js"
 import type { Match } from "../schemas/Seeker.js"
 import { makeScorer } from "../processors/scorer.js"
 import { postgresJobs } from "../sinks/postgresJobs.js"
@@ -13,7 +12,7 @@ import { Postgres } from "../stack/Postgres.js"
 import { dropNamespace, resetStores } from "../stack/testing.js"
 import { makeApi } from "./api.js"
 import { withServices } from "./ingest.js"
-import { testConfig } from "./testing.js"
+import { testConfig, testJob } from "./testing.js"
 
 /**
  * A seeker's own model on the real stack (PostgreSQL, the local embedding model, the API): the seeker turns down,
@@ -31,28 +30,7 @@ const source = "feedback-test"
 const resume = `Backend engineer, seven years. Services in Python and Go on PostgreSQL and Redis, deployed on Kubernetes
 with Terraform; REST and gRPC APIs, Kafka consumers, observability with Prometheus. Some C++ at university.`
 
-const job = (n: number, title: string, description: string): Job => ({
-  jobId: jobIdOf(source, `job-${n}`),
-  source,
-  sourceType: "test",
-  externalId: `job-${n}`,
-  url: `https://jobs.example.com/feedback/${n}`,
-  canonicalUrl: `https://jobs.example.com/feedback/${n}`,
-  title,
-  company: `Company ${n}`,
-  companyKey: `company ${n}`,
-  locations: ["Berlin, Germany"],
-  remote: true,
-  employmentType: "FULL_TIME",
-  salary: null,
-  description,
-  requisitionId: null,
-  postedAt: null,
-  validThrough: null,
-  contentHash: createHash("sha256").update(`${title}\n${description}`).digest("hex"),
-  fetchedAt: "2026-12-01T00:00:00.000Z",
-  normalizedAt: "2026-12-01T00:00:00.000Z"
-})
+const job = (n: number, title: string, description: string) => testJob(source, n, title, description, `Company ${n}`)
 
 const domains = ["payments", "trading", "logistics", "search", "telemetry", "ads", "maps", "billing"]
 /** Backend jobs that require C++ (the trait), and backend jobs alike in every other way that do not. */

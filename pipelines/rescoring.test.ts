@@ -1,15 +1,13 @@
 import { createHash, randomBytes } from "node:crypto"
 import { ConfigProvider, Effect, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { testConfig } from "./testing.js"
+import { testConfig, testJob } from "./testing.js"
 import { decode, encode, Headers, Topics, type Envelope, type Received } from "../schemas/Envelope.js"
-import type { Job } from "../schemas/Job.js"
 import * as ClickHouse from "../stack/ClickHouse.js"
 import { toEvent } from "../sinks/clickhouseEvents.js"
 import type { SourceName } from "../sinks/kpiCatalogue.js"
 import { runKpi } from "../sinks/kpis.js"
 import * as Postgres from "../stack/Postgres.js"
-import { jobIdOf } from "../schemas/Job.js"
 import { makeScorer } from "../processors/scorer.js"
 
 /**
@@ -30,28 +28,7 @@ const resume = `Senior data engineer. Eight years building batch and streaming p
 Spark, Kafka and Airflow; dimensional modelling in PostgreSQL and Snowflake; dbt; data quality checks and lineage;
 AWS (S3, EMR, Glue); mentoring two junior engineers.`
 
-const job = (n: number, title: string, description: string): Job => ({
-  jobId: jobIdOf(source, `job-${n}`),
-  source,
-  sourceType: "test",
-  externalId: `job-${n}`,
-  url: `https://jobs.example.com/${tag}/${n}`,
-  canonicalUrl: `https://jobs.example.com/${tag}/${n}`,
-  title,
-  company: "Example Analytics",
-  companyKey: "example analytics",
-  locations: ["Berlin, Germany"],
-  remote: true,
-  employmentType: "FULL_TIME",
-  salary: null,
-  description,
-  requisitionId: null,
-  postedAt: null,
-  validThrough: null,
-  contentHash: createHash("sha256").update(`${title}\n${description}`).digest("hex"),
-  fetchedAt: "2025-06-01T00:00:00.000Z",
-  normalizedAt: "2025-06-01T00:00:00.000Z"
-})
+const job = (n: number, title: string, description: string) => testJob(source, n, title, description)
 
 // Three of the resume's words among many it lacks: the share of the posting's BM25 weight the resume covers stays
 // well inside the score's calibrated range, where it moves the score.

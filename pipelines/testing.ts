@@ -1,4 +1,6 @@
+import { createHash } from "node:crypto"
 import { Effect, Layer } from "effect"
+import { jobIdOf, type Job } from "../schemas/Job.js"
 import { stackTestConfig } from "../stack/testing.js"
 import { InfraLive } from "./ingest.js"
 import { Unauthorized } from "./Seekers.js"
@@ -34,3 +36,27 @@ export const knownOpsKey = (apiKey: string) => {
     })
   )
 }
+
+/** A normalized job for tests that feed the scorer or the sinks directly: posting `n` of `source`, in Berlin, remote. */
+export const testJob = (source: string, n: number, title: string, description: string, company = "Example Analytics"): Job => ({
+  jobId: jobIdOf(source, `job-${n}`),
+  source,
+  sourceType: "test",
+  externalId: `job-${n}`,
+  url: `https://jobs.example.com/${source}/${n}`,
+  canonicalUrl: `https://jobs.example.com/${source}/${n}`,
+  title,
+  company,
+  companyKey: company.toLowerCase(),
+  locations: ["Berlin, Germany"],
+  remote: true,
+  employmentType: "FULL_TIME",
+  salary: null,
+  description,
+  requisitionId: null,
+  postedAt: null,
+  validThrough: null,
+  contentHash: createHash("sha256").update(`${title}\n${description}`).digest("hex"),
+  fetchedAt: "2025-06-01T00:00:00.000Z",
+  normalizedAt: "2025-06-01T00:00:00.000Z"
+})
