@@ -37,6 +37,23 @@ export const deskKpis = (now: Date) =>
     return { from: from.toISOString(), to: now.toISOString(), kpis }
   })
 
+/**
+ * `f` while no call of it is still running, else nothing: a read that hangs until its dependency's limit is not
+ * started again every second on top of itself.
+ */
+const oneAtATime = (f: () => Promise<unknown>) => {
+  let running = false
+  return async () => {
+    if (running) return
+    running = true
+    try {
+      await f()
+    } finally {
+      running = false
+    }
+  }
+}
+
 /** How often the feed pushes the desk's state, and how often it reads its KPIs again (sent when they changed). */
 export const feedIntervals = { statusMs: 1000, kpisMs: 5000 } as const
 
@@ -58,9 +75,9 @@ export const deskOpsFeed = (scoped: FastifyInstance, run: Run) => {
       void run(ops).then(
         () => {
           if (socket.readyState !== socket.OPEN) return
-          const pushStatus = () => run(deskStatus).then((status) => send({ type: "status", ...status }), () => undefined)
+          const pushStatus = oneAtATime(() => run(deskStatus).then((status) => send({ type: "status", ...status }), () => undefined))
           let lastKpis = ""
-          const pushKpis = () =>
+          const pushKpis = oneAtATime(() =>
             run(deskKpis(new Date())).then(
               ({ from, to, kpis }) => {
                 const rows = JSON.stringify(kpis)
@@ -73,6 +90,7 @@ export const deskOpsFeed = (scoped: FastifyInstance, run: Run) => {
                 send({ type: "kpis", error: error instanceof Error ? error.message : "the desk's KPIs could not be read" })
               }
             )
+          )
           void pushStatus()
           void pushKpis()
           timers.push(setInterval(() => void pushStatus(), feedIntervals.statusMs), setInterval(() => void pushKpis(), feedIntervals.kpisMs))
