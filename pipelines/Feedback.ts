@@ -42,11 +42,12 @@ const MatchRow = Schema.Struct({
   description: Schema.String,
   score: Schema.Number,
   components: Schema.Record({ key: Schema.String, value: Schema.Number }),
-  learned: Schema.NullOr(Schema.Number)
+  learned: Schema.NullOr(Schema.Number),
+  hybrid: Schema.NullOr(Schema.Number)
 })
 
 const selectMatches = `SELECT m.job_id, j.title, j.description, m.score, m.components,
-    (m.explanation -> 'learned' ->> 'points')::float8 AS learned
+    (m.explanation -> 'learned' ->> 'points')::float8 AS learned, (m.explanation ->> 'hybrid')::float8 AS hybrid
   FROM matches m JOIN jobs j USING (job_id)`
 
 /** Undecided matches, the most recently scored, that join a seeker's training as background labels. */
@@ -58,8 +59,11 @@ const featuresOf = (match: typeof MatchRow.Type) =>
     COMPONENTS.map((c) => match.components[c] ?? NaN)
   )
 
-/** The hybrid score before the seeker's model moved it: the model learns on top of the global score. */
-const hybridOf = (match: typeof MatchRow.Type) => Math.min(100, Math.max(0, match.score - (match.learned ?? 0)))
+/**
+ * The hybrid score before calibration and the seeker's model: the model learns on top of it. A match scored before
+ * scores were calibrated had it as its score, learned points aside.
+ */
+const hybridOf = (match: typeof MatchRow.Type) => match.hybrid ?? Math.min(100, Math.max(0, match.score - (match.learned ?? 0)))
 
 export interface Learning {
   /** Labels the seeker's model is trained on now. */

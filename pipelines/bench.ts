@@ -18,6 +18,8 @@
  *    its push and the tasks/s decided, against claim + decide called directly (pipelines/desk.bench.ts).
  * 7. Learning from decisions: training a seeker's model, and one job against 10,000 seekers each with a model
  *    against the same without (processors/matching/feedback.bench.ts).
+ * 8. One decision learned and that seeker's 2,000 recent jobs re-scored and stored, on the real API and stores,
+ *    against the re-score a change of preferences causes (pipelines/learning.bench.ts).
  */
 import { randomBytes } from "node:crypto"
 import { AutoTokenizer, env, pipeline } from "@huggingface/transformers"
@@ -44,6 +46,7 @@ import { prepare } from "../stack/clients.js"
 import { runStage } from "../stack/stage.js"
 import { testConfig } from "./testing.js"
 import { benchDesk } from "./desk.bench.js"
+import { benchLearning } from "./learning.bench.js"
 import { dropNamespace, resetStores } from "../stack/testing.js"
 
 const postings = 48
@@ -203,6 +206,8 @@ const main = async () => {
   await benchDesk()
 
   benchFeedback()
+
+  await benchLearning()
 }
 
 await main()

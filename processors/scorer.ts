@@ -11,10 +11,10 @@ import { explain, type SeekerScore } from "./matching/explanations.js"
 import { jobFeatures, jobText, seekerProfile, type JobFeatures, type SeekerProfile } from "./matching/features.js"
 import { scoreBatch } from "./matching/scoring.js"
 import { buildSeekerMatrix, type SeekerMatrix } from "./matching/seekerMatrix.js"
-import { describeLearned, jobModelFeatures, type Label, learnedFor, modelFeatures, movedScore, type SeekerModel } from "./matching/feedbackModel.js"
+import { describeLearned, jobModelFeatures, type Label, learnedFor, modelFeatures, type SeekerModel } from "./matching/feedbackModel.js"
 import { buildLearnedIndex, type LearnedIndex, learnedLogits } from "./matching/learnedIndex.js"
 import { readLabels, readModel } from "./feedbackStore.js"
-import { GLOBAL_CALIBRATION } from "./matching/weights.js"
+import { calibrated } from "./matching/weights.js"
 
 export const scorerGroup = { groupId: "jobstream.score", topics: [Topics.unique.name, Topics.seekerEvents.name] } as const
 
@@ -48,7 +48,8 @@ export const makeScorer = Effect.gen(function* () {
   const db = yield* Postgres
   const embedder = yield* Embedder
   const settings = yield* Config.all({
-    floor: Config.integer("JOBSTREAM_SCORE_FLOOR").pipe(Config.withDefault(40)),
+    // A 15% probability is a hybrid of about 40, the floor before scores were calibrated.
+    floor: Config.integer("JOBSTREAM_SCORE_FLOOR").pipe(Config.withDefault(15)),
     rescoreJobs: Config.integer("JOBSTREAM_RESCORE_JOBS").pipe(Config.withDefault(2000))
   })
   const lexical = makeLexicalIndex()
@@ -118,7 +119,7 @@ export const makeScorer = Effect.gen(function* () {
         const z = learnedLogits(learned, jobModelFeatures(job.features), batch.components)
         for (let i = 0; i < m.size; i++) {
           if (learned.learned[i] === 0 || batch.filters[i] !== 0) continue
-          const next = movedScore(GLOBAL_CALIBRATION, batch.exact[i]!, z[i]!)
+          const next = calibrated(batch.hybrid[i]!, z[i]!)
           moved.set(i, next - batch.exact[i]!)
           batch.exact[i] = next
           batch.scores[i] = Math.round(next)

@@ -13,7 +13,7 @@ const Required = (max: number) => Text.pipe(Schema.minLength(1), Schema.maxLengt
 const Score = Schema.Number.pipe(Schema.int(), Schema.between(0, 100))
 
 export const Thresholds = Schema.Struct({
-  /** A score at or above this is approved without a person looking. */
+  /** A score (a probability of relevance, in percent) at or above this is approved without a person looking. */
   autoApprove: Score,
   /** A score at or above this (and below `autoApprove`) goes to manual review; below it is rejected. */
   review: Score
@@ -83,6 +83,7 @@ export const Match = Schema.Struct({
   seekerId: Schema.String,
   /** The job's source (connector), for analytics by source. */
   source: Schema.String,
+  /** The probability that the job is relevant to the seeker, in percent: the thresholds are probabilities too. */
   score: Score,
   decision: Decision,
   components: Schema.Record({ key: Schema.String, value: Schema.Number.pipe(Schema.finite()) }),
@@ -91,6 +92,12 @@ export const Match = Schema.Struct({
     missingMustHaves: Schema.Array(Schema.String),
     missingSkills: Schema.Array(Schema.String),
     constraints: Schema.Array(ConstraintNote),
+    /**
+     * The hybrid score before calibration (0-100, one decimal): the components' weighted mean times 100, minus the
+     * constraints' penalty points. `score` is its calibrated probability of relevance (with the seeker's own model
+     * added). Absent from matches published before scores were calibrated, whose `score` was the hybrid.
+     */
+    hybrid: Schema.optional(Schema.Number.pipe(Schema.between(0, 100))),
     /**
      * What the seeker's own model, learned from their decisions, did to this score: the points it added (negative:
      * took off) and what it learned that moved it most ("you turned down 6 jobs that require C++"). Absent while

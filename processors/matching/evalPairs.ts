@@ -105,7 +105,7 @@ export const scorePairs = (labels: LabelSet) =>
     // The same scorer with the preferences left out (no target titles, no seniority or must-have preferences: the
     // resume's own seniority instead), to show what the resume alone gives.
     const bare = buildSeekerMatrix(profiles.map((p) => ({ ...p, preferences: {} })))
-    const bareScores = jobs.map((job) => scoreBatch(job, bare).exact)
+    const bareScores = jobs.map((job) => scoreBatch(job, bare).hybrid)
 
     const pairs: Array<Pair> = []
     const lexicalShares: Array<number> = []
@@ -114,7 +114,7 @@ export const scorePairs = (labels: LabelSet) =>
       labels.resumes.forEach((r, i) => {
         const components = batch.components.slice(i * 5, i * 5 + 5)
         const filtered = batch.filters[i] !== 0
-        const points = filtered ? 0 : combine(components, WEIGHTS) - batch.exact[i]!
+        const points = filtered ? 0 : combine(components, WEIGHTS) - batch.hybrid[i]!
         if (job.lexical !== null) lexicalShares.push(job.lexical.total > 0 ? index.normalizedScore(profiles[i]!.terms, job.jobId) : 0)
         pairs.push({
           resume: i,
@@ -124,7 +124,7 @@ export const scorePairs = (labels: LabelSet) =>
           tfidf: sparseDot(resumeTfidf[i]!, jobTfidf[j]!),
           components,
           points,
-          hybrid: filtered ? -1 : batch.exact[i]!,
+          hybrid: filtered ? -1 : batch.hybrid[i]!,
           bare: bareScores[j]![i]!,
           filtered,
           features: modelFeatures(job, components)

@@ -6,7 +6,7 @@ import { scoreJob } from "./explanations.js"
 import type { JobFeatures, SeekerProfile } from "./features.js"
 import { combine, scoreBatch } from "./scoring.js"
 import { buildSeekerMatrix } from "./seekerMatrix.js"
-import { CALIBRATION, COMPONENTS, type ComponentName, DEFAULT_THRESHOLDS, WEIGHTS } from "./weights.js"
+import { CALIBRATION, COMPONENTS, type ComponentName, DEFAULT_THRESHOLDS, GLOBAL_CALIBRATION, WEIGHTS } from "./weights.js"
 import { extractSkills } from "./skills.js"
 import { loadLabels } from "./labels.js"
 import { ndcgAt, rocAuc } from "./rankingMetrics.js"
@@ -177,6 +177,11 @@ const program = Effect.gen(function* () {
     const fit = (ps: ReadonlyArray<Pair>) => fitCalibration(ps.map((p) => ({ score: Math.max(0, p.hybrid), relevant: p.grade >= 2 })))
     yield* Console.log(curve("labels.json", pairs, ks, fit(scored.pairs)))
     yield* Console.log(curve("title families", scored.pairs, ks, fit(pairs)))
+    const pooled = fit([...pairs, ...scored.pairs])
+    yield* Console.log(
+      `\nglobal calibration, both sets pooled: slope ${pooled.slope.toFixed(4)}, middle ${pooled.middle.toFixed(1)} ` +
+        `(in use: ${GLOBAL_CALIBRATION.slope}, ${GLOBAL_CALIBRATION.middle})`
+    )
   }
 
   // --- decisions under the default thresholds

@@ -27,6 +27,11 @@ export interface SeekerScore {
     /** Up to five other skills of the posting that the resume lacks. */
     readonly missingSkills: ReadonlyArray<string>
     readonly constraints: ReadonlyArray<ConstraintNote>
+    /**
+     * The hybrid score the calibrated one comes from: the components' weighted mean times 100, minus the
+     * constraints' penalty points, 0..100 (one decimal). What the seeker's own model starts from.
+     */
+    readonly hybrid: number
     /** What the seeker's own model did to the score (scorer.ts adds it; absent without decisions). */
     readonly learned?: { readonly points: number; readonly reasons: ReadonlyArray<string> }
   }
@@ -88,7 +93,8 @@ const explainer = (job: JobFeatures, m: SeekerMatrix) => {
         matchedSkills: jobSkills.filter(has).map(skillName),
         missingMustHaves: mandatory.filter((id) => !has(id)).map(skillName),
         missingSkills,
-        constraints: constraintNotes(job, m, i, filter, batch.penalties[i]!, profile.preferences)
+        constraints: constraintNotes(job, m, i, filter, batch.penalties[i]!, profile.preferences),
+        hybrid: filter !== 0 ? 0 : Math.round(Math.min(100, Math.max(0, batch.hybrid[i]!)) * 10) / 10
       }
     }
   }

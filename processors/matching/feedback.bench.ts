@@ -1,11 +1,11 @@
 import { mulberry32 } from "../dedup/labelled.js"
 import { glassdoorRows } from "../sampleData.js"
-import { backgroundLabel, jobModelFeatures, type Label, modelFeatures, movedScore, type SeekerModel, train } from "./feedbackModel.js"
+import { backgroundLabel, jobModelFeatures, type Label, modelFeatures, type SeekerModel, train } from "./feedbackModel.js"
 import { buildLearnedIndex, learnedLogits } from "./learnedIndex.js"
 import { jobFeatures, seekerProfile } from "./features.js"
 import { scoreBatch } from "./scoring.js"
 import { buildSeekerMatrix } from "./seekerMatrix.js"
-import { GLOBAL_CALIBRATION } from "./weights.js"
+import { calibrated, GLOBAL_CALIBRATION } from "./weights.js"
 
 /**
  * `npm run bench`, part 7: learning from decisions, on one core, pure computation (the PostgreSQL round trips of
@@ -56,7 +56,7 @@ export const benchFeedback = () => {
       const batch = scoreBatch(job, matrix)
       if (withModels) {
         const z = learnedLogits(index, jobModelFeatures(job), batch.components)
-        for (let i = 0; i < seekers; i++) sink += movedScore(GLOBAL_CALIBRATION, batch.exact[i]!, z[i]!)
+        for (let i = 0; i < seekers; i++) sink += calibrated(batch.hybrid[i]!, z[i]!)
       } else for (let i = 0; i < seekers; i++) sink += batch.exact[i]!
     }
     return sink

@@ -9,13 +9,13 @@ import {
   learnedFor,
   logit,
   modelFeatures,
-  movedScore,
   priorOf,
   probability,
   train
 } from "./feedbackModel.js"
 import { textFeatures } from "./features.js"
 import { buildLearnedIndex, learnedLogits } from "./learnedIndex.js"
+import { calibrated, GLOBAL_CALIBRATION } from "./weights.js"
 
 const calibration = { slope: 0.1, middle: 70 }
 
@@ -66,7 +66,7 @@ describe("a seeker's own model", () => {
     expect(at(8)).toBeLessThan(0.5)
   })
 
-  it("moves the score so that the global calibration of the new score is the seeker's own probability", () => {
+  it("publishes the seeker's own probability: the global log-odds of the hybrid plus what their model learned", () => {
     const job = textFeatures({ title: "Backend Engineer", description: "Requirements:\n- 5+ years of modern C++\n- Linux" })
     const components = [0.7, 0.4, Number.NaN, 0.6, 0.5]
     const features = modelFeatures(job, components)
@@ -81,10 +81,11 @@ describe("a seeker's own model", () => {
     expect(z[0]).toBe(0)
     expect(z[2]).toBe(0)
     expect(z[1]).toBeCloseTo(logit(model, calibration, features, 75) - priorOf(calibration, 75), 10)
-    const moved = movedScore(calibration, 75, z[1]!)
-    expect(moved).toBeLessThan(75)
-    const own = probability(model, calibration, features, 75)
-    expect(1 / (1 + Math.exp(-priorOf(calibration, moved)))).toBeCloseTo(own, 10)
+    expect(z[1]).toBeLessThan(0)
+    // The published score is the seeker's own probability: the global calibration's log-odds plus theirs.
+    const own = probability(model, GLOBAL_CALIBRATION, features, 75)
+    expect(calibrated(75, z[1]!) / 100).toBeCloseTo(own, 10)
+    expect(calibrated(75, z[1]!)).toBeLessThan(calibrated(75))
   })
 
   it("gives the same model whatever order the labels came in", () => {

@@ -252,10 +252,3 @@ export const fitCalibration = (pairs: ReadonlyArray<{ readonly score: number; re
   }
   return { slope: a / 100, middle: a === 0 ? 50 : (-c / a) * 100 }
 }
-
-/**
- * A hybrid score moved by `z`, the seeker's learned log-odds for the job (`learnedLogits`), as score points on the
- * global calibration's scale: the score reads as before, and sigmoid(slope * (score - middle)) is the seeker's
- * own probability. Clamped to 0..100.
- */
-export const movedScore = (calibration: Calibration, hybrid: number, z: number): number => clamp(hybrid + z / calibration.slope, 0, 100)

@@ -10,7 +10,7 @@ import { buildSeekerMatrix } from "./seekerMatrix.js"
 import { levelIndex, SENIORITY_LEVELS } from "./seniority.js"
 import { resolveSkill } from "./skills.js"
 import { titleShape, titleSimilarity } from "./titles.js"
-import { CALIBRATION, COMPONENTS, type ComponentName, PENALTIES, WEIGHTS } from "./weights.js"
+import { CALIBRATION, COMPONENTS, type ComponentName, GLOBAL_CALIBRATION, PENALTIES, WEIGHTS } from "./weights.js"
 
 const random = (seed: number) => () => {
   seed = (seed + 0x6d2b79f5) | 0
@@ -82,7 +82,8 @@ describe("hard constraints", () => {
     const j = job({ description: "Requirements:\n• Python and SQL\nNice to have:\n• Java" })
     const plain = scoreOne(j, seeker("a"))
     const excluding = scoreOne(j, seeker("b", { excludedSkills: ["Java"] }))
-    expect(plain.score - excluding.score).toBe(PENALTIES.excludedNiceToHave)
+    expect(plain.explanation.hybrid - excluding.explanation.hybrid).toBeCloseTo(PENALTIES.excludedNiceToHave, 0)
+    expect(excluding.score).toBeLessThan(plain.score)
     expect(note(excluding, "excluded_skills")[0]).toMatchObject({ effect: "penalty" })
   })
 
@@ -98,7 +99,7 @@ describe("hard constraints", () => {
     expect(floor(9_000, "MONTH").decision).toBe("reject")
     const partly = floor(90_000, "YEAR")
     expect(note(partly, "salary")[0]).toMatchObject({ effect: "penalty" })
-    expect(floor(80_000, "YEAR").score - partly.score).toBe(PENALTIES.salaryPartly)
+    expect(floor(80_000, "YEAR").explanation.hybrid - partly.explanation.hybrid).toBeCloseTo(PENALTIES.salaryPartly, 0)
     expect(note(floor(45, "HOUR"), "salary")[0]).toMatchObject({ effect: "penalty" })
     expect(note(floor(80_000, "YEAR"), "salary")[0]).toMatchObject({ effect: "ok" })
     const euros = floor(200_000, "YEAR", "EUR")
@@ -144,7 +145,8 @@ describe("penalties", () => {
     const j = job({})
     const base = scoreOne(j, seeker("a"))
     const wantsGo = scoreOne(j, seeker("b", { mustHaveSkills: ["Golang", "Kubernetes", "Rust"] }))
-    expect(base.score - wantsGo.score).toBe(2 * PENALTIES.missingMustHave)
+    expect(base.explanation.hybrid - wantsGo.explanation.hybrid).toBeCloseTo(2 * PENALTIES.missingMustHave, 0)
+    expect(wantsGo.score).toBeLessThan(base.score)
     expect(note(wantsGo, "must_have_skills")[0]).toMatchObject({ effect: "penalty", detail: expect.stringContaining("Go, Kubernetes, Rust") })
     const noSkills = job({ title: "Backend Engineer", description: "" })
     expect(note(scoreOne(noSkills, seeker("c", { mustHaveSkills: ["Go"] })), "must_have_skills")[0]).toMatchObject({
@@ -184,10 +186,13 @@ describe("scores and explanations", () => {
 
   it("decides by each seeker's thresholds", () => {
     const j = job({})
+    const score = scoreOne(j, seeker("any")).score
+    expect(score).toBeGreaterThan(0)
+    expect(score).toBeLessThan(100)
     const m = buildSeekerMatrix([
       { ...seeker("eager"), thresholds: { autoApprove: 0, review: 0 } },
       { ...seeker("picky"), thresholds: { autoApprove: 100, review: 100 } },
-      seeker("default", { thresholds: { autoApprove: 95, review: 1 } })
+      seeker("default", { thresholds: { autoApprove: score + 1, review: score } })
     ])
     const decisions = Object.fromEntries(scoreJob(j, m).map((r) => [r.seekerId, r.decision]))
     expect(decisions).toEqual({ eager: "auto_approve", picky: "reject", default: "manual_review" })
@@ -236,7 +241,7 @@ const naive = (j: JobFeatures, p: SeekerProfile, index: LexicalIndex) => {
     if (top < wanted) filters.add("salary")
     else if (bottom < wanted) points += PENALTIES.salaryPartly
   }
-  if (filters.size > 0) return { filters, exact: null, components: null }
+  if (filters.size > 0) return { filters, hybrid: null, components: null }
 
   const c: Partial<Record<ComponentName, number>> = {}
   let cos = 0
@@ -273,7 +278,7 @@ const naive = (j: JobFeatures, p: SeekerProfile, index: LexicalIndex) => {
     sum += WEIGHTS[name] * c[name]
     weights += WEIGHTS[name]
   }
-  return { filters, exact: (100 * sum) / weights - points, components: c }
+  return { filters, hybrid: (100 * sum) / weights - points, components: c }
 }
 
 describe("the one-pass scorer", () => {
@@ -320,13 +325,18 @@ describe("the one-pass scorer", () => {
         const expected = naive(j, p, index)
         const names = Object.entries(FILTER).filter(([, bit]) => (batch.filters[i]! & bit) !== 0).map(([name]) => name)
         expect(names.sort(), `${j.jobId} ${p.seekerId}`).toEqual([...expected.filters].sort())
-        if (expected.exact === null) {
+        if (expected.hybrid === null) {
           filtered += 1
           expect(batch.scores[i]).toBe(0)
           return
         }
         scored += 1
-        expect(batch.exact[i]!, `${j.jobId} ${p.seekerId}`).toBeCloseTo(expected.exact, 4)
+        expect(batch.hybrid[i]!, `${j.jobId} ${p.seekerId}`).toBeCloseTo(expected.hybrid, 4)
+        // Published: the probability of relevance in percent, by the global calibration.
+        const { slope, middle } = GLOBAL_CALIBRATION
+        const probability = 1 / (1 + Math.exp(-slope * (expected.hybrid - middle)))
+        expect(batch.exact[i]!, `${j.jobId} ${p.seekerId}`).toBeCloseTo(100 * probability, 6)
+        expect(batch.scores[i]).toBe(Math.round(100 * probability))
         COMPONENTS.forEach((name, k) => {
           const value = batch.components[i * 5 + k]!
           if (expected.components[name] === undefined) expect(Number.isNaN(value), name).toBe(true)

@@ -4,7 +4,7 @@ import { type SeekerMatrix, setBit, WORDS } from "./seekerMatrix.js"
 import { levelIndex, SENIORITY_LEVELS } from "./seniority.js"
 import { skillIndex } from "./skills.js"
 import { titleShape, titleSimilarity } from "./titles.js"
-import { CALIBRATION, COMPONENTS, type ComponentName, PENALTIES, SKILL_WEIGHT, WEIGHTS } from "./weights.js"
+import { CALIBRATION, calibrated, COMPONENTS, type ComponentName, PENALTIES, SKILL_WEIGHT, WEIGHTS } from "./weights.js"
 
 /**
  * The hybrid, explainable score (0-100) of one job against many seekers in one pass: pure, no I/O.
@@ -14,7 +14,8 @@ import { CALIBRATION, COMPONENTS, type ComponentName, PENALTIES, SKILL_WEIGHT, W
  * coverage of the posting's skills by the resume's, BM25 of the resume's terms in the posting, similarity of the
  * title to the seeker's target titles, seniority fit), their weighted mean, minus penalties (must-have skills the
  * posting does not mention, seniority two or more levels off, more experience asked than the resume states,
- * a range that starts below the floor, an excluded skill among the nice-to-haves).
+ * a range that starts below the floor, an excluded skill among the nice-to-haves). That hybrid is then calibrated:
+ * the published 0-100 score is the probability of relevance in percent (`calibrated` in weights.ts).
  *
  * Guarantees:
  * - `scoreBatch` makes one pass over the seeker matrix (N x d floats) with no allocation per seeker; its result
@@ -31,10 +32,15 @@ import { CALIBRATION, COMPONENTS, type ComponentName, PENALTIES, SKILL_WEIGHT, W
 /** The scores of one job for every seeker of a matrix, as typed arrays indexed by seeker row. */
 export interface ScoreBatch {
   readonly jobId: string
-  /** 0..100, integers. */
+  /** 0..100, integers: the calibrated probability of relevance, in percent (`calibrated` in weights.ts). */
   readonly scores: Uint8Array
   /** The score before rounding (for ranking without ties). */
   readonly exact: Float64Array
+  /**
+   * The hybrid before calibration: the weighted mean of the components times 100, minus the penalty points (it can
+   * fall below 0). A seeker's own model moves the calibrated score from it.
+   */
+  readonly hybrid: Float64Array
   /** `FILTER` bits; non-zero means rejected without scoring. */
   readonly filters: Uint8Array
   /** `PENALTY` bits. */
@@ -125,6 +131,7 @@ export const scoreBatch = (
   const side = prepareJob(job, m)
   const scores = new Uint8Array(n)
   const exact = new Float64Array(n)
+  const hybrid = new Float64Array(n)
   const filters = new Uint8Array(n)
   const penalties = new Uint8Array(n)
   const components = new Float32Array(n * 5).fill(Number.NaN)
@@ -272,11 +279,12 @@ export const scoreBatch = (
     if ((penalty & PENALTY.experience) !== 0) points += PENALTIES.experience
     if ((penalty & PENALTY.salary) !== 0) points += PENALTIES.salaryPartly
     const value = (weightSum > 0 ? (100 * sum) / weightSum : 0) - points
-    exact[i] = value
-    scores[i] = Math.max(0, Math.min(100, Math.round(value)))
+    hybrid[i] = value
+    exact[i] = calibrated(value)
+    scores[i] = Math.round(exact[i]!)
     penalties[i] = penalty
   }
-  return { jobId: job.jobId, scores, exact, filters, penalties, components }
+  return { jobId: job.jobId, scores, exact, hybrid, filters, penalties, components }
 }
 
 /**
