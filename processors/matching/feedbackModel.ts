@@ -80,8 +80,8 @@ export interface TrainSettings {
 export const defaultTraining: TrainSettings = { l2: 1, epochs: 60, rate: 0.5 }
 
 /**
- * Weights smaller than this are not kept: 0.02 in log-odds is a tenth of a score point, and every weight kept is
- * work for each job scored against the seeker.
+ * Weights smaller than this are not kept: 0.02 in log-odds moves a probability by half a point at most (at 50%),
+ * and every weight kept is work for each job scored against the seeker.
  */
 const minWeight = 0.02
 
