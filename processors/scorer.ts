@@ -14,7 +14,7 @@ import { buildSeekerMatrix, type SeekerMatrix } from "./matching/seekerMatrix.js
 import { describeLearned, jobModelFeatures, type Label, learnedFor, modelFeatures, type SeekerModel } from "./matching/feedbackModel.js"
 import { buildLearnedIndex, type LearnedIndex, learnedLogits } from "./matching/learnedIndex.js"
 import { readLabels, readModel } from "./feedbackStore.js"
-import { calibrated } from "./matching/weights.js"
+import { calibrated, COMPONENTS } from "./matching/weights.js"
 
 export const scorerGroup = { groupId: "jobstream.score", topics: [Topics.unique.name, Topics.seekerEvents.name] } as const
 
@@ -133,7 +133,7 @@ export const makeScorer = Effect.gen(function* () {
           const seeker = seekers.get(explained.seekerId)
           // Reasons only for what is published: a seeker's labels are read per feature of the pair.
           const reasons = () =>
-            learnedFor(seeker!.model, seeker!.labels, modelFeatures(job.features, batch.components.subarray(i * 5, i * 5 + 5))).map(describeLearned)
+            learnedFor(seeker!.model, seeker!.labels, modelFeatures(job.features, batch.components.subarray(i * COMPONENTS.length, (i + 1) * COMPONENTS.length))).map(describeLearned)
           out.push(encode(Topics.scored, toMatch(points === undefined ? explained : withLearned(explained, points, reasons()), job)))
         }
       return out

@@ -7,7 +7,7 @@ import { modelFeatures } from "./feedbackModel.js"
 import type { LabelSet } from "./labels.js"
 import { combine, scoreBatch } from "./scoring.js"
 import { buildSeekerMatrix } from "./seekerMatrix.js"
-import { WEIGHTS } from "./weights.js"
+import { COMPONENTS, WEIGHTS } from "./weights.js"
 
 /**
  * Every resume x posting pair of a labelled set, scored by each method `npm run eval:match` compares: the hybrid
@@ -112,7 +112,7 @@ export const scorePairs = (labels: LabelSet) =>
     jobs.forEach((job, j) => {
       const batch = scoreBatch(job, matrix)
       labels.resumes.forEach((r, i) => {
-        const components = batch.components.slice(i * 5, i * 5 + 5)
+        const components = batch.components.slice(i * COMPONENTS.length, (i + 1) * COMPONENTS.length)
         const filtered = batch.filters[i] !== 0
         const points = filtered ? 0 : combine(components, WEIGHTS) - batch.hybrid[i]!
         if (job.lexical !== null) lexicalShares.push(job.lexical.total > 0 ? index.normalizedScore(profiles[i]!.terms, job.jobId) : 0)

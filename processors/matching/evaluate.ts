@@ -51,7 +51,7 @@ const percentile = (xs: ReadonlyArray<number>, p: number) => {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.round((p / 100) * (sorted.length - 1))))]!
 }
 
-/** Every weight vector on a 0.1 grid of the simplex (1001 of them). */
+/** Every weight vector of the first five components on a 0.1 grid of the simplex (1001 of them); `required` keeps its weight. */
 const weightGrid = (): Array<Record<ComponentName, number>> => {
   const out: Array<Record<ComponentName, number>> = []
   for (let a = 0; a <= 10; a++)
@@ -59,7 +59,7 @@ const weightGrid = (): Array<Record<ComponentName, number>> => {
       for (let c = 0; a + b + c <= 10; c++)
         for (let d = 0; a + b + c + d <= 10; d++) {
           const e = 10 - a - b - c - d
-          out.push({ semantic: a / 10, skills: b / 10, lexical: c / 10, title: d / 10, seniority: e / 10 })
+          out.push({ semantic: a / 10, skills: b / 10, lexical: c / 10, title: d / 10, seniority: e / 10, required: WEIGHTS.required })
         }
   return out
 }
@@ -137,9 +137,10 @@ const program = Effect.gen(function* () {
     const cells: Array<string> = []
     for (const delta of [-0.1, 0.1]) {
       const w = { ...WEIGHTS }
+      const total = COMPONENTS.reduce((sum, o) => sum + w[o], 0)
       const target = Math.max(0, w[c] + delta)
-      const rest = 1 - w[c]
-      for (const o of COMPONENTS) if (o !== c) w[o] = rest > 0 ? (w[o] * (1 - target)) / rest : 0
+      const rest = total - w[c]
+      for (const o of COMPONENTS) if (o !== c) w[o] = rest > 0 ? (w[o] * (total - target)) / rest : 0
       w[c] = target
       const s = evaluateScores(pairs, resumes, hybridWith(w))
       cells.push(`${delta > 0 ? "+" : "-"}0.1: AUC ${f3(s.auc)} NDCG ${f3(s.ndcg)}`)

@@ -74,7 +74,7 @@ const explainer = (job: JobFeatures, m: SeekerMatrix) => {
       filter !== 0 ? "reject" : score >= m.autoApprove[i]! ? "auto_approve" : score >= m.review[i]! ? "manual_review" : "reject"
     const components: Partial<Record<ComponentName, number>> = {}
     for (let k = 0; k < COMPONENTS.length; k++) {
-      const v = batch.components[i * 5 + k]!
+      const v = batch.components[i * COMPONENTS.length + k]!
       if (!Number.isNaN(v)) components[COMPONENTS[k]!] = Math.round(v * 1000) / 1000
     }
     const has = (id: string) => profile.skills.has(id)

@@ -5,7 +5,7 @@ import { buildLearnedIndex, learnedLogits } from "./learnedIndex.js"
 import { jobFeatures, seekerProfile } from "./features.js"
 import { scoreBatch } from "./scoring.js"
 import { buildSeekerMatrix } from "./seekerMatrix.js"
-import { calibrated, GLOBAL_CALIBRATION } from "./weights.js"
+import { calibrated, COMPONENTS, GLOBAL_CALIBRATION } from "./weights.js"
 
 /**
  * `npm run bench`, part 7: learning from decisions, on one core, pure computation (the PostgreSQL round trips of
@@ -30,7 +30,7 @@ export const benchFeedback = () => {
   const jobs = postings.map((p, i) =>
     jobFeatures({ jobId: `j${i}`, title: p.title, description: p.description, locations: [p.location], remote: false, salary: null }, unit())
   )
-  const pairs = jobs.map((job) => modelFeatures(job, [random(), random(), random(), random(), random()]))
+  const pairs = jobs.map((job) => modelFeatures(job, COMPONENTS.map(() => random())))
 
   // One seeker's training, as after a decision: 40 decisions, 100 background matches.
   const labels: Array<Label> = [

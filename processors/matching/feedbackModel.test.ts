@@ -68,9 +68,9 @@ describe("a seeker's own model", () => {
 
   it("publishes the seeker's own probability: the global log-odds of the hybrid plus what their model learned", () => {
     const job = textFeatures({ title: "Backend Engineer", description: "Requirements:\n- 5+ years of modern C++\n- Linux" })
-    const components = [0.7, 0.4, Number.NaN, 0.6, 0.5]
+    const components = [0.7, 0.4, Number.NaN, 0.6, 0.5, 0]
     const features = modelFeatures(job, components)
-    expect(features).toEqual(expect.arrayContaining(["must:cpp", "skill:linux", "title:backend", "high:semantic", "low:skills", "high:seniority"]))
+    expect(features).toEqual(expect.arrayContaining(["must:cpp", "skill:linux", "title:backend", "high:semantic", "low:skills", "high:seniority", "low:required"]))
     expect(features.some((f) => f.endsWith(":lexical"))).toBe(false)
     const labels = [0, 1, 2].map((i) => ({ jobId: `r${i}`, features, score: 70, relevant: 0, weight: 1 }))
     const model = train(labels, calibration)

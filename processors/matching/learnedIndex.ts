@@ -51,7 +51,7 @@ export const buildLearnedIndex = (models: ReadonlyArray<SeekerModel | null>): Le
 
 /**
  * Every row's learned log-odds for a job with `jobFeatures` (`jobModelFeatures`), given the batch's components
- * (row i's at i * 5, NaN: not assessed). Rows without a model get 0.
+ * (row i's at i * `COMPONENTS.length`, NaN: not assessed). Rows without a model get 0.
  */
 export const learnedLogits = (index: LearnedIndex, jobFeatures: ReadonlyArray<string>, components: Float32Array): Float64Array => {
   const { size: n, learned, bias, high, low } = index

@@ -173,7 +173,9 @@ describe("scores and explanations", () => {
     expect(result.explanation.matchedSkills).toEqual(["Python"])
     expect(result.explanation.missingMustHaves).toEqual(["Apache Kafka"])
     expect(result.explanation.missingSkills).toEqual(["Docker", "Apache Airflow"])
-    expect(Object.keys(result.components).sort()).toEqual(["semantic", "seniority", "skills"])
+    expect(Object.keys(result.components).sort()).toEqual(["required", "semantic", "seniority", "skills"])
+    // Python of Python and Kafka.
+    expect(result.components.required).toBe(0.5)
   })
 
   it("leaves out what it cannot assess", () => {
@@ -257,6 +259,8 @@ const naive = (j: JobFeatures, p: SeekerProfile, index: LexicalIndex) => {
       if (p.skills.has(id)) have += weight(id)
     }
     c.skills = have / all
+    const required = [...j.skills].filter((id) => j.mustHave.has(id))
+    if (required.length > 0) c.required = required.filter((id) => p.skills.has(id)).length / required.length
     const missing = ids(prefs.mustHaveSkills).filter((id) => !j.skills.has(id)).length
     points += PENALTIES.missingMustHave * Math.min(2, missing)
   }
@@ -338,7 +342,7 @@ describe("the one-pass scorer", () => {
         expect(batch.exact[i]!, `${j.jobId} ${p.seekerId}`).toBeCloseTo(100 * probability, 6)
         expect(batch.scores[i]).toBe(Math.round(100 * probability))
         COMPONENTS.forEach((name, k) => {
-          const value = batch.components[i * 5 + k]!
+          const value = batch.components[i * COMPONENTS.length + k]!
           if (expected.components[name] === undefined) expect(Number.isNaN(value), name).toBe(true)
           else expect(value, name).toBeCloseTo(expected.components[name], 5)
         })

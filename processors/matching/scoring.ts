@@ -10,9 +10,10 @@ import { CALIBRATION, calibrated, COMPONENTS, type ComponentName, PENALTIES, SKI
  * The hybrid, explainable score (0-100) of one job against many seekers in one pass: pure, no I/O.
  *
  * Per seeker: hard constraints first (an excluded skill the posting asks for, remote/location, a salary below
- * the floor in the same currency) reject without further work; then five components in 0..1 (semantic cosine,
+ * the floor in the same currency) reject without further work; then six components in 0..1 (semantic cosine,
  * coverage of the posting's skills by the resume's, BM25 of the resume's terms in the posting, similarity of the
- * title to the seeker's target titles, seniority fit), their weighted mean, minus penalties (must-have skills the
+ * title to the seeker's target titles, seniority fit, the share of the posting's required skills the resume has),
+ * their weighted mean, minus penalties (must-have skills the
  * posting does not mention, seniority two or more levels off, more experience asked than the resume states,
  * a range that starts below the floor, an excluded skill among the nice-to-haves). That hybrid is then calibrated:
  * the published 0-100 score is the probability of relevance in percent (`calibrated` in weights.ts).
@@ -45,7 +46,7 @@ export interface ScoreBatch {
   readonly filters: Uint8Array
   /** `PENALTY` bits. */
   readonly penalties: Uint8Array
-  /** Row-major N x 5 in `COMPONENTS` order; NaN where a component was not assessed (or the seeker filtered). */
+  /** Row-major N x `COMPONENTS.length` in `COMPONENTS` order; NaN where a component was not assessed (or the seeker filtered). */
   readonly components: Float32Array
 }
 
@@ -57,6 +58,8 @@ interface JobSide {
   readonly all: Uint32Array
   readonly skillDenominator: number
   readonly hasSkills: boolean
+  /** How many of the posting's skills it requires (0: the required component is not assessed). */
+  readonly requiredCount: number
   readonly level: number
   readonly levelKnown: boolean
   readonly yearsAsked: number
@@ -73,6 +76,7 @@ const prepareJob = (job: JobFeatures, m: SeekerMatrix): JobSide => {
   const preferred = new Uint32Array(WORDS)
   const all = new Uint32Array(WORDS)
   let denominator = 0
+  let requiredCount = 0
   for (const id of job.skills) {
     const bit = skillIndex(id)
     if (bit < 0) continue
@@ -80,6 +84,7 @@ const prepareJob = (job: JobFeatures, m: SeekerMatrix): JobSide => {
     if (job.mustHave.has(id)) {
       setBit(required, 0, bit)
       denominator += SKILL_WEIGHT.required
+      requiredCount += 1
     } else if (job.niceToHave.has(id)) {
       setBit(preferred, 0, bit)
       denominator += SKILL_WEIGHT.preferred
@@ -104,6 +109,7 @@ const prepareJob = (job: JobFeatures, m: SeekerMatrix): JobSide => {
     all,
     skillDenominator: denominator,
     hasSkills: denominator > 0,
+    requiredCount,
     level: levelIndex(job.seniority.level),
     levelKnown: job.seniority.source !== "default",
     yearsAsked: job.seniority.years?.min ?? Number.NaN,
@@ -134,7 +140,8 @@ export const scoreBatch = (
   const hybrid = new Float64Array(n)
   const filters = new Uint8Array(n)
   const penalties = new Uint8Array(n)
-  const components = new Float32Array(n * 5).fill(Number.NaN)
+  const width = COMPONENTS.length
+  const components = new Float32Array(n * width).fill(Number.NaN)
 
   // Lexical: each posting term adds its weight to every seeker whose resume has it (an inverted pass).
   const lexical = m.scratch
@@ -213,7 +220,7 @@ export const scoreBatch = (
     const semantic = clamp01((dots[i]! - cosLow) / (cosHigh - cosLow))
     let sum = w.semantic * semantic
     let weightSum = w.semantic
-    const c = i * 5
+    const c = i * width
     components[c] = semantic
 
     // Skills: weighted coverage of the posting's skills by the resume's.
@@ -232,6 +239,13 @@ export const scoreBatch = (
       components[c + 1] = coverage
       sum += w.skills * coverage
       weightSum += w.skills
+      // Required: the share of the posting's required skills the resume has (the must-have stack).
+      if (side.requiredCount > 0) {
+        const share = req / side.requiredCount
+        components[c + 5] = share
+        sum += w.required * share
+        weightSum += w.required
+      }
       if (hasMustHave[i] === 1) {
         for (let j = 0; j < WORDS; j++) mustMissing += popcount(mustHave[base + j]! & ~all[j]!)
         if (mustMissing > 0) penalty |= PENALTY.mustHave
