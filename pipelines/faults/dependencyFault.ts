@@ -60,7 +60,7 @@ export const recoveryBoundMs = 90_000
 export const postingsPerSecond = 20
 const warmUpMs = 3000
 
-/** The routes the probe reads all along; the load adds the writes (applications, preferences, resumes). */
+/** The routes the probe reads all along; the load adds the writes (applications, preferences, resumes, thumbs). */
 export const probeRoutes = (ctx: FaultContext): Array<ProbeRoute> => {
   const seeker = { authorization: `Bearer ${ctx.seekers[0]!.apiKey}` }
   const ops = { authorization: `Bearer ${ctx.opsKey}` }
@@ -70,6 +70,7 @@ export const probeRoutes = (ctx: FaultContext): Array<ProbeRoute> => {
     { route: "/readyz", path: "/readyz" },
     { route: "/jobs", path: "/jobs?limit=5" },
     { route: "/seekers/:id/matches", path: "/seekers/me/matches?limit=5", headers: seeker },
+    { route: "/seekers/:id/gaps", path: "/seekers/me/gaps", headers: seeker },
     { route: "/desk/status", path: "/desk/status", headers: ops },
     { route: "/kpis", path: "/kpis", headers: ops },
     { route: "/kpis/:name", path: "/kpis/decisions", headers: ops },

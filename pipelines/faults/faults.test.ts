@@ -21,10 +21,11 @@ const writes = [
   "POST /seekers/:id/applications",
   "POST /seekers/:id/applications/:id/moves",
   "PUT /seekers/:id/preferences",
-  "POST /seekers/:id/resumes"
+  "POST /seekers/:id/resumes",
+  "PUT /seekers/:id/matches/:id/feedback"
 ]
 // Staff keys are read in PostgreSQL: the KPI routes need it too.
-const needPostgres = ["/jobs", "/seekers/:id/matches", "/desk/status", "/kpis", "/kpis/:name", ...writes]
+const needPostgres = ["/jobs", "/seekers/:id/matches", "/seekers/:id/gaps", "/desk/status", "/kpis", "/kpis/:name", ...writes]
 
 const faults: ReadonlyArray<DependencyFault> = [
   { name: "no fault (control)", kind: "none", seconds: 15, affected: [] },

@@ -21,6 +21,8 @@ const decodeStep = Schema.decodeUnknownSync(
   Schema.Struct({ application: Schema.Struct({ applicationId: Schema.String, sequence: Schema.Number, status: ApplicationStatus }) })
 )
 
+const decodeMatches = Schema.decodeUnknownSync(Schema.Struct({ items: Schema.Array(Schema.Struct({ jobId: Schema.String })) }))
+
 const auth = (s: SeekerSession) => ({ authorization: `Bearer ${s.apiKey}` })
 const json = { "content-type": "application/json" }
 
@@ -60,7 +62,8 @@ interface Tracked {
 
 /**
  * Seeker events and application moves through the API at a steady pace: every `periodMs` one application step
- * (create, or the next move along the funnel), every third period a preferences change or a new resume. A step
+ * (create, or the next move along the funnel), every third period a preferences change, a new resume or a thumbs
+ * on a match. A step
  * the API refuses with 503 or does not answer is retried with the same request id, as a careful client does, so
  * each confirmed transition is one the client knows about. `confirmed` lists them: (application, sequence).
  */
@@ -149,9 +152,12 @@ export class SeekerLoad {
     this.confirmed.push({ applicationId: application.applicationId, sequence: application.sequence })
   }
 
+  /** In turn: new preferences, a new resume, a thumbs up or down on the seeker's best match (it trains their model). */
   private async changeSeeker(seeker: SeekerSession) {
     const n = this.ticks
-    if (n % 2 === 0)
+    const turn = (n / 3) % 3
+    if (turn === 2) await this.thumbs(seeker, n % 2 === 0 ? "up" : "down")
+    else if (turn === 0)
       await this.log.call(this.url, "PUT /seekers/:id/preferences", "/seekers/me/preferences", {
         method: "PUT",
         headers: { ...auth(seeker), ...json },
@@ -167,5 +173,17 @@ export class SeekerLoad {
         headers: { ...auth(seeker), "content-type": "text/plain" },
         body: resumeText(n)
       })
+  }
+
+  private async thumbs(seeker: SeekerSession, verdict: "up" | "down") {
+    const best = await this.log.call(this.url, "/seekers/:id/matches", "/seekers/me/matches?limit=1", { headers: auth(seeker) })
+    if (best.status !== 200) return
+    const [match] = decodeMatches(best.body).items
+    if (match === undefined) return
+    await this.log.call(this.url, "PUT /seekers/:id/matches/:id/feedback", `/seekers/me/matches/${match.jobId}/feedback`, {
+      method: "PUT",
+      headers: { ...auth(seeker), ...json },
+      body: JSON.stringify({ verdict })
+    })
   }
 }
