@@ -5,6 +5,7 @@ import { ClickHouse } from "../stack/ClickHouse.js"
 import { forRequest, Postgres } from "../stack/Postgres.js"
 import { Text } from "../schemas/common.js"
 import { decodeOr400, replyFor } from "./httpErrors.js"
+import { enforceAccess } from "./access.js"
 import type { FollowupWriter } from "../processors/followups.js"
 import { applicationRoutes } from "./applicationRoutes.js"
 import type { Applications } from "./Applications.js"
@@ -62,6 +63,7 @@ export const makeApi = (runtime: Runtime.Runtime<ApiServices>): FastifyInstance 
     return reply.status(answer.status).send(answer.body)
   })
 
+  enforceAccess(app, run)
   seekerRoutes(app, run)
   applicationRoutes(app, run)
   kpiRoutes(app, run)
@@ -73,11 +75,11 @@ export const makeApi = (runtime: Runtime.Runtime<ApiServices>): FastifyInstance 
 
   app.get(
     "/jobs",
-    { schema: { querystring: JSONSchema.make(JobsQuery), response: { 200: JSONSchema.make(JobsPage) } } },
+    { config: { access: "public" }, schema: { querystring: JSONSchema.make(JobsQuery), response: { 200: JSONSchema.make(JobsPage) } } },
     (request) => run(Effect.flatMap(decodeOr400(JobsQuery, request.query), listJobs))
   )
 
-  app.get("/jobs/search", { schema: { querystring: JSONSchema.make(SearchQuery) } }, (request) =>
+  app.get("/jobs/search", { config: { access: "public" }, schema: { querystring: JSONSchema.make(SearchQuery) } }, (request) =>
     run(
       Effect.gen(function* () {
         const query = yield* decodeOr400(SearchQuery, request.query)
@@ -90,6 +92,7 @@ export const makeApi = (runtime: Runtime.Runtime<ApiServices>): FastifyInstance 
   app.get(
     "/jobs/:jobId",
     {
+      config: { access: "public" },
       schema: {
         params: { type: "object", properties: { jobId: { type: "string", pattern: "^[0-9a-f]{32}$" } }, required: ["jobId"] },
         response: { 200: JSONSchema.make(JobCluster) }

@@ -18,6 +18,7 @@ import { Applications } from "./Applications.js"
 import { decodeOr400 } from "./httpErrors.js"
 import { owner } from "./seekerRoutes.js"
 import type { Seekers } from "./Seekers.js"
+import { seekerOnly } from "./access.js"
 
 /** `:applicationId` reaches SQL as a bound value: one PostgreSQL cannot store is refused here, naming the field. */
 const ApplicationPath = JSONSchema.make(Schema.Struct({ seekerId: Schema.String, applicationId: Text }))
@@ -32,7 +33,7 @@ type Run = <A, E>(effect: Effect.Effect<A, E, Seekers | Applications | FollowupW
 export const applicationRoutes = (app: FastifyInstance, run: Run) => {
   app.post(
     "/seekers/:seekerId/applications",
-    { schema: { body: JSONSchema.make(NewApplication), response: { 200: JSONSchema.make(ApplicationCreated), 201: JSONSchema.make(ApplicationCreated) } } },
+    { config: seekerOnly, schema: { body: JSONSchema.make(NewApplication), response: { 200: JSONSchema.make(ApplicationCreated), 201: JSONSchema.make(ApplicationCreated) } } },
     async (request, reply) => {
       const result = await run(
         Effect.gen(function* () {
@@ -45,7 +46,7 @@ export const applicationRoutes = (app: FastifyInstance, run: Run) => {
     }
   )
 
-  app.get("/seekers/:seekerId/applications", { schema: { response: { 200: JSONSchema.make(ApplicationsPage) } } }, (request) =>
+  app.get("/seekers/:seekerId/applications", { config: seekerOnly, schema: { response: { 200: JSONSchema.make(ApplicationsPage) } } }, (request) =>
     run(
       Effect.gen(function* () {
         const seekerId = yield* owner(request)
@@ -62,14 +63,14 @@ export const applicationRoutes = (app: FastifyInstance, run: Run) => {
 
   app.get(
     "/seekers/:seekerId/applications/:applicationId",
-    { schema: { params: ApplicationPath, response: { 200: JSONSchema.make(ApplicationView) } } },
+    { config: seekerOnly, schema: { params: ApplicationPath, response: { 200: JSONSchema.make(ApplicationView) } } },
     (request) =>
       run(Effect.flatMap(owner(request), (seekerId) => Effect.flatMap(Applications, (a) => a.get(seekerId, applicationIdOf(request)))))
   )
 
   app.post(
     "/seekers/:seekerId/applications/:applicationId/moves",
-    { schema: { params: ApplicationPath, body: JSONSchema.make(ApplicationMove), response: { 200: JSONSchema.make(ApplicationMoved) } } },
+    { config: seekerOnly, schema: { params: ApplicationPath, body: JSONSchema.make(ApplicationMove), response: { 200: JSONSchema.make(ApplicationMoved) } } },
     (request) =>
       run(
         Effect.gen(function* () {
@@ -82,7 +83,7 @@ export const applicationRoutes = (app: FastifyInstance, run: Run) => {
 
   app.get(
     "/seekers/:seekerId/applications/:applicationId/history",
-    { schema: { params: ApplicationPath, response: { 200: JSONSchema.make(ApplicationHistory) } } },
+    { config: seekerOnly, schema: { params: ApplicationPath, response: { 200: JSONSchema.make(ApplicationHistory) } } },
     (request) =>
       run(
         Effect.gen(function* () {
@@ -94,17 +95,17 @@ export const applicationRoutes = (app: FastifyInstance, run: Run) => {
       )
   )
 
-  app.get("/seekers/:seekerId/followups", { schema: { response: { 200: JSONSchema.make(Followups) } } }, (request) =>
+  app.get("/seekers/:seekerId/followups", { config: seekerOnly, schema: { response: { 200: JSONSchema.make(Followups) } } }, (request) =>
     run(Effect.flatMap(owner(request), followupsOf))
   )
 
-  app.get("/seekers/:seekerId/followups/settings", { schema: { response: { 200: JSONSchema.make(FollowupSettings) } } }, (request) =>
+  app.get("/seekers/:seekerId/followups/settings", { config: seekerOnly, schema: { response: { 200: JSONSchema.make(FollowupSettings) } } }, (request) =>
     run(Effect.flatMap(owner(request), (seekerId) => Effect.flatMap(Applications, (a) => a.followupSettings(seekerId))))
   )
 
   app.put(
     "/seekers/:seekerId/followups/settings",
-    { schema: { body: JSONSchema.make(FollowupSettings), response: { 200: JSONSchema.make(FollowupSettings) } } },
+    { config: seekerOnly, schema: { body: JSONSchema.make(FollowupSettings), response: { 200: JSONSchema.make(FollowupSettings) } } },
     (request) =>
       run(
         Effect.gen(function* () {

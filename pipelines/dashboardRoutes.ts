@@ -82,5 +82,5 @@ export const dashboardRoutes = (app: FastifyInstance) => {
       .header("referrer-policy", "no-referrer")
       .send(await load(asset.file))
   }
-  for (const url of Object.keys(assets)) app.get(url, (_request, reply) => send(url, reply))
+  for (const url of Object.keys(assets)) app.get(url, { config: { access: "public" } }, (_request, reply) => send(url, reply))
 }

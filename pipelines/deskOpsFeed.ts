@@ -64,7 +64,7 @@ export const feedIntervals = { statusMs: 1000, kpisMs: 5000 } as const
  * socket with 4401.
  */
 export const deskOpsFeed = (scoped: FastifyInstance, run: Run) => {
-  scoped.get("/desk/ops/ws", { websocket: true }, (socket) => {
+  scoped.get("/desk/ops/ws", { websocket: true, config: { access: ["ops"] } }, (socket) => {
     const timers: Array<NodeJS.Timeout> = []
     const send = (message: object) => socket.readyState === socket.OPEN && socket.send(JSON.stringify(message))
     socket.once("message", (raw) => {

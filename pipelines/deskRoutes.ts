@@ -8,10 +8,13 @@ import { taskViews } from "./deskViews.js"
 import { BadRequest, decodeOr400, Forbidden } from "./httpErrors.js"
 import { ReviewDesk, type Actor } from "./ReviewDesk.js"
 import { Seekers, Unauthorized } from "./Seekers.js"
-import { apiKeyOf, opsReader, staffOf } from "./apiKeys.js"
+import { opsReader, seekerOf, staffOf } from "./apiKeys.js"
 import { Staff } from "./Staff.js"
 import { deskOpsFeed, deskStatus, HelloMessage } from "./deskOpsFeed.js"
 import type { ClickHouse } from "../stack/ClickHouse.js"
+import { seekerOnly } from "./access.js"
+
+const opsOnly = { access: ["ops"] } as const
 
 type Run = <A, E>(effect: Effect.Effect<A, E, Staff | ReviewDesk | DeskHub | Seekers | Postgres | ClickHouse>) => Promise<A>
 
@@ -35,7 +38,7 @@ const Heartbeat = Schema.parseJson(Schema.Struct({ type: Schema.Literal("heartbe
 export const deskRoutes = (app: FastifyInstance, run: Run) => {
   // Bodies are checked by their Effect schemas alone (decodeOr400): a route schema adds nothing but Fastify's
   // validator's own quirks (see the decision route).
-  app.post("/staff", async (request, reply) => {
+  app.post("/staff", { config: opsOnly }, async (request, reply) => {
     const created = await run(
       Effect.gen(function* () {
         yield* staffOf(request, ["ops"])
@@ -46,11 +49,11 @@ export const deskRoutes = (app: FastifyInstance, run: Run) => {
     return reply.status(201).send(created)
   })
 
-  app.get("/staff", (request) =>
+  app.get("/staff", { config: opsOnly }, (request) =>
     run(Effect.zipRight(staffOf(request, ["ops"]), Effect.map(Effect.flatMap(Staff, (s) => s.list), (items) => ({ items }))))
   )
 
-  app.post("/staff/:staffId/key", (request) =>
+  app.post("/staff/:staffId/key", { config: opsOnly }, (request) =>
     run(
       Effect.gen(function* () {
         yield* staffOf(request, ["ops"])
@@ -60,7 +63,7 @@ export const deskRoutes = (app: FastifyInstance, run: Run) => {
     )
   )
 
-  app.delete("/staff/:staffId/key", async (request, reply) => {
+  app.delete("/staff/:staffId/key", { config: opsOnly }, async (request, reply) => {
     await run(
       Effect.gen(function* () {
         yield* staffOf(request, ["ops"])
@@ -71,7 +74,7 @@ export const deskRoutes = (app: FastifyInstance, run: Run) => {
     return reply.status(204).send()
   })
 
-  app.post("/staff/:staffId/unlock", (request) =>
+  app.post("/staff/:staffId/unlock", { config: opsOnly }, (request) =>
     run(
       Effect.gen(function* () {
         const ops = yield* staffOf(request, ["ops"])
@@ -81,7 +84,7 @@ export const deskRoutes = (app: FastifyInstance, run: Run) => {
     )
   )
 
-  app.get("/desk/tasks", (request) =>
+  app.get("/desk/tasks", { config: { access: ["reviewer"] } }, (request) =>
     run(
       Effect.gen(function* () {
         const me = yield* staffOf(request, ["reviewer"])
@@ -91,10 +94,10 @@ export const deskRoutes = (app: FastifyInstance, run: Run) => {
     )
   )
 
-  app.get("/desk/mine", (request) =>
+  app.get("/desk/mine", { config: seekerOnly }, (request) =>
     run(
       Effect.gen(function* () {
-        const seekerId = yield* Effect.flatMap(Seekers, (s) => s.authenticate(apiKeyOf(request)))
+        const seekerId = yield* seekerOf(request)
         const ids = yield* Effect.flatMap(ReviewDesk, (d) => d.openFor(seekerId))
         return { items: yield* taskViews(ids) }
       })
@@ -103,7 +106,7 @@ export const deskRoutes = (app: FastifyInstance, run: Run) => {
 
   // No route schema for the body: Fastify's validator strips the properties of one alternative of a union while
   // it tries another (its removeAdditional), which turned every rejection into a 400. The Effect schema checks it.
-  app.post("/desk/tasks/:taskId/decision", (request) =>
+  app.post("/desk/tasks/:taskId/decision", { config: { access: ["reviewer", "seeker"] } }, (request) =>
     run(
       Effect.gen(function* () {
         const { taskId } = yield* decodeOr400(TaskParams, request.params)
@@ -115,7 +118,7 @@ export const deskRoutes = (app: FastifyInstance, run: Run) => {
     )
   )
 
-  app.get("/desk/resumes/:resumeId", (request) =>
+  app.get("/desk/resumes/:resumeId", { config: { access: ["reviewer", "ops"] } }, (request) =>
     run(
       Effect.gen(function* () {
         yield* staffOf(request, ["reviewer", "ops"])
@@ -125,11 +128,11 @@ export const deskRoutes = (app: FastifyInstance, run: Run) => {
     )
   )
 
-  app.get("/desk/status", (request) => run(Effect.zipRight(staffOf(request, opsReader), deskStatus)))
+  app.get("/desk/status", { config: { access: opsReader } }, (request) => run(Effect.zipRight(staffOf(request, opsReader), deskStatus)))
 
   app.register(websocket, { options: { maxPayload: 64 * 1024 } })
   app.register(async (scoped) => {
-    scoped.get("/desk/ws", { websocket: true }, (socket) => {
+    scoped.get("/desk/ws", { websocket: true, config: { access: ["reviewer"] } }, (socket) => {
       const send = (message: DeskMessage) => {
         if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message))
       }
@@ -194,7 +197,7 @@ const actorOf = (request: FastifyRequest) =>
     const asStaff = yield* Effect.either(staffOf(request, ["reviewer"]))
     if (asStaff._tag === "Right") return { kind: "reviewer", staffId: asStaff.right.staffId } satisfies Actor as Actor
     if (asStaff.left._tag !== "Unauthorized") return yield* asStaff.left
-    const seekerId = yield* Effect.flatMap(Seekers, (s) => s.authenticate(apiKeyOf(request))).pipe(
+    const seekerId = yield* seekerOf(request).pipe(
       Effect.catchTag("Unauthorized", () => new Unauthorized({ message: "send a reviewer key, or the seeker's own key" }))
     )
     return { kind: "seeker", seekerId } satisfies Actor as Actor

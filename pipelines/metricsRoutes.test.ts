@@ -9,20 +9,23 @@ import { StageMonitor } from "../stack/StageMonitor.js"
 import * as Applications from "./Applications.js"
 import { JobSearch } from "./JobSearch.js"
 import * as Seekers from "./Seekers.js"
-import * as Staff from "./Staff.js"
 import * as ReviewDesk from "./ReviewDesk.js"
 import * as DeskHub from "./DeskHub.js"
 import { StageStats } from "../stack/stage.js"
 import { unreachableKafka } from "../stack/testing.js"
+import { knownOpsKey } from "./testing.js"
 
 /**
  * `GET /metrics` inside the real API (its routes, its way of running Effects). The stores are stand-ins that are
- * down: a scrape reads only the process's own counters, so it answers whatever the stack's state.
+ * down: a scrape reads only the process's own counters, so it answers whatever the stack's state. It is for the
+ * ops team's Prometheus, which sends a staff key.
  */
+const opsKey = "ops-key-for-the-metrics-test"
+const asOps = { authorization: `Bearer ${opsKey}` }
 const runtime = ManagedRuntime.make(
   Layer.mergeAll(
     Layer.provideMerge(
-      Layer.mergeAll(Seekers.layer, Applications.layer, Staff.layer, ReviewDesk.layer, DeskHub.layer),
+      Layer.mergeAll(Seekers.layer, Applications.layer, knownOpsKey(opsKey), ReviewDesk.layer, DeskHub.layer),
       Layer.mergeAll(
         unreachableKafka(),
         Postgres.layer({ url: Redacted.make("postgres://nobody@127.0.0.1:1/none"), maxConnections: 1 }),
@@ -42,7 +45,7 @@ describe("GET /metrics", () => {
     await Effect.runPromise(stats.add("normalize.in", 4))
     await Effect.runPromise(recordError("metrics-route-test", "rejected"))
     const api = makeApi(Runtime.provideService(await runtime.runtime(), StageStats, stats))
-    const response = await api.inject({ method: "GET", url: "/metrics" })
+    const response = await api.inject({ method: "GET", url: "/metrics", headers: asOps })
     expect(response.statusCode).toBe(200)
     expect(response.headers["content-type"]).toBe("text/plain; version=0.0.4; charset=utf-8")
     expect(response.body).toContain("# TYPE jobstream_connector_errors_total counter\n")
@@ -53,9 +56,17 @@ describe("GET /metrics", () => {
 
   it("leaves the stage counters out in a process that runs no stages", async () => {
     const api = makeApi(await runtime.runtime())
-    const response = await api.inject({ method: "GET", url: "/metrics" })
+    const response = await api.inject({ method: "GET", url: "/metrics", headers: asOps })
     expect(response.statusCode).toBe(200)
     expect(response.body).not.toContain("jobstream_stage_records_total")
+    await api.close()
+  })
+
+  it("answers 401 without a staff key, and shows nothing", async () => {
+    const api = makeApi(await runtime.runtime())
+    const response = await api.inject({ method: "GET", url: "/metrics" })
+    expect(response.statusCode).toBe(401)
+    expect(response.body).not.toContain("jobstream_")
     await api.close()
   })
 })

@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify"
 import { Effect, JSONSchema } from "effect"
 import { PendingReviews, PendingReviewsQuery } from "../schemas/Review.js"
 import type { Postgres } from "../stack/Postgres.js"
-import { opsReader, staffOnly } from "./apiKeys.js"
+import { opsReader } from "./apiKeys.js"
 import { decodeOr400 } from "./httpErrors.js"
 import { pendingReviews } from "./Reviews.js"
 import type { Staff } from "./Staff.js"
@@ -18,7 +18,7 @@ export const reviewRoutes = (app: FastifyInstance, run: Run) => {
   app.get(
     "/reviews/pending",
     {
-      onRequest: staffOnly(run, opsReader),
+      config: { access: opsReader },
       schema: {
         querystring: JSONSchema.make(PendingReviewsQuery),
         response: { 200: JSONSchema.make(PendingReviews) }

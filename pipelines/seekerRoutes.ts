@@ -7,7 +7,8 @@ import { Seekers } from "./Seekers.js"
 import { recordFeedback } from "./Feedback.js"
 import { GapsQuery, resumeGaps } from "./ResumeGaps.js"
 import { Postgres } from "../stack/Postgres.js"
-import { apiKeyOf } from "./apiKeys.js"
+import { seekerOf } from "./apiKeys.js"
+import { seekerOnly } from "./access.js"
 
 /** Resumes are small documents; a PDF may carry fonts and images, so it gets more room than the text it holds. */
 export const maxResumeBytes = 5 * 1024 * 1024
@@ -40,7 +41,7 @@ export const seekerRoutes = (app: FastifyInstance, run: Run) => {
 
   app.post(
     "/seekers",
-    { schema: { body: JSONSchema.make(NewSeeker), response: { 201: JSONSchema.make(SeekerCreated) } } },
+    { config: { access: "public" }, schema: { body: JSONSchema.make(NewSeeker), response: { 201: JSONSchema.make(SeekerCreated) } } },
     async (request, reply) => {
       const created = await run(
         Effect.flatMap(decodeOr400(NewSeeker, request.body), (input) => Effect.flatMap(Seekers, (s) => s.create(input)))
@@ -49,13 +50,13 @@ export const seekerRoutes = (app: FastifyInstance, run: Run) => {
     }
   )
 
-  app.get("/seekers/:seekerId", (request) =>
+  app.get("/seekers/:seekerId", { config: seekerOnly }, (request) =>
     run(Effect.flatMap(owner(request), (id) => Effect.flatMap(Seekers, (s) => s.profile(id))))
   )
 
   app.post(
     "/seekers/:seekerId/resumes",
-    { bodyLimit: maxResumeBytes },
+    { config: seekerOnly, bodyLimit: maxResumeBytes },
     async (request, reply) => {
       const created = await run(
         Effect.gen(function* () {
@@ -74,7 +75,7 @@ export const seekerRoutes = (app: FastifyInstance, run: Run) => {
     }
   )
 
-  app.put("/seekers/:seekerId/preferences", { schema: { body: JSONSchema.make(Preferences) } }, (request) =>
+  app.put("/seekers/:seekerId/preferences", { config: seekerOnly, schema: { body: JSONSchema.make(Preferences) } }, (request) =>
     run(
       Effect.gen(function* () {
         const seekerId = yield* owner(request)
@@ -84,7 +85,7 @@ export const seekerRoutes = (app: FastifyInstance, run: Run) => {
     )
   )
 
-  app.get("/seekers/:seekerId/matches", (request) =>
+  app.get("/seekers/:seekerId/matches", { config: seekerOnly }, (request) =>
     run(
       Effect.gen(function* () {
         const seekerId = yield* owner(request)
@@ -98,7 +99,7 @@ export const seekerRoutes = (app: FastifyInstance, run: Run) => {
     )
   )
 
-  app.get("/seekers/:seekerId/gaps", (request) =>
+  app.get("/seekers/:seekerId/gaps", { config: seekerOnly }, (request) =>
     run(
       Effect.gen(function* () {
         const seekerId = yield* owner(request)
@@ -110,7 +111,7 @@ export const seekerRoutes = (app: FastifyInstance, run: Run) => {
 
   // The seeker's thumbs on a match: a label for their own model, which learns from it at once; their matches are
   // scored again with it (`feedback_learned` on seekers.events). 404 for a job that is no match of theirs.
-  app.put("/seekers/:seekerId/matches/:jobId/feedback", (request) =>
+  app.put("/seekers/:seekerId/matches/:jobId/feedback", { config: seekerOnly }, (request) =>
     run(
       Effect.gen(function* () {
         const seekerId = yield* owner(request)
@@ -129,8 +130,7 @@ export const seekerRoutes = (app: FastifyInstance, run: Run) => {
  */
 export const owner = (request: FastifyRequest) =>
   Effect.gen(function* () {
-    const seekers = yield* Seekers
-    const seekerId = yield* seekers.authenticate(apiKeyOf(request))
+    const seekerId = yield* seekerOf(request)
     const asked = (request.params as { seekerId: string }).seekerId
     if (asked !== "me" && asked !== seekerId)
       return yield* new Forbidden({ message: "this API key may only read and change its own seeker" })

@@ -74,7 +74,7 @@ export const probeRoutes = (ctx: FaultContext): Array<ProbeRoute> => {
     { route: "/desk/status", path: "/desk/status", headers: ops },
     { route: "/kpis", path: "/kpis", headers: ops },
     { route: "/kpis/:name", path: "/kpis/decisions", headers: ops },
-    { route: "/metrics", path: "/metrics" },
+    { route: "/metrics", path: "/metrics", headers: ops },
     { route: "/dashboard", path: "/dashboard" }
   ]
 }
