@@ -340,7 +340,7 @@ describe("the review desk in headless Chromium over the real stack", () => {
     expect(message!.key).toBe(seekerId)
     expect(message!.value).toMatchObject({
       approval: { by: "reviewer", reviewerId: ana.staffId, taskId: state.approved },
-      seeker: { seekerId, name: "Priya Raman", email: "priya@example.com" },
+      seeker: { seekerId, contactPath: `/desk/seekers/${seekerId}/contact` },
       job: { jobId: approvedJob.jobId, title: approvedJob.title, url: `https://careers.example.com/jobs/${approvedJob.jobId}` },
       resume: { resumeId },
       score: approvedJob.score,

@@ -267,11 +267,14 @@ describe("decisions", () => {
     expect(messages[0]!.key).toBe(seekerId)
     expect(approved).toMatchObject({
       approval: { by: "reviewer", reviewerId: r, taskId: first!.taskId },
-      seeker: { seekerId, name: "Dana", email: "dana@example.org" },
+      seeker: { seekerId, contactPath: `/desk/seekers/${seekerId}/contact` },
       job: { title: expect.stringMatching(/^Data Engineer/), company: "Acme", applyUrl: expect.stringMatching(/^https:\/\/careers\.example\//) },
       resume: { resumeId: "res-1", fetchPath: "/desk/resumes/res-1" },
       explanation: { matchedSkills: ["sql"] }
     })
+    // Ids only on the topic: the contact is fetched from the desk, while the seeker exists.
+    expect(messages[0]!.value).not.toMatch(/Dana|dana@example/)
+    expect(await desk((d) => d.contact(seekerId))).toEqual({ seekerId, name: "Dana", email: "dana@example.org" })
   })
 
   it("lets a seeker decide their own match task, and no one else's", async () => {

@@ -22,6 +22,13 @@ export class ResumeNotFound extends Data.TaggedError("ResumeNotFound")<{ readonl
   }
 }
 
+/** No seeker of that id: never one, or erased since (an apply bot holding an old approval gets this). */
+export class SeekerNotFound extends Data.TaggedError("SeekerNotFound")<{ readonly seekerId: string }> {
+  override get message() {
+    return `no seeker ${this.seekerId}`
+  }
+}
+
 /** A decision the task cannot take now: not held by this reviewer, already ended, or of the other kind. */
 export class TaskConflict extends Data.TaggedError("TaskConflict")<{ readonly message: string }> {}
 
@@ -115,6 +122,11 @@ export class ReviewDesk extends Context.Tag("jobstream/ReviewDesk")<
     readonly openFor: (seekerId: string) => Effect.Effect<ReadonlyArray<string>, Failure>
     /** A resume's text, for a staff key: what an approval points an apply bot to. */
     readonly resume: (resumeId: string) => Effect.Effect<{ resumeId: string; seekerId: string; text: string }, ResumeNotFound | Failure>
+    /**
+     * The contact an apply bot applies with (name, email): `applications.approved` carries only the seeker's id, so
+     * that an erased seeker's contact is nowhere but here until the erasure, and nowhere after it.
+     */
+    readonly contact: (seekerId: string) => Effect.Effect<{ seekerId: string; name: string; email: string | null }, SeekerNotFound | Failure>
   }
 >() {}
 
@@ -337,7 +349,15 @@ export const make = (settings: DeskSettings) =>
           found ? Effect.succeed({ resumeId: found.resume_id, seekerId: found.seeker_id, text: found.body }) : Effect.fail(new ResumeNotFound({ resumeId }))
       )
 
-    return ReviewDesk.of({ settings, claim, held, heldBy, sweep, decide, counts, openFor, resume })
+    const contact = (seekerId: string) =>
+      Effect.flatMap(
+        db.rows(Schema.Struct({ name: Schema.String, email: Schema.NullOr(Schema.String) }), "SELECT name, email FROM seekers WHERE seeker_id = $1", [
+          seekerId
+        ]),
+        ([found]) => (found ? Effect.succeed({ seekerId, name: found.name, email: found.email }) : Effect.fail(new SeekerNotFound({ seekerId })))
+      )
+
+    return ReviewDesk.of({ settings, claim, held, heldBy, sweep, decide, counts, openFor, resume, contact })
   })
 
 export const layer = Layer.effect(ReviewDesk, Effect.flatMap(DeskSettings, make))

@@ -21,8 +21,6 @@ const ApprovalRow = Schema.Struct({
   resume_id: Schema.String,
   event_id: Schema.String,
   approved_at: Schema.DateFromSelf,
-  name: Schema.String,
-  email: Schema.NullOr(Schema.String),
   title: Schema.String,
   company: Schema.String,
   source: Schema.String,
@@ -33,6 +31,9 @@ const ApprovalRow = Schema.Struct({
 
 /** The API path that serves a resume's text to a staff key (pipelines/deskRoutes.ts). */
 export const resumePath = (resumeId: string) => `/desk/resumes/${encodeURIComponent(resumeId)}`
+
+/** The API path that serves a seeker's contact (name, email) to a staff key (pipelines/deskRoutes.ts). */
+export const contactPath = (seekerId: string) => `/desk/seekers/${encodeURIComponent(seekerId)}/contact`
 
 /**
  * Records approvals and returns their `applications.approved` messages, for the caller's transaction to put in the
@@ -51,8 +52,8 @@ export const approvalMessages = (tx: Sql, approving: ReadonlyArray<Approving>) =
            resume_id text, event_id text)
          ON CONFLICT (seeker_id, job_id) DO NOTHING
          RETURNING *)
-       SELECT added.*, s.name, s.email, j.title, j.company, j.source, j.url, m.score, m.explanation
-       FROM added JOIN seekers s USING (seeker_id) JOIN jobs j USING (job_id)
+       SELECT added.*, j.title, j.company, j.source, j.url, m.score, m.explanation
+       FROM added JOIN jobs j USING (job_id)
        JOIN matches m ON m.seeker_id = added.seeker_id AND m.job_id = added.job_id`,
       [
         JSON.stringify(
@@ -73,7 +74,7 @@ export const approvalMessages = (tx: Sql, approving: ReadonlyArray<Approving>) =
         eventId: r.event_id,
         approvedAt: r.approved_at.toISOString(),
         approval: { by: r.approved_by, reviewerId: r.reviewer_id, taskId: r.task_id },
-        seeker: { seekerId: r.seeker_id, name: r.name, email: r.email },
+        seeker: { seekerId: r.seeker_id, contactPath: contactPath(r.seeker_id) },
         job: { jobId: r.job_id, title: r.title, company: r.company, source: r.source, url: r.url, applyUrl: r.url },
         resume: { resumeId: r.resume_id, fetchPath: resumePath(r.resume_id) },
         score: Math.round(r.score),

@@ -21,6 +21,7 @@ type Run = <A, E>(effect: Effect.Effect<A, E, Staff | ReviewDesk | DeskHub | See
 const StaffParams = Schema.Struct({ staffId: Schema.String.pipe(Schema.pattern(/^st_[0-9a-f-]{36}$/)) })
 const TaskParams = Schema.Struct({ taskId: Schema.String.pipe(Schema.pattern(/^[md]_[0-9a-f]{32}$/)) })
 const ResumeParams = Schema.Struct({ resumeId: Schema.String.pipe(Schema.maxLength(100)) })
+const SeekerParams = Schema.Struct({ seekerId: Schema.String.pipe(Schema.maxLength(100)) })
 
 /** Then a heartbeat at least every 30 s keeps a reviewer online (the desk page sends one every 5 s). */
 const Heartbeat = Schema.parseJson(Schema.Struct({ type: Schema.Literal("heartbeat") }))
@@ -30,7 +31,7 @@ const Heartbeat = Schema.parseJson(Schema.Struct({ type: Schema.Literal("heartbe
  * - Account admin (ops keys): `POST /staff`, `GET /staff`, `POST|DELETE /staff/:id/key`, `POST /staff/:id/unlock`.
  * - Reviewers: `GET /desk/ws` (WebSocket: send `{"type":"hello","key":...}`, then a heartbeat every few seconds;
  *   tasks, warnings, revocations and strikes arrive as they happen), `GET /desk/tasks` (the tasks held now),
- *   `POST /desk/tasks/:taskId/decision`, `GET /desk/resumes/:resumeId`.
+ *   `POST /desk/tasks/:taskId/decision`, `GET /desk/resumes/:resumeId`, `GET /desk/seekers/:seekerId/contact`.
  * - Seekers, as their own reviewers: `GET /desk/mine` and the same decision route, for their own match tasks.
  * - Ops: `GET /desk/status`, and `GET /desk/ops/ws` (WebSocket, the same hello; deskOpsFeed.ts) pushing the same
  *   every second, and the desk's KPIs.
@@ -124,6 +125,17 @@ export const deskRoutes = (app: FastifyInstance, run: Run) => {
         yield* staffOf(request, ["reviewer", "ops"])
         const { resumeId } = yield* decodeOr400(ResumeParams, request.params)
         return yield* Effect.flatMap(ReviewDesk, (d) => d.resume(resumeId))
+      })
+    )
+  )
+
+  // The contact an `applications.approved` message points to (`seeker.contactPath`): the message itself carries ids only.
+  app.get("/desk/seekers/:seekerId/contact", { config: { access: ["reviewer", "ops"] } }, (request) =>
+    run(
+      Effect.gen(function* () {
+        yield* staffOf(request, ["reviewer", "ops"])
+        const { seekerId } = yield* decodeOr400(SeekerParams, request.params)
+        return yield* Effect.flatMap(ReviewDesk, (d) => d.contact(seekerId))
       })
     )
   )

@@ -27,6 +27,7 @@ export const statusOf: Readonly<Record<string, number>> = {
   StaffNotFound: 404,
   TaskNotFound: 404,
   ResumeNotFound: 404,
+  SeekerNotFound: 404,
   TaskConflict: 409,
   NoMatch: 404,
   // A row that does not match its schema is our code disagreeing with our database: no retry or outage mends it.

@@ -9,6 +9,8 @@ import { GapsQuery, resumeGaps } from "./ResumeGaps.js"
 import { Postgres } from "../stack/Postgres.js"
 import { seekerOf } from "./apiKeys.js"
 import { seekerOnly } from "./access.js"
+import { eraseSeeker, exportSeeker } from "./SeekerData.js"
+import type { ClickHouse } from "../stack/ClickHouse.js"
 
 /** Resumes are small documents; a PDF may carry fonts and images, so it gets more room than the text it holds. */
 export const maxResumeBytes = 5 * 1024 * 1024
@@ -25,7 +27,7 @@ const ResumeQuery = Schema.Struct({
   filename: Schema.optional(Text.pipe(Schema.maxLength(255)))
 })
 
-type Run = <A, E>(effect: Effect.Effect<A, E, Seekers | Postgres>) => Promise<A>
+type Run = <A, E>(effect: Effect.Effect<A, E, Seekers | Postgres | ClickHouse>) => Promise<A>
 
 const FeedbackParams = Schema.Struct({ seekerId: Schema.String, jobId: Schema.String.pipe(Schema.pattern(/^[0-9a-f]{32}$/)) })
 
@@ -53,6 +55,12 @@ export const seekerRoutes = (app: FastifyInstance, run: Run) => {
   app.get("/seekers/:seekerId", { config: seekerOnly }, (request) =>
     run(Effect.flatMap(owner(request), (id) => Effect.flatMap(Seekers, (s) => s.profile(id))))
   )
+
+  // Everything held about the seeker, as one JSON document (pipelines/SeekerData.ts).
+  app.get("/seekers/:seekerId/export", { config: seekerOnly }, (request) => run(Effect.flatMap(owner(request), exportSeeker)))
+
+  // Erases the seeker from every store; their key answers 401 from then on. The answer counts what went.
+  app.delete("/seekers/:seekerId", { config: seekerOnly }, (request) => run(Effect.flatMap(owner(request), eraseSeeker)))
 
   app.post(
     "/seekers/:seekerId/resumes",

@@ -56,6 +56,11 @@ export class Embedder extends Context.Tag("jobstream/Embedder")<
   {
     /** One unit-length vector per text, in order. */
     readonly embed: (texts: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<Float32Array>, EmbedderError>
+    /**
+     * The key the text's vector is cached under (sha256 of the model spec and the text): a process that embeds a
+     * seeker's resume records it, so that erasing the seeker can delete the vector (pipelines/SeekerData.ts).
+     */
+    readonly cacheKey: (text: string) => string
     readonly dimensions: number
     /** The model's name as configured (a folder under the models directory, or a hub id). */
     readonly model: string
@@ -257,6 +262,7 @@ export const make = (settings: EmbedderSettings) =>
 
     return Embedder.of({
       embed,
+      cacheKey: keyOf,
       dimensions: probe[0]!.length,
       model: name,
       pooling,

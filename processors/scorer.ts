@@ -240,6 +240,18 @@ const loadSeeker = (db: Postgres["Type"], embedder: Embedder["Type"], seekerId: 
     const labels = learned.model.labels > 0 ? yield* readLabels(db, seekerId) : []
     const preferences = Schema.decodeUnknownEither(Preferences)(row.preferences)
     const [vector] = yield* embedder.embed([row.body])
+    // The cache key goes on the resume, for its erasure to find the vector. A resume erased while it was being
+    // embedded is gone: its vector, cached just now, is deleted again and the seeker is not loaded.
+    const key = embedder.cacheKey(row.body)
+    const recorded = yield* db.query(
+      `WITH added AS (UPDATE resumes SET embedding_keys = embedding_keys || $2::text WHERE resume_id = $1 AND NOT ($2 = ANY(embedding_keys)))
+       SELECT 1 FROM resumes WHERE resume_id = $1`,
+      [row.resume_id, key]
+    )
+    if (recorded.length === 0) {
+      yield* db.query("DELETE FROM embeddings WHERE key = $1", [key])
+      return undefined
+    }
     const profile = seekerProfile({
       seekerId,
       resumeText: row.body,

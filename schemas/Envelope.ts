@@ -116,7 +116,8 @@ export const Topics = {
     partitions: 3,
     schema: SeekerEvent,
     schemaName: "jobstream.SeekerEvent",
-    schemaVersion: 1,
+    // 2: the `seeker_erased` type, which a version 1 reader would refuse.
+    schemaVersion: 2,
     key: (e) => e.seekerId,
     eventId: (e) => e.eventId
   }),

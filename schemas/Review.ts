@@ -131,7 +131,12 @@ export const ApprovedApplication = Schema.Struct({
   eventId: Schema.String,
   approvedAt: Timestamp,
   approval: Approval,
-  seeker: Schema.Struct({ seekerId: Schema.String, name: Schema.String, email: Schema.NullOr(Schema.String) }),
+  /**
+   * Ids only (version 2; version 1 carried the seeker's name and email): the topic keeps every message until its
+   * retention drops it, so a seeker who is erased would have stayed on it. The bot fetches the contact it applies
+   * with from `contactPath` with a staff key, as it fetches the resume; an erased seeker's is a 404.
+   */
+  seeker: Schema.Struct({ seekerId: Schema.String, contactPath: Schema.String }),
   job: Schema.Struct({
     jobId: Schema.String,
     title: Schema.String,
@@ -162,7 +167,7 @@ export const ApprovedApplicationsTopic: TopicDef<ApprovedApplication, typeof App
   partitions: 3,
   schema: ApprovedApplication,
   schemaName: "jobstream.ApprovedApplication",
-  schemaVersion: 1,
+  schemaVersion: 2,
   key: (a) => a.seeker.seekerId,
   eventId: (a) => a.eventId
 }

@@ -55,16 +55,23 @@ export const SeekerCreated = Schema.Struct({
   apiKey: Schema.String
 }).annotations({ identifier: "SeekerCreated" })
 
-/** On `seekers.events`, keyed by seeker id: every change that can change the seeker's scores. */
+/**
+ * On `seekers.events`, keyed by seeker id: every change that can change the seeker's scores. Ids only: no name,
+ * email or resume text, because the topic keeps what it was sent until retention drops it, erasures included.
+ */
 export const SeekerEvent = Schema.Struct({
   eventId: Schema.String,
   seekerId: Schema.String,
-  /** `feedback_learned`: the seeker's own model learned from a new decision, so their matches are scored again. */
-  type: Schema.Literal("seeker_created", "resume_uploaded", "preferences_updated", "feedback_learned"),
+  /**
+   * `feedback_learned`: the seeker's own model learned from a new decision, so their matches are scored again.
+   * `seeker_erased`: the seeker and everything held about them were deleted (pipelines/SeekerData.ts): the scorer
+   * drops them and the ClickHouse sink deletes their rows. Added in version 2.
+   */
+  type: Schema.Literal("seeker_created", "resume_uploaded", "preferences_updated", "feedback_learned", "seeker_erased"),
   /** The resume that is primary after the change, when there is one. */
   resumeId: Schema.NullOr(Schema.String),
   at: Timestamp
-}).annotations({ identifier: "SeekerEvent", description: "A change to a seeker's resume, preferences or learned model" })
+}).annotations({ identifier: "SeekerEvent", description: "A change to a seeker's resume, preferences or learned model, or their erasure" })
 export type SeekerEvent = typeof SeekerEvent.Type
 
 /** `PUT /seekers/:seekerId/matches/:jobId/feedback`: the seeker's verdict on a match, relevant to them or not. */

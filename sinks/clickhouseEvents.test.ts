@@ -109,7 +109,7 @@ const approval = (pair: string, at: string, by: "auto" | "reviewer" | "seeker", 
   eventId: hashId("approved", pair),
   approvedAt: `${at}.000Z`,
   approval: { by, reviewerId: by === "reviewer" ? "r1" : null, taskId: by === "reviewer" ? `task-${pair}` : null },
-  seeker: { seekerId: `seeker-${pair}`, name: "Dana Example", email: "dana@example.org" },
+  seeker: { seekerId: `seeker-${pair}`, contactPath: `/desk/seekers/seeker-${pair}/contact` },
   job: {
     jobId: `job-${pair}`,
     title: "Data Engineer",

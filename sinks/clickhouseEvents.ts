@@ -14,6 +14,7 @@ import { jobIdOf } from "../schemas/Job.js"
 import type { ApprovedApplication, ReviewEvent } from "../schemas/Review.js"
 import type { Stage } from "../stack/stage.js"
 import { ClickHouse, toDateTime, type ClickHouseError } from "../stack/ClickHouse.js"
+import { eraseSeekersFromClickHouse } from "./clickhouseErasure.js"
 
 /** A row of `pipeline_events` (ClickHouse migration 001). */
 export interface PipelineEvent {
@@ -58,6 +59,10 @@ export interface ApprovedApplicationRow {
  * replayed batch adds rows that ReplacingMergeTree folds into the originals (and the KPIs fold per event id until
  * it does). A review or approval message that does not decode goes to the dead-letter topic: unlike a pipeline
  * record, which still counts as an event of its topic, it has no row to give.
+ *
+ * `seekers.events` gives no rows: the sink reads it for `seeker_erased`, and deletes the erased seekers' rows once
+ * the batch's own rows are in (sinks/clickhouseErasure.ts). Through Kafka rather than from the API's request, so a
+ * ClickHouse outage delays the deletion (the batch is retried like any other) instead of leaving it undone.
  */
 export const clickhouseEvents: Stage<ClickHouseError, ClickHouse> = {
   name: "clickhouse",
@@ -72,6 +77,7 @@ export const clickhouseEvents: Stage<ClickHouseError, ClickHouse> = {
     Topics.applicationEvents.name,
     Topics.reviewEvents.name,
     Topics.approved.name,
+    Topics.seekerEvents.name,
     DeadLetterTopic.name
   ],
   maxBatch: 5000,
@@ -82,6 +88,7 @@ export const clickhouseEvents: Stage<ClickHouseError, ClickHouse> = {
       const reviews: Array<ReviewEventRow> = []
       const approvals: Array<ApprovedApplicationRow> = []
       const rejected: Array<Envelope> = []
+      const erased: Array<string> = []
       const reject = (record: Received) => (error: { readonly reason: string }) =>
         rejected.push(deadLetter("clickhouse", `DecodeError: ${error.reason}`, record))
       for (const record of batch)
@@ -89,11 +96,19 @@ export const clickhouseEvents: Stage<ClickHouseError, ClickHouse> = {
           Either.match(decode(Topics.reviewEvents, record), { onLeft: reject(record), onRight: (e) => reviews.push(toReviewRow(e)) })
         else if (record.topic === Topics.approved.name)
           Either.match(decode(Topics.approved, record), { onLeft: reject(record), onRight: (a) => approvals.push(toApprovalRow(a)) })
+        else if (record.topic === Topics.seekerEvents.name)
+          Either.match(decode(Topics.seekerEvents, record), {
+            onLeft: reject(record),
+            onRight: (e) => {
+              if (e.type === "seeker_erased") erased.push(e.seekerId)
+            }
+          })
         else events.push(toEvent(record))
       yield* Effect.all(
         [ch.insert("pipeline_events", events), ch.insert("review_events", reviews), ch.insert("approved_applications", approvals)],
         { concurrency: "unbounded", discard: true }
       )
+      yield* eraseSeekersFromClickHouse(erased)
       return rejected
     })
 }
