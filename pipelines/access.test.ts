@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { prepare } from "../stack/clients.js"
 import { dropNamespace, resetStores } from "../stack/testing.js"
 import { enforceAccess, type RouteAccess } from "./access.js"
+import { failedAuthentications } from "./rateLimits.js"
 import { makeApi } from "./api.js"
 import { withServices } from "./ingest.js"
 import { Staff } from "./Staff.js"
@@ -53,7 +54,7 @@ const call = (route: RouteAccess, key?: string) =>
 describe("who may call each route", () => {
   it("refuses to register a route that declares nobody", async () => {
     const app = Fastify()
-    enforceAccess(app, () => Promise.reject(new Error("not called")))
+    enforceAccess(app, () => Promise.reject(new Error("not called")), failedAuthentications({ max: 1, windowMs: 1000 }))
     expect(() => app.get("/open", async () => "ok")).toThrow(/no access declared/)
     app.get("/declared", { config: { access: "public" } }, async () => "ok")
     await app.ready()

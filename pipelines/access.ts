@@ -1,7 +1,8 @@
-import type { FastifyInstance, FastifyRequest, RouteOptions } from "fastify"
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from "fastify"
 import { Effect, Either } from "effect"
 import { apiKeyOf, seekerOf, staffMemberOf } from "./apiKeys.js"
 import { Forbidden } from "./httpErrors.js"
+import type { FailedAuthentications } from "./rateLimits.js"
 import { type Seekers, Unauthorized } from "./Seekers.js"
 import type { Staff, StaffRole } from "./Staff.js"
 
@@ -12,7 +13,8 @@ import type { Staff, StaffRole } from "./Staff.js"
  * - A list of roles: a seeker (their own key; the handler checks the `:seekerId` is theirs), a reviewer, an ops
  *   admin. The key is checked here, before anything of the request is read: 401 without a key or for one nobody
  *   has (or a revoked one), 403 for a staff key of another role. The handler gets the same caller again without
- *   a second lookup (`seekerOf` and `staffMemberOf` remember it per request).
+ *   a second lookup (`seekerOf` and `staffMemberOf` remember it per request). A refused key counts against the
+ *   client's address; too many and the address is refused (429) before its keys are looked at (rateLimits.ts).
  *   WebSocket routes authenticate with the socket's first message (browsers cannot set headers on a socket), so
  *   only their declaration is checked here.
  *
@@ -65,7 +67,8 @@ const admit = (request: FastifyRequest, access: ReadonlyArray<Role>) =>
  */
 export const enforceAccess = (
   app: FastifyInstance,
-  run: <A, E>(effect: Effect.Effect<A, E, Staff | Seekers>) => Promise<A>
+  run: <A, E>(effect: Effect.Effect<A, E, Staff | Seekers>) => Promise<A>,
+  failures: FailedAuthentications
 ): void => {
   const table: Array<RouteAccess> = []
   app.decorate("routeAccess", table)
@@ -76,9 +79,15 @@ export const enforceAccess = (
     const websocket = (route as RouteOptions & { websocket?: boolean }).websocket === true
     for (const method of methods) table.push({ method, url: route.url, access, websocket })
     if (access === "public" || websocket) return
-    const check = async (request: FastifyRequest) => {
+    const check = async (request: FastifyRequest, reply: FastifyReply) => {
       if (apiKeyOf(request) === undefined) throw new Unauthorized({ message: `this route needs a key of: ${access.join(", ")}` })
-      await run(admit(request, access))
+      failures.refuseIfLocked(request, reply)
+      try {
+        await run(admit(request, access))
+      } catch (error) {
+        if ((error as { _tag?: unknown })._tag === "Unauthorized") failures.recordFailure(request)
+        throw error
+      }
     }
     const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]
     route.onRequest = [check, ...own]

@@ -354,7 +354,7 @@ const routes: ReadonlyArray<RouteFuzz> = [
     query: fieldsOf(KpiQuery),
     body: as("ops")
   },
-  { method: "GET", path: "/metrics", url: fc.constant("/metrics"), query: [] },
+  { method: "GET", path: "/metrics", url: fc.constant("/metrics"), query: [], body: as("ops") },
   { method: "GET", path: "/reviews/pending", url: fc.constant("/reviews/pending"), query: fieldsOf(PendingReviewsQuery), body: as("ops") },
   { method: "POST", path: "/staff", url: fc.constant("/staff"), query: [], body: staffBody("ops", NewStaff) },
   { method: "GET", path: "/staff", url: fc.constant("/staff"), query: [], body: as("ops") },
@@ -372,9 +372,19 @@ const routes: ReadonlyArray<RouteFuzz> = [
   },
   { method: "GET", path: "/desk/resumes/:resumeId", url: param(() => "res-none", fc.uuid()).map((id) => `/desk/resumes/${id}`), query: [], body: as("reviewer") },
   { method: "GET", path: "/desk/status", url: fc.constant("/desk/status"), query: [], body: as("ops") },
+  {
+    method: "GET",
+    path: "/desk/seekers/:seekerId/contact",
+    url: param(() => "none", fc.string({ maxLength: 120 }).map(encodeURIComponent)).map((id) => `/desk/seekers/${id}/contact`),
+    query: [],
+    body: as("reviewer")
+  },
+  { method: "GET", path: "/seekers/:seekerId/export", url: me.map((id) => `/seekers/${id}/export`), query: [] },
   ...["/dashboard", "/dashboard/", "/desk", ...dashboardModules, "/dashboard/style.css", "/dashboard/vendor/chart.umd.min.js"].map(
     (path): RouteFuzz => ({ method: "GET", path, url: fc.constant(path), query: [] })
-  )
+  ),
+  // Last: it may erase the fuzz's seeker, after which their routes answer 401.
+  { method: "DELETE", path: "/seekers/:seekerId", url: me.map((id) => `/seekers/${id}`), query: [] }
 ]
 
 /** Every method and path the app serves, read from fastify's own route tree (HEAD aside: fastify adds it). */

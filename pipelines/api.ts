@@ -1,3 +1,4 @@
+import helmet from "@fastify/helmet"
 import Fastify, { type FastifyInstance } from "fastify"
 import { Cause, Effect, Exit, JSONSchema, Runtime, Schema } from "effect"
 import { JobCluster, JobsPage, JobsQuery } from "../schemas/Api.js"
@@ -6,6 +7,7 @@ import { forRequest, Postgres } from "../stack/Postgres.js"
 import { Text } from "../schemas/common.js"
 import { decodeOr400, replyFor } from "./httpErrors.js"
 import { enforceAccess } from "./access.js"
+import { failedAuthentications, perAddress, rateLimitsConfig, registerRateLimits } from "./rateLimits.js"
 import type { FollowupWriter } from "../processors/followups.js"
 import { applicationRoutes } from "./applicationRoutes.js"
 import type { Applications } from "./Applications.js"
@@ -63,43 +65,55 @@ export const makeApi = (runtime: Runtime.Runtime<ApiServices>): FastifyInstance 
     return reply.status(answer.status).send(answer.body)
   })
 
-  enforceAccess(app, run)
-  seekerRoutes(app, run)
-  applicationRoutes(app, run)
-  kpiRoutes(app, run)
-  metricsRoutes(app, run)
-  reviewRoutes(app, run)
-  deskRoutes(app, run)
-  dashboardRoutes(app)
-  healthRoutes(app, run)
+  const limits = Runtime.runSync(runtime)(rateLimitsConfig)
+  enforceAccess(app, run, failedAuthentications(limits.failedAuth))
+  registerRateLimits(app)
+  // Security headers on every answer. The API answers JSON only, so its policy allows nothing to load; the dashboard
+  // and desk pages set their own, as strict (dashboardRoutes.ts). No CORS: no other origin may call the API.
+  app.register(helmet, {
+    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    crossOriginResourcePolicy: { policy: "same-origin" }
+  })
+  // The routes in a plugin of their own, registered after the rate limiter: it has loaded when they are added, so
+  // it sees their limits.
+  app.register(async (routes) => {
+    seekerRoutes(routes, run, limits)
+    applicationRoutes(routes, run)
+    kpiRoutes(routes, run)
+    metricsRoutes(routes, run)
+    reviewRoutes(routes, run)
+    deskRoutes(routes, run)
+    dashboardRoutes(routes)
+    healthRoutes(routes, run)
 
-  app.get(
-    "/jobs",
-    { config: { access: "public" }, schema: { querystring: JSONSchema.make(JobsQuery), response: { 200: JSONSchema.make(JobsPage) } } },
-    (request) => run(Effect.flatMap(decodeOr400(JobsQuery, request.query), listJobs))
-  )
-
-  app.get("/jobs/search", { config: { access: "public" }, schema: { querystring: JSONSchema.make(SearchQuery) } }, (request) =>
-    run(
-      Effect.gen(function* () {
-        const query = yield* decodeOr400(SearchQuery, request.query)
-        const search = yield* JobSearch
-        return { items: yield* search.search(query.q, query.limit ?? 10) }
-      })
+    routes.get(
+      "/jobs",
+      { config: { access: "public" }, schema: { querystring: JSONSchema.make(JobsQuery), response: { 200: JSONSchema.make(JobsPage) } } },
+      (request) => run(Effect.flatMap(decodeOr400(JobsQuery, request.query), listJobs))
     )
-  )
 
-  app.get(
-    "/jobs/:jobId",
-    {
-      config: { access: "public" },
-      schema: {
-        params: { type: "object", properties: { jobId: { type: "string", pattern: "^[0-9a-f]{32}$" } }, required: ["jobId"] },
-        response: { 200: JSONSchema.make(JobCluster) }
-      }
-    },
-    (request) => run(clusterOf((request.params as { jobId: string }).jobId))
-  )
+    routes.get("/jobs/search", { config: { access: "public", rateLimit: perAddress(limits.search) }, schema: { querystring: JSONSchema.make(SearchQuery) } }, (request) =>
+      run(
+        Effect.gen(function* () {
+          const query = yield* decodeOr400(SearchQuery, request.query)
+          const search = yield* JobSearch
+          return { items: yield* search.search(query.q, query.limit ?? 10) }
+        })
+      )
+    )
+
+    routes.get(
+      "/jobs/:jobId",
+      {
+        config: { access: "public" },
+        schema: {
+          params: { type: "object", properties: { jobId: { type: "string", pattern: "^[0-9a-f]{32}$" } }, required: ["jobId"] },
+          response: { 200: JSONSchema.make(JobCluster) }
+        }
+      },
+      (request) => run(clusterOf((request.params as { jobId: string }).jobId))
+    )
+  })
 
   return app
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto"
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
-import { Cause, Chunk, Clock, Duration, Effect, Either, Exit, Layer, ManagedRuntime, Option, Redacted, Runtime, Stream } from "effect"
+import { Chunk, Clock, Duration, Effect, Either, Layer, ManagedRuntime, Option, Redacted, Runtime, Stream } from "effect"
 import type { FastifyInstance } from "fastify"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import * as Followups from "../processors/followups.js"
@@ -9,7 +9,6 @@ import { ApplicationEventsTopic, type ApplicationEvent } from "../schemas/Applic
 import { decode, hashId, Headers, type Received } from "../schemas/Envelope.js"
 import { Postgres } from "../stack/Postgres.js"
 import { makeApi } from "./api.js"
-import { applicationRoutes } from "./applicationRoutes.js"
 import * as Applications from "./Applications.js"
 import { withServices } from "./ingest.js"
 import { prepare } from "../stack/clients.js"
@@ -45,20 +44,8 @@ const runtime = ManagedRuntime.make(
 )
 type Services = ManagedRuntime.ManagedRuntime.Context<typeof runtime>
 
-/**
- * The API as production builds it (`makeApi`: its error handler, the seekers' routes), over `rt`, with the
- * application routes added when api.ts does not register them yet.
- */
-const serve = (rt: Runtime.Runtime<Services>) => {
-  const app = makeApi(rt)
-  if (!app.hasRoute({ method: "POST", url: "/seekers/:seekerId/applications" }))
-    applicationRoutes(app, async (effect) => {
-      const exit = await Runtime.runPromiseExit(rt)(effect)
-      if (Exit.isSuccess(exit)) return exit.value
-      throw Cause.squash(exit.cause)
-    })
-  return app
-}
+/** The API as production builds it (`makeApi`: its error handler, its routes), over `rt`. */
+const serve = (rt: Runtime.Runtime<Services>) => makeApi(rt)
 
 let api: FastifyInstance
 

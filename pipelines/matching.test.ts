@@ -111,7 +111,10 @@ describe("matching jobs to seekers, end to end on the real stack", () => {
     }
     expect(items.length).toBe(5)
     expect(items.map((i) => i.score)).toEqual([...items.map((i) => i.score)].sort((a, b) => b - a))
-    expect(items[0]!.explanation.matchedSkills).toEqual(expect.arrayContaining(["Python"]))
+    // The best match shares the resume's core: several of its skills, machine learning or Python among them.
+    const matched = items[0]!.explanation.matchedSkills
+    expect(matched.length).toBeGreaterThanOrEqual(3)
+    expect(matched.some((s) => s === "Python" || s === "Machine Learning")).toBe(true)
     expect(["auto_approve", "manual_review", "reject"]).toContain(items[0]!.decision)
   })
 

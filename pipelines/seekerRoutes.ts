@@ -11,6 +11,7 @@ import { seekerOf } from "./apiKeys.js"
 import { seekerOnly } from "./access.js"
 import { eraseSeeker, exportSeeker } from "./SeekerData.js"
 import type { ClickHouse } from "../stack/ClickHouse.js"
+import { perAddress, type RateLimits } from "./rateLimits.js"
 
 /** Resumes are small documents; a PDF may carry fonts and images, so it gets more room than the text it holds. */
 export const maxResumeBytes = 5 * 1024 * 1024
@@ -31,19 +32,18 @@ type Run = <A, E>(effect: Effect.Effect<A, E, Seekers | Postgres | ClickHouse>) 
 
 const FeedbackParams = Schema.Struct({ seekerId: Schema.String, jobId: Schema.String.pipe(Schema.pattern(/^[0-9a-f]{32}$/)) })
 
-
 /**
  * The seekers' API. A seeker is addressed as `me` or by id; either way the API key decides whose data it is,
  * and a key used on another seeker's id gets 403, never their data.
  */
-export const seekerRoutes = (app: FastifyInstance, run: Run) => {
+export const seekerRoutes = (app: FastifyInstance, run: Run, limits: RateLimits) => {
   app.addContentTypeParser("application/pdf", { parseAs: "buffer", bodyLimit: maxResumeBytes }, (_request, body, done) =>
     done(null, body)
   )
 
   app.post(
     "/seekers",
-    { config: { access: "public" }, schema: { body: JSONSchema.make(NewSeeker), response: { 201: JSONSchema.make(SeekerCreated) } } },
+    { config: { access: "public", rateLimit: perAddress(limits.signup) }, schema: { body: JSONSchema.make(NewSeeker), response: { 201: JSONSchema.make(SeekerCreated) } } },
     async (request, reply) => {
       const created = await run(
         Effect.flatMap(decodeOr400(NewSeeker, request.body), (input) => Effect.flatMap(Seekers, (s) => s.create(input)))
@@ -64,7 +64,7 @@ export const seekerRoutes = (app: FastifyInstance, run: Run) => {
 
   app.post(
     "/seekers/:seekerId/resumes",
-    { config: seekerOnly, bodyLimit: maxResumeBytes },
+    { config: { ...seekerOnly, rateLimit: perAddress(limits.uploads) }, bodyLimit: maxResumeBytes },
     async (request, reply) => {
       const created = await run(
         Effect.gen(function* () {
