@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from "fastify"
-import { Effect, Either } from "effect"
+import { createHash, timingSafeEqual } from "node:crypto"
+import { Config, Effect, Either, Option, Redacted } from "effect"
 import { apiKeyOf, seekerOf, staffMemberOf } from "./apiKeys.js"
 import { Forbidden } from "./httpErrors.js"
 import type { FailedAuthentications } from "./rateLimits.js"
@@ -10,7 +11,8 @@ import type { Staff, StaffRole } from "./Staff.js"
  * Who may call each route, declared on the route itself (`config: { access }`) and enforced in one place.
  *
  * - `"public"`: anyone (health probes, the job listing, sign-up, the dashboard's static files).
- * - A list of roles: a seeker (their own key; the handler checks the `:seekerId` is theirs), a reviewer, an ops
+ * - A list of roles: the metrics scraper (a token from the environment, so that scrapes go on while PostgreSQL
+ *   is down), a seeker (their own key; the handler checks the `:seekerId` is theirs), a reviewer, an ops
  *   admin. The key is checked here, before anything of the request is read: 401 without a key or for one nobody
  *   has (or a revoked one), 403 for a staff key of another role. The handler gets the same caller again without
  *   a second lookup (`seekerOf` and `staffMemberOf` remember it per request). A refused key counts against the
@@ -22,7 +24,8 @@ import type { Staff, StaffRole } from "./Staff.js"
  * nobody decided on. `app.routeAccess` lists every route with its access, for the tests that walk it.
  */
 
-export type Role = "seeker" | StaffRole
+/** `scraper`: the metrics scraper, with the token `JOBSTREAM_METRICS_TOKEN` sets (checked without PostgreSQL). */
+export type Role = "seeker" | StaffRole | "scraper"
 export type Access = "public" | ReadonlyArray<Role>
 
 declare module "fastify" {
@@ -49,8 +52,9 @@ export interface RouteAccess {
  * Whether the request's key is one of `access`'s: a seeker's (when seekers may call), else a staff member's of an
  * allowed role. 401 for a key nobody has, 403 for a staff key of another role; an outage fails as itself (503).
  */
-const admit = (request: FastifyRequest, access: ReadonlyArray<Role>) =>
+const admit = (request: FastifyRequest, access: ReadonlyArray<Role>, scrapeToken: Option.Option<Redacted.Redacted>) =>
   Effect.gen(function* () {
+    if (access.includes("scraper") && Option.isSome(scrapeToken) && sameSecret(apiKeyOf(request) ?? "", Redacted.value(scrapeToken.value))) return
     if (access.includes("seeker")) {
       const seeker = yield* Effect.either(seekerOf(request))
       if (Either.isRight(seeker)) return
@@ -61,6 +65,13 @@ const admit = (request: FastifyRequest, access: ReadonlyArray<Role>) =>
       return yield* new Forbidden({ message: `this route needs a key of: ${access.join(", ")}` })
   })
 
+/** Compares two secrets in constant time (their SHA-256, so that their lengths tell nothing either). */
+const sameSecret = (given: string, expected: string) =>
+  timingSafeEqual(createHash("sha256").update(given).digest(), createHash("sha256").update(expected).digest())
+
+/** The metrics scraper's token: without it, only staff keys read `/metrics`. */
+export const scrapeTokenConfig = Config.option(Config.redacted("JOBSTREAM_METRICS_TOKEN"))
+
 /**
  * Declares and enforces access on every route `app` registers from now on (call it before any route). The route
  * table, filled as routes are registered, is `app.routeAccess`.
@@ -68,7 +79,8 @@ const admit = (request: FastifyRequest, access: ReadonlyArray<Role>) =>
 export const enforceAccess = (
   app: FastifyInstance,
   run: <A, E>(effect: Effect.Effect<A, E, Staff | Seekers>) => Promise<A>,
-  failures: FailedAuthentications
+  failures: FailedAuthentications,
+  scrapeToken: Option.Option<Redacted.Redacted> = Option.none()
 ): void => {
   const table: Array<RouteAccess> = []
   app.decorate("routeAccess", table)
@@ -83,7 +95,7 @@ export const enforceAccess = (
       if (apiKeyOf(request) === undefined) throw new Unauthorized({ message: `this route needs a key of: ${access.join(", ")}` })
       failures.refuseIfLocked(request, reply)
       try {
-        await run(admit(request, access))
+        await run(admit(request, access, scrapeToken))
       } catch (error) {
         if ((error as { _tag?: unknown })._tag === "Unauthorized") failures.recordFailure(request)
         throw error

@@ -358,6 +358,7 @@ const routes: ReadonlyArray<RouteFuzz> = [
   { method: "GET", path: "/reviews/pending", url: fc.constant("/reviews/pending"), query: fieldsOf(PendingReviewsQuery), body: as("ops") },
   { method: "POST", path: "/staff", url: fc.constant("/staff"), query: [], body: staffBody("ops", NewStaff) },
   { method: "GET", path: "/staff", url: fc.constant("/staff"), query: [], body: as("ops") },
+  { method: "GET", path: "/staff/audit", url: fc.constant("/staff/audit"), query: ["staffId", "limit"], body: as("ops") },
   { method: "POST", path: "/staff/:staffId/key", url: staffId.map((id) => `/staff/${id}/key`), query: [], body: as("ops") },
   { method: "DELETE", path: "/staff/:staffId/key", url: staffId.map((id) => `/staff/${id}/key`), query: [], body: as("ops") },
   { method: "POST", path: "/staff/:staffId/unlock", url: staffId.map((id) => `/staff/${id}/unlock`), query: [], body: as("ops") },

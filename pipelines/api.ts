@@ -6,7 +6,8 @@ import { ClickHouse } from "../stack/ClickHouse.js"
 import { forRequest, Postgres } from "../stack/Postgres.js"
 import { Text } from "../schemas/common.js"
 import { decodeOr400, replyFor } from "./httpErrors.js"
-import { enforceAccess } from "./access.js"
+import { enforceAccess, scrapeTokenConfig } from "./access.js"
+import { staffAudit } from "./staffAudit.js"
 import { failedAuthentications, perAddress, rateLimitsConfig, registerRateLimits } from "./rateLimits.js"
 import type { FollowupWriter } from "../processors/followups.js"
 import { applicationRoutes } from "./applicationRoutes.js"
@@ -66,7 +67,7 @@ export const makeApi = (runtime: Runtime.Runtime<ApiServices>): FastifyInstance 
   })
 
   const limits = Runtime.runSync(runtime)(rateLimitsConfig)
-  enforceAccess(app, run, failedAuthentications(limits.failedAuth))
+  enforceAccess(app, run, failedAuthentications(limits.failedAuth), Runtime.runSync(runtime)(scrapeTokenConfig))
   registerRateLimits(app)
   // Security headers on every answer. The API answers JSON only, so its policy allows nothing to load; the dashboard
   // and desk pages set their own, as strict (dashboardRoutes.ts). No CORS: no other origin may call the API.
@@ -77,6 +78,7 @@ export const makeApi = (runtime: Runtime.Runtime<ApiServices>): FastifyInstance 
   // The routes in a plugin of their own, registered after the rate limiter: it has loaded when they are added, so
   // it sees their limits.
   app.register(async (routes) => {
+    staffAudit(routes, run)
     seekerRoutes(routes, run, limits)
     applicationRoutes(routes, run)
     kpiRoutes(routes, run)

@@ -16,6 +16,9 @@ export const apiKeyOf = (request: FastifyRequest): string | undefined => {
 const staffByRequest = new WeakMap<FastifyRequest, StaffMember>()
 const seekerByRequest = new WeakMap<FastifyRequest, string>()
 
+/** The staff member a request was authenticated as, if it was (for the audit, after the answer). */
+export const authenticatedStaff = (request: FastifyRequest): StaffMember | undefined => staffByRequest.get(request)
+
 /** The staff member the request's key belongs to (401 when it belongs to none). */
 export const staffMemberOf = (request: FastifyRequest) => {
   const known = staffByRequest.get(request)

@@ -119,7 +119,7 @@ export const deskRoutes = (app: FastifyInstance, run: Run) => {
     )
   )
 
-  app.get("/desk/resumes/:resumeId", { config: { access: ["reviewer", "ops"] } }, (request) =>
+  app.get("/desk/resumes/:resumeId", { config: { access: ["reviewer", "ops"], audit: true } }, (request) =>
     run(
       Effect.gen(function* () {
         yield* staffOf(request, ["reviewer", "ops"])
@@ -130,7 +130,7 @@ export const deskRoutes = (app: FastifyInstance, run: Run) => {
   )
 
   // The contact an `applications.approved` message points to (`seeker.contactPath`): the message itself carries ids only.
-  app.get("/desk/seekers/:seekerId/contact", { config: { access: ["reviewer", "ops"] } }, (request) =>
+  app.get("/desk/seekers/:seekerId/contact", { config: { access: ["reviewer", "ops"], audit: true } }, (request) =>
     run(
       Effect.gen(function* () {
         yield* staffOf(request, ["reviewer", "ops"])

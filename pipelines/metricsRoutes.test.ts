@@ -62,6 +62,22 @@ describe("GET /metrics", () => {
     await api.close()
   })
 
+  it("answers the scraper's token from the environment without PostgreSQL (down here), and refuses a wrong one", async () => {
+    process.env.JOBSTREAM_METRICS_TOKEN = "scrape-token-for-the-metrics-test"
+    try {
+      const api = makeApi(await runtime.runtime())
+      const scrape = (token: string) => api.inject({ method: "GET", url: "/metrics", headers: { authorization: `Bearer ${token}` } })
+      const ok = await scrape("scrape-token-for-the-metrics-test")
+      expect(ok.statusCode).toBe(200)
+      expect(ok.body).toContain("# TYPE jobstream_connector_errors_total counter")
+      // A wrong token is looked up as a staff key, and is none.
+      expect((await scrape("scrape-token-for-the-metrics-tesT")).statusCode).toBe(401)
+      await api.close()
+    } finally {
+      delete process.env.JOBSTREAM_METRICS_TOKEN
+    }
+  })
+
   it("answers 401 without a staff key, and shows nothing", async () => {
     const api = makeApi(await runtime.runtime())
     const response = await api.inject({ method: "GET", url: "/metrics" })

@@ -7,6 +7,7 @@ import type { Reading } from "./recovery.js"
 import { SeekerLoad } from "./seekerLoad.js"
 import type { Service } from "./stack.js"
 import { ensureSettled, type FaultContext } from "./suite.js"
+import { scrapeToken } from "./wiring.js"
 
 /** One outage of one dependency while the load runs, or (`none`) the same load and nothing else: the control. */
 export interface DependencyFault {
@@ -74,7 +75,7 @@ export const probeRoutes = (ctx: FaultContext): Array<ProbeRoute> => {
     { route: "/desk/status", path: "/desk/status", headers: ops },
     { route: "/kpis", path: "/kpis", headers: ops },
     { route: "/kpis/:name", path: "/kpis/decisions", headers: ops },
-    { route: "/metrics", path: "/metrics", headers: ops },
+    { route: "/metrics", path: "/metrics", headers: { authorization: `Bearer ${scrapeToken(ctx.target)}` } },
     { route: "/dashboard", path: "/dashboard" }
   ]
 }

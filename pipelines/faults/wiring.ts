@@ -15,6 +15,9 @@ export interface Target {
  * The app's environment: the private stack's addresses and the run's database and namespace. Anything else in the
  * environment (the embedding model's folder, say) passes through; the shared stack's test settings do not.
  */
+/** The metrics scraper's token the app is started with: the probe scrapes with it, as Prometheus would. */
+export const scrapeToken = ({ namespace }: Target) => `faults-scraper-${namespace}`
+
 export const appEnv = ({ stack, database, namespace }: Target): NodeJS.ProcessEnv => ({
   ...process.env,
   JOBSTREAM_KAFKA_BROKERS: stack.kafkaBrokers,
@@ -27,6 +30,7 @@ export const appEnv = ({ stack, database, namespace }: Target): NodeJS.ProcessEn
   JOBSTREAM_TEST_CLICKHOUSE_DATABASE: undefined,
   // A seeker's change re-scores this many recent jobs: enough to exercise it, few enough for 2 shared cores.
   JOBSTREAM_RESCORE_JOBS: "300",
+  JOBSTREAM_METRICS_TOKEN: scrapeToken({ stack, database, namespace }),
   // As the npm scripts start the app: a hung broker must not hold every libuv thread (see pipelines/cli.ts).
   UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? "32"
 })
