@@ -44,8 +44,10 @@ const SearchQuery = Schema.Struct({
  */
 export const makeApi = (runtime: Runtime.Runtime<ApiServices>): FastifyInstance => {
   // No type coercion: a number or a boolean where the schema asks for a string is the client's mistake (400), not
-  // a string to store; query strings and paths are strings already.
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, ajv: { customOptions: { coerceTypes: false } } })
+  // a string to store; query strings and paths are strings already. Bodies: 256 KiB, above the largest JSON body
+  // the schemas allow even escaped (preferences: 40 titles and places of 200 characters, 6 bytes each as \uXXXX,
+  // and the skills), 413 beyond; a resume has its own 5 MiB (seekerRoutes.ts).
+  const app = Fastify({ logger: false, bodyLimit: 256 * 1024, ajv: { customOptions: { coerceTypes: false } } })
   // Rejects with the typed failure itself (not a FiberFailure) so the error handler can read its tag.
   const run = async <A, E>(effect: Effect.Effect<A, E, ApiServices>): Promise<A> => {
     const exit = await Runtime.runPromiseExit(runtime)(forRequest(effect))
