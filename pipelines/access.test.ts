@@ -54,7 +54,7 @@ const call = (route: RouteAccess, key?: string) =>
 describe("who may call each route", () => {
   it("refuses to register a route that declares nobody", async () => {
     const app = Fastify()
-    enforceAccess(app, () => Promise.reject(new Error("not called")), failedAuthentications({ max: 1, windowMs: 1000 }))
+    enforceAccess(app, () => Promise.reject(new Error("not called")), { failures: failedAuthentications({ max: 1, windowMs: 1000 }) })
     expect(() => app.get("/open", async () => "ok")).toThrow(/no access declared/)
     app.get("/declared", { config: { access: "public" } }, async () => "ok")
     await app.ready()

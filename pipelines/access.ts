@@ -79,13 +79,18 @@ export const scrapeTokenConfig = Config.option(Config.redacted("JOBSTREAM_METRIC
 export const enforceAccess = (
   app: FastifyInstance,
   run: <A, E>(effect: Effect.Effect<A, E, Staff | Seekers>) => Promise<A>,
-  failures: FailedAuthentications,
-  scrapeToken: Option.Option<Redacted.Redacted> = Option.none()
+  options: {
+    readonly failures: FailedAuthentications
+    readonly scrapeToken?: Option.Option<Redacted.Redacted>
+    /** Where a plugin's own routes, which cannot declare, are public (the API's documentation). */
+    readonly publicPrefixes?: ReadonlyArray<string>
+  }
 ): void => {
+  const { failures, scrapeToken = Option.none(), publicPrefixes = [] } = options
   const table: Array<RouteAccess> = []
   app.decorate("routeAccess", table)
   app.addHook("onRoute", (route: RouteOptions) => {
-    const access = route.config?.access
+    const access = route.config?.access ?? (publicPrefixes.some((prefix) => route.url.startsWith(prefix)) ? "public" : undefined)
     const methods = ([] as Array<string>).concat(route.method)
     if (access === undefined) throw new Error(`${methods.join(",")} ${route.url}: no access declared (config.access)`)
     const websocket = (route as RouteOptions & { websocket?: boolean }).websocket === true

@@ -7,6 +7,7 @@ import { forRequest, Postgres } from "../stack/Postgres.js"
 import { Text } from "../schemas/common.js"
 import { decodeOr400, replyFor } from "./httpErrors.js"
 import { enforceAccess, scrapeTokenConfig } from "./access.js"
+import { docsPrefix, registerOpenApi } from "./openapi.js"
 import { staffAudit } from "./staffAudit.js"
 import { failedAuthentications, perAddress, rateLimitsConfig, registerRateLimits } from "./rateLimits.js"
 import type { FollowupWriter } from "../processors/followups.js"
@@ -69,16 +70,21 @@ export const makeApi = (runtime: Runtime.Runtime<ApiServices>): FastifyInstance 
   })
 
   const limits = Runtime.runSync(runtime)(rateLimitsConfig)
-  enforceAccess(app, run, failedAuthentications(limits.failedAuth), Runtime.runSync(runtime)(scrapeTokenConfig))
+  enforceAccess(app, run, {
+    failures: failedAuthentications(limits.failedAuth),
+    scrapeToken: Runtime.runSync(runtime)(scrapeTokenConfig),
+    publicPrefixes: [docsPrefix]
+  })
   registerRateLimits(app)
+  registerOpenApi(app)
   // Security headers on every answer. The API answers JSON only, so its policy allows nothing to load; the dashboard
   // and desk pages set their own, as strict (dashboardRoutes.ts). No CORS: no other origin may call the API.
   app.register(helmet, {
     contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
     crossOriginResourcePolicy: { policy: "same-origin" }
   })
-  // The routes in a plugin of their own, registered after the rate limiter: it has loaded when they are added, so
-  // it sees their limits.
+  // The routes in a plugin of their own, registered after the rate limiter and the OpenAPI generator: both have
+  // loaded when the routes are added, so they see each route's limits and schemas.
   app.register(async (routes) => {
     staffAudit(routes, run)
     seekerRoutes(routes, run, limits)
@@ -89,6 +95,8 @@ export const makeApi = (runtime: Runtime.Runtime<ApiServices>): FastifyInstance 
     deskRoutes(routes, run)
     dashboardRoutes(routes)
     healthRoutes(routes, run)
+
+    routes.get("/openapi.json", { config: { access: "public" }, schema: { hide: true } }, async () => app.swagger())
 
     routes.get(
       "/jobs",

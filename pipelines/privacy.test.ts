@@ -1,6 +1,4 @@
-import { execFile } from "node:child_process"
 import { randomUUID } from "node:crypto"
-import { promisify } from "node:util"
 import ckjs from "@confluentinc/kafka-javascript"
 import { ConfigProvider, Effect, ManagedRuntime, Schema } from "effect"
 import type { FastifyInstance } from "fastify"
@@ -17,7 +15,7 @@ import { prepare } from "../stack/clients.js"
 import { Kafka } from "../stack/Kafka.js"
 import { enqueue, relayOutbox } from "../stack/outbox.js"
 import { Postgres } from "../stack/Postgres.js"
-import { dropNamespace, resetStores } from "../stack/testing.js"
+import { dropNamespace, readWithKcat, resetStores } from "../stack/testing.js"
 import { makeApi } from "./api.js"
 import { approvalMessages } from "./approvals.js"
 import { withServices } from "./ingest.js"
@@ -108,16 +106,6 @@ const scanClickHouse = (search: ReadonlyArray<string>) =>
     return { tables: tables.map((t) => t.name), hits }
   })
 
-interface KafkaMessage {
-  readonly topic: string
-  readonly partition: number
-  readonly offset: number
-  readonly key: string | null
-  /** null: a tombstone. */
-  readonly value: string | null
-  readonly headers: Record<string, string>
-}
-
 /** Every topic of this test's namespace, as the broker lists them. */
 const namespaceTopics = Effect.gen(function* () {
   const { settings } = yield* Kafka
@@ -131,28 +119,6 @@ const namespaceTopics = Effect.gen(function* () {
     }
   })
 })
-
-/** Every message of `topic`, from the beginning, read with kcat (an independent client), tombstones included. */
-const readTopic = (topic: string) =>
-  Effect.gen(function* () {
-    const { settings } = yield* Kafka
-    const { stdout } = yield* Effect.promise(() =>
-      promisify(execFile)("kcat", ["-C", "-b", settings.brokers, "-t", settings.namespace + topic, "-e", "-q", "-J"], {
-        maxBuffer: 64 * 1024 * 1024,
-        timeout: 60_000
-      })
-    )
-    return stdout
-      .split("\n")
-      .filter((line) => line.length > 0)
-      .map((line): KafkaMessage => {
-        const m = JSON.parse(line) as { partition: number; offset: number; key: string | null; payload: string | null; headers?: Array<string> }
-        const pairs = m.headers ?? []
-        const headers: Record<string, string> = {}
-        for (let i = 0; i + 1 < pairs.length; i += 2) headers[pairs[i]!] = pairs[i + 1]!
-        return { topic, partition: m.partition, offset: m.offset, key: m.key, value: m.payload, headers }
-      })
-  })
 
 const compacted = (topic: string) =>
   (allTopics.find((t) => t.name === topic) as { config?: Record<string, string> } | undefined)?.config?.["cleanup.policy"]?.includes("compact") ?? false
@@ -168,10 +134,10 @@ const scanKafka = (search: ReadonlyArray<string>) =>
     const hits: Array<Hit> = []
     let messages = 0
     for (const topic of topics) {
-      const all = yield* readTopic(topic)
+      const all = yield* readWithKcat(topic)
       messages += all.length
       const kept = compacted(topic) ? [...new Map(all.map((m) => [m.key, m] as const)).values()] : all
-      for (const m of kept) hits.push(...find(`kafka ${topic}`, `${m.key ?? ""}\u0000${m.value ?? ""}\u0000${JSON.stringify(m.headers)}`, search))
+      for (const m of kept) hits.push(...find(`kafka ${topic}`, `${m.key ?? ""}\u0000${m.value}\u0000${JSON.stringify(m.headers)}`, search))
     }
     return { topics, messages, hits }
   })
@@ -188,11 +154,11 @@ const consume = (topics: ReadonlyArray<string>, after = new Set<string>()) =>
   Effect.gen(function* () {
     const out: Array<Received> = []
     for (const topic of topics)
-      for (const m of yield* readTopic(topic)) {
+      for (const m of yield* readWithKcat(topic)) {
         const id = `${topic}/${m.partition}/${m.offset}`
         if (after.has(id)) continue
         after.add(id)
-        out.push({ topic, partition: m.partition, offset: m.offset, key: m.key, value: Buffer.from(m.value ?? ""), headers: m.headers })
+        out.push({ topic, partition: m.partition, offset: m.offset, key: m.key, value: Buffer.from(m.value), headers: m.headers })
       }
     return out
   })
@@ -482,8 +448,8 @@ describe("DELETE /seekers/:seekerId, then every store searched for the seeker", 
   it("leaves no name, email or resume phrase on any topic of the namespace, and announced the erasure", async () => {
     expect(after.kafka.topics.sort()).toEqual(before.kafka.topics.sort())
     expect(after.kafka.hits.filter((h) => needles.includes(h.needle))).toEqual([])
-    const events = await run(readTopic(Topics.seekerEvents.name))
-    expect(events.filter((m) => m.key === seekerId).map((m) => JSON.parse(m.value!).type)).toContain("seeker_erased")
+    const events = await run(readWithKcat(Topics.seekerEvents.name))
+    expect(events.filter((m) => m.key === seekerId).map((m) => JSON.parse(m.value).type)).toContain("seeker_erased")
   })
 
   it("makes the running scorer forget the seeker: a new job is scored for the other seeker only", () => {

@@ -25,7 +25,7 @@ declare module "fastify" {
 type Run = <A, E>(effect: Effect.Effect<A, E, Postgres>) => Promise<A>
 
 const AuditQuery = Schema.Struct({
-  staffId: Schema.optional(Schema.String.pipe(Schema.maxLength(100))),
+  staffId: Schema.optional(Schema.String.pipe(Schema.pattern(/^st_[0-9a-f-]{36}$/))),
   limit: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 500)))
 })
 

@@ -90,11 +90,14 @@ export const unreachableKafka = (reason = "broker unreachable") => {
   )
 }
 
-/** One message as kcat read it: key, headers and value as text. */
+/** One message as kcat read it: where it is, key, headers and value as text ("" for a tombstone). */
 export interface KcatMessage {
+  readonly partition: number
+  readonly offset: number
   readonly key: string | null
   readonly headers: Readonly<Record<string, string>>
   readonly value: string
+  readonly tombstone: boolean
 }
 
 /** Every message on `topic` of this Kafka namespace, read with kcat: an independent client, not ours. */
@@ -111,10 +114,10 @@ export const readWithKcat = (topic: string) =>
       .split("\n")
       .filter((line) => line.length > 0)
       .map((line): KcatMessage => {
-        const m = JSON.parse(line) as { key: string | null; payload: string | null; headers?: Array<string> }
+        const m = JSON.parse(line) as { partition: number; offset: number; key: string | null; payload: string | null; headers?: Array<string> }
         const pairs = m.headers ?? []
         const headers: Record<string, string> = {}
         for (let i = 0; i + 1 < pairs.length; i += 2) headers[pairs[i]!] = pairs[i + 1]!
-        return { key: m.key, headers, value: m.payload ?? "" }
+        return { partition: m.partition, offset: m.offset, key: m.key, headers, value: m.payload ?? "", tombstone: m.payload === null }
       })
   })
