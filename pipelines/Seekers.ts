@@ -46,6 +46,8 @@ export class Seekers extends Context.Tag("jobstream/Seekers")<
   {
     readonly create: (input: { name: string; email?: string | undefined }) => Effect.Effect<{ seekerId: string; apiKey: string }, Failure>
     readonly authenticate: (apiKey: string | undefined) => Effect.Effect<string, Unauthorized | ReadFailure>
+    /** A new key for the seeker; the old one stops working at once (only the new key's hash is kept). */
+    readonly rotateKey: (seekerId: string) => Effect.Effect<{ apiKey: string }, Failure>
     readonly profile: (seekerId: string) => Effect.Effect<SeekerProfileView, ReadFailure>
     readonly addResume: (
       seekerId: string,
@@ -87,11 +89,13 @@ export const make = Effect.gen(function* () {
     return enqueue(tx, [encode(Topics.seekerEvents, event)])
   }
 
+  const newKey = () => `jsk_${randomBytes(32).toString("base64url")}`
+
   return Seekers.of({
     create: ({ name, email }) =>
       Effect.gen(function* () {
         const seekerId = randomUUID()
-        const apiKey = `jsk_${randomBytes(32).toString("base64url")}`
+        const apiKey = newKey()
         yield* db.transaction((tx) =>
           tx
             .query("INSERT INTO seekers (seeker_id, name, email, api_key_hash) VALUES ($1, $2, $3, $4)", [
@@ -113,6 +117,13 @@ export const make = Effect.gen(function* () {
         ])
         if (!row) return yield* new Unauthorized({ message: "this API key belongs to no seeker" })
         return row.seeker_id
+      }),
+
+    rotateKey: (seekerId) =>
+      Effect.gen(function* () {
+        const apiKey = newKey()
+        yield* db.query("UPDATE seekers SET api_key_hash = $2 WHERE seeker_id = $1", [seekerId, hashKey(apiKey)])
+        return { apiKey }
       }),
 
     profile: (seekerId) =>

@@ -106,6 +106,17 @@ describe("who may call each route", () => {
     expect(refused).toEqual([])
   })
 
+  it("rotates a seeker's key: the new one works at once, the old one no longer", async () => {
+    const created = await api.inject({ method: "POST", url: "/seekers", payload: { name: "Key Rotator" } })
+    const old = { authorization: `Bearer ${(created.json() as { apiKey: string }).apiKey}` }
+    const rotated = await api.inject({ method: "POST", url: "/seekers/me/key", headers: old })
+    expect(rotated.statusCode).toBe(200)
+    const fresh = { authorization: `Bearer ${(rotated.json() as { apiKey: string }).apiKey}` }
+    expect(fresh.authorization).not.toBe(old.authorization)
+    expect((await api.inject({ method: "GET", url: "/seekers/me", headers: fresh })).statusCode).toBe(200)
+    expect((await api.inject({ method: "GET", url: "/seekers/me", headers: old })).statusCode).toBe(401)
+  })
+
   it("keeps the health probes, the job listing and sign-up open", async () => {
     for (const url of ["/healthz", "/livez", "/readyz", "/jobs?limit=1"]) {
       expect([200, 503], url).toContain((await api.inject({ method: "GET", url })).statusCode)

@@ -385,7 +385,8 @@ const routes: ReadonlyArray<RouteFuzz> = [
   ...["/dashboard", "/dashboard/", "/desk", ...dashboardModules, "/dashboard/style.css", "/dashboard/vendor/chart.umd.min.js"].map(
     (path): RouteFuzz => ({ method: "GET", path, url: fc.constant(path), query: [] })
   ),
-  // Last: it may erase the fuzz's seeker, after which their routes answer 401.
+  // Last: they may replace the fuzz's seeker's key or erase the seeker, after which their routes answer 401.
+  { method: "POST", path: "/seekers/:seekerId/key", url: me.map((id) => `/seekers/${id}/key`), query: [] },
   { method: "DELETE", path: "/seekers/:seekerId", url: me.map((id) => `/seekers/${id}`), query: [] }
 ]
 

@@ -56,6 +56,11 @@ export const seekerRoutes = (app: FastifyInstance, run: Run, limits: RateLimits)
     run(Effect.flatMap(owner(request), (id) => Effect.flatMap(Seekers, (s) => s.profile(id))))
   )
 
+  // A new key; the one that asked stops working at once.
+  app.post("/seekers/:seekerId/key", { config: seekerOnly }, (request) =>
+    run(Effect.flatMap(owner(request), (id) => Effect.flatMap(Seekers, (s) => s.rotateKey(id))))
+  )
+
   // Everything held about the seeker, as one JSON document (pipelines/SeekerData.ts).
   app.get("/seekers/:seekerId/export", { config: seekerOnly }, (request) => run(Effect.flatMap(owner(request), exportSeeker)))
 
