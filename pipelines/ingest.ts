@@ -1,4 +1,4 @@
-import { Duration, Effect, Layer, Option, Schedule, SynchronizedRef } from "effect"
+import { Config, Duration, Effect, Layer, Option, Schedule, SynchronizedRef } from "effect"
 import * as Politeness from "../connectors/Politeness.js"
 import * as Publisher from "../connectors/Publisher.js"
 import { deduplicator } from "../processors/deduplicator.js"
@@ -54,6 +54,18 @@ const fixedStages = [normalizer, deduplicator, postgresJobs, postgresMatches, cl
 /** Every stage's consumer group and topics, for lag readings. */
 export const stageGroups = [...fixedStages, scorerGroup]
 
+/** The names `JOBSTREAM_STAGES` may list: every stage, the scorer, and the outbox relay. */
+export const stageNames = [...fixedStages.map((s) => s.name), "score", relayName] as const
+
+/**
+ * Which of them this process runs: all by default, or the comma-separated list in `JOBSTREAM_STAGES`, so that
+ * more processes of one stage join its consumer group (scaling a stage by processes) without the others.
+ */
+const stagesConfig = Config.array(Config.literal(...stageNames)(), "JOBSTREAM_STAGES").pipe(
+  Config.withDefault(stageNames),
+  Config.map((names) => new Set<string>(names))
+)
+
 /**
  * Every stage, each its own consumer group, and the outbox relay, concurrently, until interrupted; each under its
  * own supervisor, so a failure restarts that one alone. The scorer's state (every seeker's profile, the BM25 index of recent jobs) is
@@ -61,6 +73,7 @@ export const stageGroups = [...fixedStages, scorerGroup]
  * on the thread the API shares.
  */
 export const runPipeline = Effect.gen(function* () {
+  const chosen = yield* stagesConfig
   const scorer = yield* SynchronizedRef.make(Option.none<Effect.Effect.Success<typeof makeScorer>>())
   const scorerStage = SynchronizedRef.modifyEffect(scorer, (built) =>
     Option.match(built, {
@@ -70,11 +83,11 @@ export const runPipeline = Effect.gen(function* () {
   )
   yield* Effect.all(
     [
-      ...fixedStages.map((stage) =>
-        supervise(stage.name, runStage<unknown, Kafka.Kafka | Postgres | ClickHouse>(stage))
-      ),
-      supervise("score", Effect.flatMap(scorerStage, (stage) => runStage(stage))),
-      supervise(relayName, relayOutbox())
+      ...fixedStages
+        .filter((stage) => chosen.has(stage.name))
+        .map((stage) => supervise(stage.name, runStage<unknown, Kafka.Kafka | Postgres | ClickHouse>(stage))),
+      ...(chosen.has("score") ? [supervise("score", Effect.flatMap(scorerStage, (stage) => runStage(stage)))] : []),
+      ...(chosen.has(relayName) ? [supervise(relayName, relayOutbox())] : [])
     ],
     { concurrency: "unbounded", discard: true }
   )
