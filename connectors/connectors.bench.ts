@@ -8,6 +8,7 @@ import { fixture } from "./demo-site/catalog.js"
 import { sourceApis } from "./registry.js"
 import type { BoardRow } from "./replay/boards.js"
 import { replayAnswer, replayBoard, replayTypes, startReplayServer, type ReplayType } from "./replay/server.js"
+import type { BenchRow } from "../pipelines/benchTable.js"
 import type { ApiRequest } from "./SourceApi.js"
 
 /**
@@ -18,7 +19,7 @@ import type { ApiRequest } from "./SourceApi.js"
  * 2. Crawling: the Greenhouse crawler over HTTP into Kafka and PostgreSQL through the real Publisher, a first run
  *    (every posting new) and a second (the board answers 304: every posting confirmed unchanged).
  */
-export const benchConnectors = async (size = 3000) => {
+export const benchConnectors = async (size = 3000): Promise<Array<BenchRow>> => {
   const base = fixture()
   const rows: Array<BoardRow> = Array.from({ length: size }, (_, i) => ({
     ...base[i % base.length]!,
@@ -27,6 +28,7 @@ export const benchConnectors = async (size = 3000) => {
   const line = (label: string, value: string) => console.log(`  ${label.padEnd(62)} ${value}`)
 
   console.log(`Connectors: parsing a ${size.toLocaleString("en")}-posting board, in memory`)
+  const rowsOut: Array<BenchRow> = []
   for (const type of replayTypes) {
     const { bodies, requests } = crawlInMemory(type, rows)
     const api = sourceApis.get(type)!
@@ -47,6 +49,17 @@ export const benchConnectors = async (size = 3000) => {
       `${Math.round(postings / (parseMs / 1000)).toLocaleString("en")}` +
         (json === undefined ? "  (RSS: no JSON baseline)" : `  (${(parseMs / json).toFixed(1)}x JSON.parse)`)
     )
+    if (json !== undefined)
+      rowsOut.push({
+        id: `C ${type}`,
+        what: `${type} parser, ${postings} postings in ${bodies.length} bodies`,
+        value: `${(parseMs / bodies.length).toFixed(2)} ms/body`,
+        baseline: `${(json / bodies.length).toFixed(2)} ms/body JSON.parse`,
+        ratio: json / parseMs,
+        goal: "reported",
+        met: null,
+        figures: { postings, bodies: bodies.length, parseMs, jsonMs: json }
+      })
   }
 
   console.log(`Connectors: crawling a ${size.toLocaleString("en")}-posting Greenhouse board over HTTP, real Publisher`)
@@ -68,6 +81,17 @@ export const benchConnectors = async (size = 3000) => {
     line("first crawl (every posting new: Kafka + PostgreSQL), postings/s", `${Math.round(first.postings / first.seconds)}`)
     line("second crawl (304 Not Modified, postings confirmed), postings/s", `${Math.round(second.postings / second.seconds)}`)
     line("ratio second / first", (first.seconds / second.seconds).toFixed(1))
+    rowsOut.push({
+      id: "C crawl",
+      what: `re-crawl of a ${size.toLocaleString("en")}-posting Greenhouse board (304s) against its first crawl, over HTTP`,
+      value: `${Math.round(second.postings / second.seconds)} postings/s`,
+      baseline: `${Math.round(first.postings / first.seconds)} postings/s first crawl`,
+      ratio: first.seconds / second.seconds,
+      goal: "reported",
+      met: null,
+      figures: { first: first.postings / first.seconds, second: second.postings / second.seconds }
+    })
+    return rowsOut
   } finally {
     await replay.close()
     await runtime.runPromise(dropNamespace)

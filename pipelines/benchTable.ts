@@ -26,6 +26,8 @@ export interface BenchRow {
 export interface BenchOptions {
   /** Smaller inputs and fewer rounds: the whole suite within 5 minutes. */
   readonly quick: boolean
+  /** Where the processes a section starts write their V8 CPU profiles (`--profile`), when set. */
+  readonly profileDir?: string
 }
 
 export interface BenchSection {
@@ -63,16 +65,4 @@ export const writeTable = (
   mkdirSync(dirname(path), { recursive: true })
   writeFileSync(`${path}.md`, `${Object.entries(context).map(([k, v]) => `- ${k}: ${v}`).join("\n")}\n\n${markdownTable(rows)}\n`)
   writeFileSync(`${path}.json`, `${JSON.stringify({ context, rows }, null, 2)}\n`)
-}
-
-/** Resident memory of the processes whose pid is given, in MiB (Linux /proc), keyed by their names. */
-export const rssOf = async (pids: Readonly<Record<string, number>>): Promise<Record<string, number>> => {
-  const { readFile } = await import("node:fs/promises")
-  const out: Record<string, number> = {}
-  for (const [name, pid] of Object.entries(pids)) {
-    const status = await readFile(`/proc/${pid}/status`, "utf8").catch(() => "")
-    const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1]
-    if (kb) out[name] = Math.round(Number(kb) / 1024)
-  }
-  return out
 }

@@ -35,6 +35,7 @@ import { defaultDeskLoop, deskName, runDesk } from "./deskLoop.js"
 import { withServices } from "./ingest.js"
 import { ReviewDesk, type Decision } from "./ReviewDesk.js"
 import { Staff } from "./Staff.js"
+import type { BenchRow } from "./benchTable.js"
 import { testConfig } from "./testing.js"
 
 const reviewers = 50
@@ -137,7 +138,7 @@ const quantile = (sorted: ReadonlyArray<number>, q: number) => sorted[Math.min(s
 
 const TaskTimes = Schema.Struct({ task_id: Schema.String, status: Schema.String, created: Schema.Number, ended: Schema.NullOr(Schema.Number) })
 
-export const benchDesk = async () => {
+export const benchDesk = async (): Promise<Array<BenchRow>> => {
   const config = testConfig(`bench-desk-${randomBytes(4).toString("hex")}.`)
   const passes: Array<Pass> = []
   const runtime = ManagedRuntime.make(Layer.merge(withServices(config.layer), timedHub(passes)))
@@ -308,6 +309,18 @@ export const benchDesk = async () => {
     line("decisions sent again after a 5xx, tasks pushed twice", `${tally.retried}, ${tally.pushedTwice}`)
     const unseen = calm.tasks - calm.pushed + busy.tasks - busy.pushed
     if (unseen > 0) line("tasks decided without their push being seen (bench fault)", `${unseen}`)
+    return [
+      {
+        id: "R desk",
+        what: `review desk, ${reviewers} reviewers over WebSocket: tasks decided/s (push p99 ${ms(busy.p99)} in backlog)`,
+        value: `${busy.rate.toFixed(1)} tasks/s`,
+        baseline: `${baselineRate.toFixed(1)} tasks/s claim + decide direct`,
+        ratio: busy.rate / baselineRate,
+        goal: "reported",
+        met: null,
+        figures: { rate: busy.rate, baseline: baselineRate, pushP50: calm.p50, pushP99: calm.p99 }
+      }
+    ]
   } finally {
     await runtime.runPromise(dropNamespace)
     await runtime.dispose()

@@ -171,7 +171,14 @@ export const encode = <A, I>(def: TopicDef<A, I>, value: A, producedAt: Date = n
   }
 })
 
-export const decode = <A, I>(def: TopicDef<A, I>, message: Received): Either.Either<A, DecodeError> => {
+/**
+ * What reading a topic needs of its definition. A reader that keeps a few fields of large records passes its own
+ * view of the schema (`{ ...Topics.unique, schema: Job.pipe(Schema.pick(...)) }`): the same header checks, and only
+ * those fields validated.
+ */
+export type TopicReader<A, I> = Pick<TopicDef<A, I>, "name" | "schemaName" | "schemaVersion" | "schema">
+
+export const decode = <A, I>(def: TopicReader<A, I>, message: Received): Either.Either<A, DecodeError> => {
   const fail = (reason: string) => Either.left(new DecodeError({ topic: def.name, reason }))
   const name = message.headers[Headers.schemaName]
   if (name !== undefined && name !== def.schemaName) return fail(`schema ${name}, expected ${def.schemaName}`)

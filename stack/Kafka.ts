@@ -19,7 +19,7 @@ export interface TopicSpec {
 export interface ConsumerOptions {
   readonly groupId: string
   readonly topics: ReadonlyArray<string>
-  /** Upper bound of records per batch; a batch also closes when the broker has nothing more within `waitMs`. */
+  /** Upper bound of records per batch: a poll waits up to `waitMs` for a first record, then takes what has been fetched. */
   readonly maxBatch?: number
   readonly waitMs?: number
 }

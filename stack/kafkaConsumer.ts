@@ -12,13 +12,14 @@ const { KafkaConsumer } = ckjs
 
 /**
  * The client's asynchronous commit and committed-offsets lookup: both run off the event loop and call back, where
- * `commitSync` would hold the event loop (and with it the API) for as long as the broker takes to answer. They are
- * in the library, not in its type declarations.
+ * `commitSync` would hold the event loop (and with it the API) for as long as the broker takes to answer; and the
+ * switch that makes a poll wait for its first record only. They are in the library, not in its type declarations.
  */
 type Offsets = ReadonlyArray<{ topic: string; partition: number; offset: number }>
 type AsyncCalls = RdConsumer & {
   commitCb(offsets: Offsets, cb: (err: Error | null) => void): void
   committed(offsets: Offsets, timeoutMs: number, cb: (err: Error | null, committed?: Offsets) => void): void
+  setDefaultIsTimeoutOnlyForFirstMessage(onlyFirst: boolean): void
 }
 
 /**
@@ -103,6 +104,10 @@ export const connectConsumer = (settings: KafkaSettings, options: ConsumerOption
         membership.lastError = err.message
       })
       client.setDefaultConsumeTimeout(options.waitMs ?? 250)
+      // The wait is for the first record only; then a poll takes what has been fetched and returns. By default the
+      // client waits up to that long for each record of the batch: at a steady 20 postings/s no gap reached 250 ms,
+      // so every stage held its records until a whole batch had arrived (500 records: 25 s) before handling any.
+      ;(client as AsyncCalls).setDefaultIsTimeoutOnlyForFirstMessage(true)
       client.connect({ timeout: Duration.toMillis(settings.callTimeout) }, (err) => {
         if (err) return resume(Effect.fail(new KafkaError({ operation: "connect consumer", cause: err })))
         client.subscribe(options.topics.map((t) => settings.namespace + t))

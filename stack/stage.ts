@@ -76,7 +76,7 @@ export const runStage = <E, R>(stage: Stage<E, R>, watchdog: Watchdog = defaultW
       const consumer = yield* kafka.consumer({
         groupId: stage.groupId,
         topics: stage.topics,
-        maxBatch: stage.maxBatch ?? 500
+        maxBatch: stage.maxBatch ?? 2000
       })
       const startedAt = new Date().toISOString()
       yield* update((h) => ({ ...h, state: "running", member: false, partitions: 0, startedAt }))
