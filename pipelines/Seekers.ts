@@ -114,7 +114,7 @@ export const make = Effect.gen(function* () {
         if (!apiKey) return yield* new Unauthorized({ message: "send your API key as `Authorization: Bearer <key>`" })
         const [row] = yield* db.rows(Schema.Struct({ seeker_id: Schema.String }), "SELECT seeker_id FROM seekers WHERE api_key_hash = $1", [
           hashKey(apiKey)
-        ])
+        ], perRequest)
         if (!row) return yield* new Unauthorized({ message: "this API key belongs to no seeker" })
         return row.seeker_id
       }),
@@ -209,7 +209,8 @@ export const make = Effect.gen(function* () {
            WHERE ${where.join(" AND ")}
            ORDER BY m.score DESC, m.job_id
            LIMIT ${bind(query.limit)} OFFSET ${bind(query.offset)}`,
-          params
+          params,
+          perRequest
         )
         return rows.map((r) => ({
           jobId: r.job_id,
@@ -227,6 +228,9 @@ export const make = Effect.gen(function* () {
       })
   })
 })
+
+/** The statements behind every request of a seeker (their key, their matches): prepared once per connection. */
+const perRequest = { prepare: true } as const
 
 /** With PDF extraction configured from the environment; a test provides `make` its own `PdfText` instead. */
 export const layer = Layer.effect(Seekers, make).pipe(Layer.provide(pdfTextLayer))

@@ -195,6 +195,19 @@ describe("rows are decoded by their statement's schema", () => {
       })
     ))
 
+  it("prepares a statement asked to be once per connection and binds it again with other values", () =>
+    withDb({ url: on(stackPort), maxConnections: 1 }, (db) =>
+      Effect.gen(function* () {
+        const select = "SELECT n FROM generate_series(1, $1::int) AS n WHERE n > $2::int"
+        const N = Schema.Struct({ n: Schema.Number })
+        expect(yield* db.rows(N, select, [3, 1], { prepare: true })).toEqual([{ n: 2 }, { n: 3 }])
+        expect(yield* db.rows(N, select, [4, 2], { prepare: true })).toEqual([{ n: 3 }, { n: 4 }])
+        // One connection: both calls used the same statement, prepared on it once.
+        const prepared = yield* db.query<{ n: string }>("SELECT count(*) AS n FROM pg_prepared_statements WHERE statement = $1", [select])
+        expect(prepared).toEqual([{ n: "1" }])
+      })
+    ))
+
   it("fails a row that does not match with a RowDecodeError naming the statement, row and column, not the value", () =>
     withDb({ url: on(stackPort), maxConnections: 1 }, (db) =>
       Effect.gen(function* () {

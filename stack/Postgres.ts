@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto"
 import { readdir, readFile } from "node:fs/promises"
 import { join } from "node:path"
 import { Config, Context, Data, Duration, Effect, Either, FiberRef, Layer, ParseResult, Redacted, Schema } from "effect"
@@ -42,6 +43,12 @@ export class RowDecodeError extends Data.TaggedError("RowDecodeError")<{
 export interface QueryOptions {
   /** The most this call may take, waiting for a connection included (default: `requestTimeout` or `queryTimeout`). */
   readonly timeout?: Duration.DurationInput
+  /**
+   * Prepare the statement once per connection, under a name derived from its text, and only bind and execute it
+   * afterwards: for the statements every API request runs, so the server does not parse and plan them each time.
+   * Not for text that varies with the values (inline them as parameters) nor for several statements in one text.
+   */
+  readonly prepare?: boolean
 }
 
 export interface Sql {
@@ -193,11 +200,17 @@ export const make = (settings: PostgresSettings) =>
       lease: Lease,
       text: string,
       params: ReadonlyArray<unknown>,
-      timeout: Duration.Duration
+      timeout: Duration.Duration,
+      prepare = false
     ) =>
       Effect.async<Array<R>, PostgresError>((resume) => {
         lease.idle = false
-        const query: TimedQuery = { text, values: [...params], query_timeout: Duration.toMillis(timeout) + backstopMargin }
+        const query: TimedQuery = {
+          text,
+          values: [...params],
+          query_timeout: Duration.toMillis(timeout) + backstopMargin,
+          ...(prepare ? { name: statementName(text) } : {})
+        }
         lease.client.query<R>(query).then(
           (result) => {
             lease.idle = true
@@ -216,14 +229,14 @@ export const make = (settings: PostgresSettings) =>
       Effect.flatMap(timeoutOf(options), (limit) => run(limit).pipe(timeLimit(firstWords(text), limit)))
 
     const query = <R extends pg.QueryResultRow>(text: string, params: ReadonlyArray<unknown> = [], options?: QueryOptions) =>
-      bounded(text, options, (limit) => withLease(limit, (lease) => send<R>(lease, text, params, limit)))
+      bounded(text, options, (limit) => withLease(limit, (lease) => send<R>(lease, text, params, limit, options?.prepare)))
     const db = withRows(query)
 
     const transaction = <A, E>(f: (tx: Sql) => Effect.Effect<A, E>) =>
       Effect.flatMap(timeoutOf(undefined), (limit) =>
         withLease(limit, (lease) => {
           const tx = withRows(<R extends pg.QueryResultRow>(text: string, params: ReadonlyArray<unknown> = [], options?: QueryOptions) =>
-            bounded(text, options, (limit) => send<R>(lease, text, params, limit))
+            bounded(text, options, (limit) => send<R>(lease, text, params, limit, options?.prepare))
           )
           const inTransaction = (open: boolean) =>
             Effect.sync(() => {
@@ -357,5 +370,8 @@ const sqlState = (cause: unknown): string | undefined =>
   typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string"
     ? cause.code
     : undefined
+
+/** A prepared statement's name: the same text always gets the same one, on every connection. */
+const statementName = (text: string) => `js_${createHash("sha256").update(text).digest("hex").slice(0, 32)}`
 
 const firstWords = (sql: string) => sql.trim().split(/\s+/).slice(0, 3).join(" ")
