@@ -40,7 +40,7 @@ const filters = (query: JobsQuery) =>
     const bind = (value: unknown) => `$${params.push(value)}`
     if (query.q)
       where.push(
-        `to_tsvector('english', title || ' ' || company || ' ' || description) @@ websearch_to_tsquery('english', ${bind(query.q)})`
+        `search_vector @@ websearch_to_tsquery('english', ${bind(query.q)})`
       )
     if (query.company) where.push(`company ILIKE ${bind(`%${escapeLike(query.company)}%`)}`)
     if (query.location)

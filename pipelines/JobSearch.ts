@@ -74,20 +74,25 @@ export const make = Effect.gen(function* () {
     Effect.gen(function* () {
       const index = yield* topUp
       const [q] = yield* embedder.embed([query])
-      const cosines: Array<[string, number]> = []
+      // The best `candidates` kept in order as the rows go by: sorting a pair per job cost a tenth of the API's
+      // time under load at 100k jobs.
+      const top: Array<[string, number]> = []
       for (let row = 0; row < index.size; row++) {
         let dot = 0
         const base = row * d
         for (let k = 0; k < d; k++) dot += index.vectors[base + k]! * q![k]!
-        cosines.push([index.ids[row]!, dot])
+        if (top.length === candidates && dot <= top[candidates - 1]![1]) continue
+        let at = top.length
+        while (at > 0 && top[at - 1]![1] < dot) at--
+        top.splice(at, 0, [index.ids[row]!, dot])
+        if (top.length > candidates) top.pop()
       }
-      cosines.sort((a, b) => b[1] - a[1])
-      const semantic = cosines.slice(0, candidates)
+      const semantic = top
       const lexical = yield* db.rows(
         LexicalHit,
-        `SELECT job_id, ts_rank_cd(to_tsvector('english', title || ' ' || company || ' ' || description), q) AS rank
+        `SELECT job_id, ts_rank_cd(search_vector, q) AS rank
          FROM jobs, websearch_to_tsquery('english', $1) AS q
-         WHERE to_tsvector('english', title || ' ' || company || ' ' || description) @@ q
+         WHERE search_vector @@ q
          ORDER BY rank DESC, job_id LIMIT ${candidates}`,
         [query]
       )

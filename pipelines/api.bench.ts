@@ -14,10 +14,7 @@
  *   `overallRate`; 1,000 req/s, search at its own lower rate: each search embeds its query), then the highest
  *   rate 50 connections sustain. Each phase starts with an unmeasured warm-up.
  *
- * `JOBSTREAM_BENCH_CPU_PROF=<dir>` writes a CPU profile of the API's process there (node --cpu-prof) when it stops.
- *
- * Meant as a section of pipelines/bench.ts; alone:
- *   npx tsx -e 'import("./pipelines/api.bench.ts").then((m) => m.apiLoad.run({ quick: true })).then((rows) => console.log(rows))'
+ * With `--profile`, the API's process writes a CPU profile (node --cpu-prof) when it stops.
  */
 import { fork, type ChildProcess } from "node:child_process"
 import { createHash } from "node:crypto"
@@ -26,7 +23,7 @@ import { Config, Duration, Effect, ManagedRuntime, Redacted } from "effect"
 import { demoPostings } from "../connectors/demo-site/catalog.js"
 import * as Postgres from "../stack/Postgres.js"
 import type { BenchOptions, BenchRow, BenchSection } from "./benchTable.js"
-import { rssOf } from "./benchTable.js"
+import { rssOf } from "./benchProcesses.js"
 import type { BareBodies, BareRoute } from "./api.bench.server.js"
 
 const fixture = { seekers: 10_000, jobs: 100_000, matchesPerSeeker: 120, templates: 240, version: 1 }
@@ -41,8 +38,7 @@ const startLimit = Duration.seconds(90)
 const settingsConfig = Config.all({
   adminUrl: Config.string("JOBSTREAM_BENCH_API_ADMIN_URL").pipe(Config.withDefault("postgres://jobstream@127.0.0.1:15432/postgres")),
   database: Config.string("JOBSTREAM_BENCH_API_DATABASE").pipe(Config.withDefault("jobstream_bench_api")),
-  modelsDir: Config.string("JOBSTREAM_MODELS_DIR").pipe(Config.withDefault(".jobstream/models")),
-  cpuProfileDir: Config.option(Config.string("JOBSTREAM_BENCH_CPU_PROF"))
+  modelsDir: Config.string("JOBSTREAM_MODELS_DIR").pipe(Config.withDefault(".jobstream/models"))
 })
 
 const seekerKey = (i: number) => `jsk_${createHash("sha256").update(`bench-seeker-${i}`).digest("base64url")}`
@@ -382,7 +378,7 @@ const run = (options: BenchOptions) =>
       JOBSTREAM_RATE_FAILED_AUTH_MAX: "100000000",
       UV_THREADPOOL_SIZE: "32"
     }
-    const profile = settings.cpuProfileDir._tag === "Some" ? ["--cpu-prof", `--cpu-prof-dir=${settings.cpuProfileDir.value}`] : []
+    const profile = options.profileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`] : []
     const api = yield* startChild(["api"], env, profile)
     const apiBase = `http://127.0.0.1:${api.port}`
     const bare = yield* startChild(["bare"], process.env, [])
@@ -399,7 +395,7 @@ const run = (options: BenchOptions) =>
       rows.push(...rowsOf(target, measuredApi, measuredBare, Buffer.byteLength(body)))
       console.log(`  P4 ${target.name}: API p99 ${ms(measuredApi.fixed.p99)}, max ${reqs(measuredApi.max.rate)}; bare p99 ${ms(measuredBare.fixed.p99)}, max ${reqs(measuredBare.max.rate)}`)
     }
-    const memory = yield* Effect.promise(() => rssOf({ api: api.child.pid!, bare: bare.child.pid! }))
+    const memory = rssOf({ api: api.child.pid!, bare: bare.child.pid! })
     rows.push({
       id: "P4 mem",
       what: "RSS of the API's process (100k jobs indexed for search) and the baseline's",

@@ -26,6 +26,7 @@ import { benchDedup } from "../processors/dedup/dedup.bench.js"
 import { benchFeedback } from "../processors/matching/feedback.bench.js"
 import { scorerSection, scoringSection } from "../processors/scorer.bench.js"
 import { type BenchRow, type BenchSection, textTable, writeTable } from "./benchTable.js"
+import { apiLoad } from "./api.bench.js"
 import { benchDesk } from "./desk.bench.js"
 import { freshnessSection } from "./freshness.bench.js"
 import { benchLearning } from "./learning.bench.js"
@@ -37,6 +38,7 @@ const fullOnly = new Set(["R", "L"])
 const sections: ReadonlyArray<BenchSection> = [
   scorerSection,
   pipelineSection,
+  apiLoad,
   freshnessSection,
   scoringSection,
   { id: "C", title: "connectors", run: ({ quick }) => benchConnectors(quick ? 600 : 3000) },
