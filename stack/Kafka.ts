@@ -122,7 +122,9 @@ export const make = (settings: KafkaSettings) =>
           topics: missing.map((t) => ({
             topic: ns + t.name,
             numPartitions: t.partitions,
-            replicationFactor: 1,
+            // The cluster's default.replication.factor (KIP-464), and with it its min.insync.replicas: 1 on the
+            // single-node stack, 3 and 2 on the replicated one, whatever a real cluster sets.
+            replicationFactor: -1,
             configEntries: Object.entries(t.config ?? {}).map(([name, value]) => ({ name, value }))
           }))
         })

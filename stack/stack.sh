@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The project's own local stack, for machines without Docker (CI and the dev machines):
-#   Kafka 4.x (KRaft, broker+controller in one JVM, jars from Maven Central),
+#   Kafka 4.x (KRaft, broker+controller in one JVM per node, jars from Maven Central),
 #   PostgreSQL 15 (Debian's binaries, a cluster of our own), ClickHouse (Debian's 18.16 package, a config of our own).
 #
 #   bash stack/stack.sh up       provision what is missing, start what is not running, wait until healthy
+#   bash stack/stack.sh up --brokers 3   the same with a replicated Kafka of 3 nodes (see JOBSTREAM_KAFKA_NODES)
 #   bash stack/stack.sh down     stop what `up` started (and only that)
 #   bash stack/stack.sh status   one line per service; exit code 0 only when all are healthy
 #   bash stack/stack.sh reset    down, then delete the state (but keep the downloaded Kafka jars)
@@ -16,10 +17,15 @@
 #   JOBSTREAM_HOME                    state folder (default <repo>/.jobstream)
 #   JOBSTREAM_KAFKA_PORT              Kafka client listener (default 19092)
 #   JOBSTREAM_KAFKA_CONTROLLER_PORT   KRaft controller listener (default 19093; fixed at format time, see reset)
+#   JOBSTREAM_KAFKA_NODES             Kafka nodes (default 1, or what the data was formatted with; --brokers N wins).
+#                                     Node i (1..N) listens on KAFKA_PORT+2(i-1) and KAFKA_CONTROLLER_PORT+2(i-1);
+#                                     with 3 or more, topics default to 3 replicas and min.insync.replicas=2.
+#   JOBSTREAM_SERVICES                the services up/status/down handle (default "kafka postgres clickhouse")
 #   JOBSTREAM_PG_PORT                 PostgreSQL (default 15432)
 #   JOBSTREAM_CLICKHOUSE_HTTP_PORT    ClickHouse HTTP (default 18123)
 #   JOBSTREAM_CLICKHOUSE_TCP_PORT     ClickHouse native protocol (default 19000)
-#   JOBSTREAM_KAFKA_HEAP              JVM heap flags (default "-Xms256m -Xmx768m": 2 cores, shared with the app)
+#   JOBSTREAM_KAFKA_HEAP              JVM heap flags of each node (default "-Xms256m -Xmx768m" for one node,
+#                                     "-Xms128m -Xmx512m" for several: 2 cores, shared with the app)
 #   JOBSTREAM_START_TIMEOUT           seconds to wait for each service to become healthy (default 120)
 #   JOBSTREAM_STOP_TIMEOUT            seconds of graceful shutdown before SIGKILL (default 30)
 set -euo pipefail
@@ -37,7 +43,6 @@ KAFKA_CONTROLLER_PORT=${JOBSTREAM_KAFKA_CONTROLLER_PORT:-19093}
 PG_PORT=${JOBSTREAM_PG_PORT:-15432}
 CH_HTTP_PORT=${JOBSTREAM_CLICKHOUSE_HTTP_PORT:-18123}
 CH_TCP_PORT=${JOBSTREAM_CLICKHOUSE_TCP_PORT:-19000}
-KAFKA_HEAP=${JOBSTREAM_KAFKA_HEAP:--Xms256m -Xmx768m}
 START_TIMEOUT=${JOBSTREAM_START_TIMEOUT:-120}
 STOP_TIMEOUT=${JOBSTREAM_STOP_TIMEOUT:-30}
 
@@ -45,8 +50,6 @@ KAFKA_POM=$REPO_ROOT/stack/kafka/pom.xml
 KAFKA_LOG4J=$REPO_ROOT/stack/kafka/log4j2.yaml
 KAFKA_DIR=$STATE/kafka
 KAFKA_LIBS=$KAFKA_DIR/libs
-KAFKA_DATA=$KAFKA_DIR/data
-KAFKA_PROPS=$KAFKA_DIR/server.properties
 
 # Debian's server binaries, named explicitly: /usr/bin/pg_ctl & co. are wrappers that pick clusters from /etc.
 PG_BIN=/usr/lib/postgresql/15/bin
@@ -66,7 +69,15 @@ DB_NAME=jobstream
 DB_TEST_NAME=jobstream_test
 DB_USER=jobstream
 
-SERVICES=(kafka postgres clickhouse)
+# Filled by choose_services: the Kafka nodes (one service each), the heap of each, and the services a command handles.
+KAFKA_NODES=1
+KAFKA_SVCS=()
+KAFKA_HEAP=
+KAFKA_CONTROLLERS= # every node's controller address, comma-separated
+KAFKA_REPLICAS=1   # the cluster's default replication factor, and its min.insync.replicas
+KAFKA_MIN_ISR=1
+declare -A NODE_ID=() NODE_DIR=() NODE_LOGS=() NODE_PORT=() NODE_CONTROLLER_PORT=()
+SERVICES=()
 declare -A VERSION=() # filled by the health checks
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -133,6 +144,79 @@ lock_state() {
   flock -w 600 9 || die "another stack.sh holds $RUN/stack.lock for 10 minutes; is one stuck?"
 }
 
+# --- services and Kafka nodes ---------------------------------------------------------------------------------
+
+# How many Kafka nodes this state folder runs is fixed when its data is first formatted (every node's metadata log
+# names the voters) and remembered in kafka/nodes. Data formatted before there could be several has no such file.
+formatted_nodes() {
+  if [[ -s $KAFKA_DIR/nodes ]]; then
+    cat "$KAFKA_DIR/nodes"
+  elif [[ -f $KAFKA_DIR/data/meta.properties ]]; then
+    printf '1\n'
+  fi
+}
+
+# choose_services REQUESTED_NODES "SERVICE..." : the Kafka nodes (their ids, folders and ports) and the services
+# a command handles. One node keeps the names and places of the single-broker stack: service kafka, kafka/data,
+# logs/kafka.log. Node i of several is service kafka-i, with kafka/node-i/ and logs/kafka-i/.
+choose_services() {
+  local requested=$1 wanted=${2//,/ } formatted svc i controllers=()
+  formatted=$(formatted_nodes)
+  [[ -z $formatted || $formatted =~ ^[1-9]$ ]] || die "$KAFKA_DIR/nodes holds '$formatted', not a node count"
+  if [[ -n $requested ]]; then
+    [[ $requested =~ ^[1-9]$ ]] || die "the Kafka node count (--brokers, JOBSTREAM_KAFKA_NODES) must be 1 to 9, not '$requested'"
+    if [[ -n $formatted && $formatted != "$requested" ]]; then
+      die "the Kafka data in $STATE was formatted for $formatted node(s), and $requested were asked for.
+  The voters are written in each node's metadata log: ask for $formatted, or run
+  bash stack/stack.sh reset   (deletes the state: Kafka, PostgreSQL and ClickHouse data), or use another JOBSTREAM_HOME"
+    fi
+  fi
+  KAFKA_NODES=${requested:-${formatted:-1}}
+  if ((KAFKA_NODES == 1)); then
+    KAFKA_HEAP=${JOBSTREAM_KAFKA_HEAP:--Xms256m -Xmx768m}
+  else
+    KAFKA_HEAP=${JOBSTREAM_KAFKA_HEAP:--Xms128m -Xmx512m}
+  fi
+  # Three replicas at most, and one may be down while writes go on.
+  KAFKA_REPLICAS=$((KAFKA_NODES < 3 ? KAFKA_NODES : 3))
+  KAFKA_MIN_ISR=$((KAFKA_REPLICAS > 1 ? KAFKA_REPLICAS - 1 : 1))
+  KAFKA_SVCS=()
+  for ((i = 1; i <= KAFKA_NODES; i++)); do
+    if ((KAFKA_NODES == 1)); then
+      svc=kafka
+      NODE_DIR[$svc]=$KAFKA_DIR
+      NODE_LOGS[$svc]=$LOGS
+    else
+      svc=kafka-$i
+      NODE_DIR[$svc]=$KAFKA_DIR/node-$i
+      NODE_LOGS[$svc]=$LOGS/kafka-$i
+    fi
+    NODE_ID[$svc]=$i
+    NODE_PORT[$svc]=$((KAFKA_PORT + 2 * (i - 1)))
+    NODE_CONTROLLER_PORT[$svc]=$((KAFKA_CONTROLLER_PORT + 2 * (i - 1)))
+    KAFKA_SVCS+=("$svc")
+    controllers+=("$HOST:${NODE_CONTROLLER_PORT[$svc]}")
+  done
+  KAFKA_CONTROLLERS=$(IFS=,; printf '%s' "${controllers[*]}")
+
+  for svc in $wanted; do
+    [[ $svc == kafka || $svc == postgres || $svc == clickhouse ]] ||
+      die "JOBSTREAM_SERVICES: no service '$svc' (kafka, postgres, clickhouse)"
+  done
+  SERVICES=()
+  for svc in kafka postgres clickhouse; do
+    [[ " $wanted " == *" $svc "* ]] || continue
+    if [[ $svc == kafka ]]; then SERVICES+=("${KAFKA_SVCS[@]}"); else SERVICES+=("$svc"); fi
+  done
+  ((${#SERVICES[@]})) || die "JOBSTREAM_SERVICES names no service (kafka, postgres, clickhouse)"
+}
+
+selected() { # selected SERVICE : does this command handle it?
+  local svc
+  for svc in "${SERVICES[@]}"; do [[ $svc == "$1" ]] && return 0; done
+  return 1
+}
+
 # --- processes ------------------------------------------------------------------------------------------------
 
 # Is PID the given service of THIS state folder? Checked on the exact argv, so a process of another checkout, the
@@ -143,10 +227,10 @@ is_ours() {
   mapfile -d '' -t argv 2>/dev/null <"/proc/$pid/cmdline" || return 1
   ((${#argv[@]} > 1)) || return 1
   case $svc in
-    kafka)
+    kafka | kafka-*)
       [[ ${argv[0]##*/} == java ]] || return 1
       for ((i = 1; i < ${#argv[@]} - 1; i++)); do
-        [[ ${argv[i]} == kafka.Kafka && ${argv[i + 1]} == "$KAFKA_PROPS" ]] && return 0
+        [[ ${argv[i]} == kafka.Kafka && ${argv[i + 1]} == "${NODE_DIR[$svc]}/server.properties" ]] && return 0
       done
       ;;
     postgres)
@@ -230,8 +314,12 @@ port_listener() {
 
 svc_ports() { # service -> "port:ENV_VAR:what" list
   case $1 in
-    kafka) printf '%s\n' "$KAFKA_PORT:JOBSTREAM_KAFKA_PORT:Kafka client listener" \
-      "$KAFKA_CONTROLLER_PORT:JOBSTREAM_KAFKA_CONTROLLER_PORT:Kafka controller listener" ;;
+    kafka | kafka-*)
+      local node=""
+      [[ $1 == kafka-* ]] && node=" of node ${NODE_ID[$1]}"
+      printf '%s\n' "${NODE_PORT[$1]}:JOBSTREAM_KAFKA_PORT:Kafka client listener$node" \
+        "${NODE_CONTROLLER_PORT[$1]}:JOBSTREAM_KAFKA_CONTROLLER_PORT:Kafka controller listener$node"
+      ;;
     postgres) printf '%s\n' "$PG_PORT:JOBSTREAM_PG_PORT:PostgreSQL" ;;
     clickhouse) printf '%s\n' "$CH_HTTP_PORT:JOBSTREAM_CLICKHOUSE_HTTP_PORT:ClickHouse HTTP" \
       "$CH_TCP_PORT:JOBSTREAM_CLICKHOUSE_TCP_PORT:ClickHouse native TCP" ;;
@@ -340,29 +428,33 @@ check_java() {
   fi
 }
 
-write_kafka_props() {
+write_kafka_props() { # write_kafka_props SVC
   # Regenerated at every start, so a changed JOBSTREAM_KAFKA_PORT takes effect on the next `up`.
-  cat >"$KAFKA_PROPS" <<EOF
+  local svc=$1 roles="Single node: one JVM is both KRaft controller and broker."
+  ((KAFKA_NODES == 1)) || roles="Node ${NODE_ID[$svc]} of $KAFKA_NODES: each JVM is both KRaft controller and broker; the controllers vote."
+  mkdir -p "${NODE_DIR[$svc]}"
+  cat >"${NODE_DIR[$svc]}/server.properties" <<PROPS
 # Generated by stack/stack.sh at every start: edit the script, not this file.
-# Single node: one JVM is both KRaft controller and broker.
+# $roles
 process.roles=broker,controller
-node.id=1
-listeners=PLAINTEXT://$HOST:$KAFKA_PORT,CONTROLLER://$HOST:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://$HOST:$KAFKA_PORT
+node.id=${NODE_ID[$svc]}
+listeners=PLAINTEXT://$HOST:${NODE_PORT[$svc]},CONTROLLER://$HOST:${NODE_CONTROLLER_PORT[$svc]}
+advertised.listeners=PLAINTEXT://$HOST:${NODE_PORT[$svc]}
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 inter.broker.listener.name=PLAINTEXT
 controller.listener.names=CONTROLLER
-# Dynamic quorum (KIP-853): formatted with --standalone, which needs bootstrap servers rather than static voters.
-controller.quorum.bootstrap.servers=$HOST:$KAFKA_CONTROLLER_PORT
-log.dirs=$KAFKA_DATA
+# Dynamic quorum (KIP-853): formatted with --standalone (one node) or --initial-controllers (several), which need
+# bootstrap servers rather than static voters.
+controller.quorum.bootstrap.servers=$KAFKA_CONTROLLERS
+log.dirs=${NODE_DIR[$svc]}/data
 num.partitions=3
-default.replication.factor=1
-min.insync.replicas=1
-offsets.topic.replication.factor=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
+default.replication.factor=$KAFKA_REPLICAS
+min.insync.replicas=$KAFKA_MIN_ISR
+offsets.topic.replication.factor=$KAFKA_REPLICAS
+transaction.state.log.replication.factor=$KAFKA_REPLICAS
+transaction.state.log.min.isr=$KAFKA_MIN_ISR
+share.coordinator.state.topic.replication.factor=$KAFKA_REPLICAS
+share.coordinator.state.topic.min.isr=$KAFKA_MIN_ISR
 # Tests start consumer groups all the time: no 3 s wait before the first rebalance.
 group.initial.rebalance.delay.ms=0
 # The pipeline declares its topics (partitions, compaction); a typo must not create a topic silently.
@@ -370,70 +462,93 @@ auto.create.topics.enable=false
 # Modest thread counts: 2 cores shared with PostgreSQL, ClickHouse and the app.
 num.network.threads=2
 num.io.threads=4
-EOF
+PROPS
 }
 
-# Format the log folder once (the KRaft metadata log needs a cluster id before the first start).
+# A Kafka Uuid as `kafka-storage.sh random-uuid` prints it: 16 random bytes, base64url, no padding; never starting
+# with '-' (it would read as an option). Made here rather than by a 1 s JVM start.
+kafka_uuid() {
+  local id=-
+  while [[ $id == -* ]]; do id=$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n'); done
+  printf '%s\n' "$id"
+}
+
+# Format every node's log folder that is still empty (the KRaft metadata log needs a cluster id, and the voters,
+# before the first start). Several nodes are formatted side by side: each is a JVM start of about a second.
 kafka_format_if_needed() {
-  if [[ -f $KAFKA_DATA/meta.properties ]]; then
-    local formatted
+  local svc formatted
+  for svc in "${KAFKA_SVCS[@]}"; do
+    [[ -f ${NODE_DIR[$svc]}/data/meta.properties ]] || continue
     formatted=$(cat "$KAFKA_DIR/formatted-controller" 2>/dev/null || true)
-    if [[ -n $formatted && $formatted != "$HOST:$KAFKA_CONTROLLER_PORT" ]]; then
-      die "Kafka was formatted with its controller on $formatted, now asked for $HOST:$KAFKA_CONTROLLER_PORT.
-  The controller address is stored in the metadata log: unset JOBSTREAM_KAFKA_CONTROLLER_PORT, or run
+    if [[ -n $formatted && $formatted != "$KAFKA_CONTROLLERS" ]]; then
+      die "Kafka was formatted with its controllers on $formatted, now asked for $KAFKA_CONTROLLERS.
+  The controller addresses are stored in the metadata log: unset JOBSTREAM_KAFKA_CONTROLLER_PORT, or run
   bash stack/stack.sh reset (deletes the Kafka data)"
     fi
-    return 0
-  fi
-  local cid java
+    break
+  done
+  local cid java quorum=(--standalone) pids=() svcs=() i
   if [[ -s $KAFKA_DIR/cluster.id ]]; then
     cid=$(<"$KAFKA_DIR/cluster.id")
   else
-    # A Kafka Uuid as `kafka-storage.sh random-uuid` prints it: 16 random bytes, base64url, no padding; never
-    # starting with '-' (it would read as an option). Made here rather than by a 1 s JVM start.
-    cid=-
-    while [[ $cid == -* ]]; do
-      cid=$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
-    done
+    cid=$(kafka_uuid)
     printf '%s\n' "$cid" >"$KAFKA_DIR/cluster.id"
   fi
-  java=$(java_bin)
-  mkdir -p "$KAFKA_DATA"
-  if ! "$java" -Dlog4j2.configurationFile="$KAFKA_LOG4J" -Dkafka.logs.dir="$LOGS" -cp "$KAFKA_LIBS/*" \
-    kafka.tools.StorageTool format --standalone -t "$cid" -c "$KAFKA_PROPS" >"$LOGS/kafka-format.log" 2>&1; then
-    cat "$LOGS/kafka-format.log" >&2
-    die "formatting the Kafka log folder failed (log: $LOGS/kafka-format.log)"
+  [[ -s $KAFKA_DIR/nodes ]] || printf '%s\n' "$KAFKA_NODES" >"$KAFKA_DIR/nodes"
+  if ((KAFKA_NODES > 1)); then
+    # The voters, each with the directory id its node is formatted with: kept, so that a node formatted later
+    # (after a failed format) joins the same quorum.
+    if [[ ! -s $KAFKA_DIR/initial-controllers ]]; then
+      local voters=()
+      for svc in "${KAFKA_SVCS[@]}"; do voters+=("${NODE_ID[$svc]}@$HOST:${NODE_CONTROLLER_PORT[$svc]}:$(kafka_uuid)"); done
+      (IFS=,; printf '%s\n' "${voters[*]}") >"$KAFKA_DIR/initial-controllers"
+    fi
+    quorum=(--initial-controllers "$(<"$KAFKA_DIR/initial-controllers")")
   fi
-  printf '%s\n' "$HOST:$KAFKA_CONTROLLER_PORT" >"$KAFKA_DIR/formatted-controller"
+  java=$(java_bin)
+  for svc in "${KAFKA_SVCS[@]}"; do
+    [[ ! -f ${NODE_DIR[$svc]}/data/meta.properties ]] || continue
+    mkdir -p "${NODE_DIR[$svc]}/data" "${NODE_LOGS[$svc]}"
+    "$java" -Dlog4j2.configurationFile="$KAFKA_LOG4J" -Dkafka.logs.dir="${NODE_LOGS[$svc]}" -cp "$KAFKA_LIBS/*" \
+      kafka.tools.StorageTool format "${quorum[@]}" -t "$cid" -c "${NODE_DIR[$svc]}/server.properties" \
+      >"${NODE_LOGS[$svc]}/kafka-format.log" 2>&1 9>&- &
+    pids+=("$!")
+    svcs+=("$svc")
+  done
+  for i in "${!pids[@]}"; do
+    if ! wait "${pids[$i]}"; then
+      cat "${NODE_LOGS[${svcs[$i]}]}/kafka-format.log" >&2
+      die "formatting the Kafka log folder of ${svcs[$i]} failed (log: ${NODE_LOGS[${svcs[$i]}]}/kafka-format.log)"
+    fi
+  done
+  printf '%s\n' "$KAFKA_CONTROLLERS" >"$KAFKA_DIR/formatted-controller"
 }
 
-kafka_launch() {
-  check_java
-  write_kafka_props
-  kafka_format_if_needed
-  local java pid heap
+kafka_launch() { # kafka_launch SVC ; the node's properties must be written and its folder formatted
+  local svc=$1 java heap
   java=$(java_bin)
   read -r -a heap <<<"$KAFKA_HEAP"
-  mark_logs kafka
+  mkdir -p "${NODE_LOGS[$svc]}"
+  mark_logs "$svc"
   # The flags kafka-run-class.sh uses, with a smaller heap; setsid puts the JVM in its own session so that it
   # outlives this script and the terminal or npm process that ran it.
   # 9>&-: the server must not inherit the lock of this script, or the next `up` would wait for it forever.
   (
-    cd "$KAFKA_DIR"
+    cd "${NODE_DIR[$svc]}"
     exec 9>&-
     exec setsid "$java" "${heap[@]}" -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
       -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent -XX:+ExitOnOutOfMemoryError \
-      -Djava.awt.headless=true -Dkafka.logs.dir="$LOGS" -Dlog4j2.configurationFile="$KAFKA_LOG4J" \
-      -cp "$KAFKA_LIBS/*" kafka.Kafka "$KAFKA_PROPS"
-  ) </dev/null >>"$LOGS/kafka.out" 2>&1 &
-  pid=$!
-  printf '%s\n' "$pid" >"$RUN/kafka.pid"
+      -Djava.awt.headless=true -Dkafka.logs.dir="${NODE_LOGS[$svc]}" -Dlog4j2.configurationFile="$KAFKA_LOG4J" \
+      -cp "$KAFKA_LIBS/*" kafka.Kafka "${NODE_DIR[$svc]}/server.properties"
+  ) </dev/null >>"${NODE_LOGS[$svc]}/kafka.out" 2>&1 &
+  printf '%s\n' "$!" >"$RUN/$svc.pid"
 }
 
-kafka_healthy() { # kafka_healthy PID
-  listens_on "$1" "$KAFKA_PORT" || return 1
-  # A real client's view: the broker answers metadata and lists itself (registration done).
-  kcat -b "$HOST:$KAFKA_PORT" -L -m 3 2>/dev/null | grep -q "broker 1 at $HOST:$KAFKA_PORT"
+kafka_healthy() { # kafka_healthy SVC PID
+  local port=${NODE_PORT[$1]}
+  listens_on "$2" "$port" || return 1
+  # A real client's view: the broker answers metadata and lists itself (registered, and not fenced).
+  kcat -b "$HOST:$port" -L -m 3 2>/dev/null | grep -q "broker ${NODE_ID[$1]} at $HOST:$port"
 }
 
 # --- PostgreSQL -----------------------------------------------------------------------------------------------
@@ -584,14 +699,14 @@ ch_ensure_dbs() {
 
 svc_healthy() {
   case $1 in
-    kafka) kafka_healthy "$2" ;;
+    kafka | kafka-*) kafka_healthy "$1" "$2" ;;
     postgres) pg_healthy "$2" ;;
     clickhouse) ch_healthy "$2" ;;
   esac
 }
 svc_logs() {
   case $1 in
-    kafka) printf '%s\n' "$LOGS/kafka.log" "$LOGS/kafka.out" ;;
+    kafka | kafka-*) printf '%s\n' "${NODE_LOGS[$1]}/kafka.log" "${NODE_LOGS[$1]}/kafka.out" ;;
     postgres) printf '%s\n' "$LOGS/postgres.log" ;;
     clickhouse) printf '%s\n' "$CH_LOGS/clickhouse-server.err.log" "$CH_LOGS/stdout.log" ;;
   esac
@@ -622,14 +737,14 @@ wait_healthy() {
 
 svc_version() {
   case $1 in
-    kafka) kafka_version ;;
+    kafka | kafka-*) kafka_version ;;
     postgres) pg_version ;;
     clickhouse) ch_version ;;
   esac
 }
 svc_address() {
   case $1 in
-    kafka) printf '%s\n' "$HOST:$KAFKA_PORT (controller :$KAFKA_CONTROLLER_PORT)" ;;
+    kafka | kafka-*) printf '%s\n' "$HOST:${NODE_PORT[$1]} (controller :${NODE_CONTROLLER_PORT[$1]})" ;;
     postgres) printf '%s\n' "$HOST:$PG_PORT" ;;
     clickhouse) printf '%s\n' "$HOST:$CH_HTTP_PORT (tcp :$CH_TCP_PORT)" ;;
   esac
@@ -677,8 +792,8 @@ cmd_up() {
   check_state_path
   ensure_dirs
   lock_state
-  local svc pid t0 total
-  local -A running=() started=() note=()
+  local svc pid t0 total kafka_t0 starting=()
+  local -A running=() note=()
   total=$(now_ms)
   for svc in "${SERVICES[@]}"; do
     pid=$(svc_pid "$svc")
@@ -686,17 +801,23 @@ cmd_up() {
   done
   ensure_traversable
 
-  if [[ -z ${running[kafka]:-} ]]; then
+  for svc in "${KAFKA_SVCS[@]}"; do
+    if selected "$svc" && [[ -z ${running[$svc]:-} ]]; then starting+=("$svc"); fi
+  done
+  if ((${#starting[@]})); then
     ensure_kafka_libs
-    started[kafka]=$(now_ms)
-    kafka_launch # the JVM boots while PostgreSQL and ClickHouse start
+    check_java
+    kafka_t0=$(now_ms)
+    for svc in "${starting[@]}"; do write_kafka_props "$svc"; done
+    kafka_format_if_needed
+    for svc in "${starting[@]}"; do kafka_launch "$svc"; done # the JVMs boot while PostgreSQL and ClickHouse start
   fi
-  if [[ -z ${running[postgres]:-} ]]; then
+  if selected postgres && [[ -z ${running[postgres]:-} ]]; then
     t0=$(now_ms)
     pg_start
     note[postgres]="started in $(secs_since "$t0")"
   fi
-  if [[ -z ${running[clickhouse]:-} ]]; then
+  if selected clickhouse && [[ -z ${running[clickhouse]:-} ]]; then
     t0=$(now_ms)
     ch_launch
     wait_healthy clickhouse
@@ -705,9 +826,10 @@ cmd_up() {
   for svc in "${SERVICES[@]}"; do
     wait_healthy "$svc" # also covers an already-running service that is still starting or unwell
   done
-  [[ -n ${started[kafka]:-} ]] && note[kafka]="started in $(secs_since "${started[kafka]}")"
-  pg_ensure_dbs
-  ch_ensure_dbs
+  # Every node counts from the first launch: the nodes of a quorum become healthy together.
+  for svc in "${starting[@]}"; do note[$svc]="started in $(secs_since "$kafka_t0")"; done
+  if selected postgres; then pg_ensure_dbs; fi
+  if selected clickhouse; then ch_ensure_dbs; fi
 
   for svc in "${SERVICES[@]}"; do
     report_line "$svc" "$(svc_pid "$svc")" healthy "${note[$svc]:-already running}"
@@ -784,8 +906,10 @@ cmd_reset() {
 }
 
 cmd_env() {
+  local svc brokers=()
+  for svc in "${KAFKA_SVCS[@]}"; do brokers+=("$HOST:${NODE_PORT[$svc]}"); done
   cat <<EOF
-export JOBSTREAM_KAFKA_BROKERS=$HOST:$KAFKA_PORT
+export JOBSTREAM_KAFKA_BROKERS=$(IFS=,; printf '%s' "${brokers[*]}")
 export JOBSTREAM_PG_URL=postgres://$DB_USER@$HOST:$PG_PORT/$DB_NAME
 export JOBSTREAM_TEST_PG_URL=postgres://$DB_USER@$HOST:$PG_PORT/$DB_TEST_NAME
 export JOBSTREAM_CLICKHOUSE_URL=http://$HOST:$CH_HTTP_PORT
@@ -794,15 +918,41 @@ export JOBSTREAM_TEST_CLICKHOUSE_DATABASE=$DB_TEST_NAME
 EOF
 }
 
-case ${1:-} in
+usage() {
+  sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  exit 2
+}
+
+COMMAND=${1:-}
+(($# == 0)) || shift
+REQUESTED_NODES=${JOBSTREAM_KAFKA_NODES:-}
+while (($#)); do
+  case $1 in
+    --brokers)
+      (($# >= 2)) || die "--brokers needs a count"
+      REQUESTED_NODES=$2
+      shift 2
+      ;;
+    --brokers=*)
+      REQUESTED_NODES=${1#--brokers=}
+      shift
+      ;;
+    *) usage ;;
+  esac
+done
+if [[ $COMMAND == reset ]]; then
+  # Whatever was asked for, every service and every node the data holds stops before the data is deleted.
+  choose_services "" "kafka postgres clickhouse"
+else
+  choose_services "$REQUESTED_NODES" "${JOBSTREAM_SERVICES:-kafka postgres clickhouse}"
+fi
+
+case $COMMAND in
   up) cmd_up ;;
   down) cmd_down ;;
   status) cmd_status ;;
   reset) cmd_reset ;;
   env) cmd_env ;;
   libs) cmd_libs ;;
-  *)
-    sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
-    exit 2
-    ;;
+  *) usage ;;
 esac

@@ -4,6 +4,7 @@ import { join } from "node:path"
 import { Effect, Redacted } from "effect"
 import * as ClickHouse from "../../stack/ClickHouse.js"
 import * as Postgres from "../../stack/Postgres.js"
+import { alive, commandLine } from "../../stack/processes.js"
 
 /**
  * A second local stack (stack/stack.sh with its own state folder and ports) that the fault suite may pause, kill
@@ -154,29 +155,12 @@ const serviceMarker = (home: string): Record<Service, string> => {
   }
 }
 
-const commandLine = (pid: number): string => {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ")
-  } catch {
-    return ""
-  }
-}
-
 const recordedPid = (home: string, service: Service): number | undefined => {
   try {
     const pid = Number(readFileSync(join(home, "run", `${service}.pid`), "utf8").trim())
     return Number.isInteger(pid) && pid > 0 ? pid : undefined
   } catch {
     return undefined
-  }
-}
-
-/** Running and not a zombie (a killed server whose parent has not reaped it yet holds no socket). */
-const alive = (pid: number): boolean => {
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"))
-  } catch {
-    return false
   }
 }
 
