@@ -1,5 +1,3 @@
-import { cpus } from "node:os"
-import { join } from "node:path"
 import { setFlagsFromString } from "node:v8"
 import { runInNewContext } from "node:vm"
 import { Effect } from "effect"
@@ -12,10 +10,10 @@ import { scoreBatch } from "../processors/matching/scoring.js"
 import { buildSeekerMatrix, type SeekerMatrix } from "../processors/matching/seekerMatrix.js"
 import { glassdoorRows } from "../processors/sampleData.js"
 import type { Preferences } from "../schemas/Seeker.js"
-import { type BenchRow, type BenchSection, textTable, writeTable } from "./benchTable.js"
+import type { BenchRow, BenchSection } from "./benchTable.js"
 
 /**
- * Bench section "scale": up to how many seekers one scorer process can hold in one matrix, and from where the
+ * Bench section SCALE (`npm run bench -- scale`): up to how many seekers one scorer process can hold in one matrix, and from where the
  * seekers must be sharded across processes (processors/scorerShards.ts).
  *
  * Per size: generated seekers laid out in one matrix (`buildSeekerMatrix`, timed), then one job against all of them
@@ -179,7 +177,7 @@ const run = async ({ quick }: { readonly quick: boolean }): Promise<ReadonlyArra
     // Scoring time is linear in the seekers: where it would equal the embedding at this size's rate.
     const breakEven = Math.round((n * embedded.cpu) / scored.cpu)
     out.push({
-      id: `scale ${n >= 1e6 ? `${n / 1e6}M` : `${n / 1e3}k`}`,
+      id: `SCALE ${n >= 1e6 ? `${n / 1e6}M` : `${n / 1e3}k`}`,
       what:
         `one job x ${n.toLocaleString("en")} seekers in one matrix, CPU ms: scoreBatch vs bare product (build ${(build.cpu / 1000).toFixed(1)} s CPU, ` +
         `matrix ${mib(matrixBytes(m)).toFixed(0)} MiB, RSS ${mib(memory.rss).toFixed(0)} MiB; goal met up to ~${breakEven.toLocaleString("en")} seekers; shards needed: ${shards})`,
@@ -213,15 +211,7 @@ const run = async ({ quick }: { readonly quick: boolean }): Promise<ReadonlyArra
 }
 
 export const seekerScale: BenchSection = {
-  id: "scale",
+  id: "SCALE",
   title: "One seeker matrix per scorer process: scoring time, build time and memory by seekers, against embedding",
   run
-}
-
-// `tsx pipelines/seekerScale.bench.ts [--full]` runs this section alone; the table also goes to .jobstream/bench/.
-if (process.argv[1] === import.meta.filename) {
-  const quick = !process.argv.includes("--full")
-  const rows = await seekerScale.run({ quick })
-  console.log(textTable(rows))
-  writeTable(join(import.meta.dirname, "..", ".jobstream", "bench", "scale"), rows, { quick, cores: cpus().length })
 }
