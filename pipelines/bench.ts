@@ -14,6 +14,7 @@
  * P5  freshness, produced -> scored, vs produced -> unique      pipelines/freshness.bench.ts
  * P6  KPIs over 10M events vs SELECT count()                    sinks/kpis.bench.ts
  * S   one job vs 10k seekers vs a bare matrix-vector product     processors/scorer.bench.ts
+ * SCALE  10k-1M seekers in one matrix: scoring vs the product, against embedding a job   pipelines/seekerScale.bench.ts
  * C   connector parsers vs JSON.parse; re-crawl vs first crawl  connectors/connectors.bench.ts
  * D   1M-posting dedup vs the identity layers alone             processors/dedup/dedup.bench.ts
  * R   review desk over WebSocket vs claim + decide direct       pipelines/desk.bench.ts
@@ -31,6 +32,7 @@ import { benchDesk } from "./desk.bench.js"
 import { freshnessSection } from "./freshness.bench.js"
 import { benchLearning } from "./learning.bench.js"
 import { pipelineSection } from "./pipeline.bench.js"
+import { seekerScale } from "./seekerScale.bench.js"
 
 /** Sections that only run in the full suite: each takes minutes whatever its input. */
 const fullOnly = new Set(["R", "L"])
@@ -41,6 +43,7 @@ const sections: ReadonlyArray<BenchSection> = [
   apiLoad,
   freshnessSection,
   scoringSection,
+  seekerScale,
   { id: "C", title: "connectors", run: ({ quick }) => benchConnectors(quick ? 600 : 3000) },
   { id: "D", title: "near-duplicate dedup on one core", run: async ({ quick }) => benchDedup(quick ? 100_000 : 1_000_000) },
   { id: "R", title: "review desk", run: () => benchDesk() },

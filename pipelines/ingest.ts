@@ -5,7 +5,8 @@ import { deduplicator } from "../processors/deduplicator.js"
 import * as Embedder from "../processors/Embedder.js"
 import * as Followups from "../processors/followups.js"
 import { normalizer } from "../processors/normalizer.js"
-import { makeScorer, scorerGroup } from "../processors/scorer.js"
+import { makeScorer } from "../processors/scorer.js"
+import { scorerGroups, shardCountConfig } from "../processors/scorerShards.js"
 import { clickhouseEvents } from "../sinks/clickhouseEvents.js"
 import * as EmbeddingCache from "../processors/embeddingCache.js"
 import { postgresJobs } from "../sinks/postgresJobs.js"
@@ -51,8 +52,11 @@ export const withServices = <E, R>(infra: Layer.Layer<Layer.Layer.Success<typeof
 
 const fixedStages = [normalizer, deduplicator, postgresJobs, postgresMatches, clickhouseEvents] as const
 
-/** Every stage's consumer group and topics, for lag readings. */
-export const stageGroups = [...fixedStages, scorerGroup]
+/**
+ * Every stage's consumer group and topics, for lag readings: the scorer's once per shard of the deployment
+ * (`JOBSTREAM_SCORER_SHARDS`), whichever shard this process runs.
+ */
+export const stageGroups = Effect.map(shardCountConfig, (shards) => [...fixedStages, ...scorerGroups(shards)])
 
 /** The names `JOBSTREAM_STAGES` may list: every stage, the scorer, and the outbox relay. */
 export const stageNames = [...fixedStages.map((s) => s.name), "score", relayName] as const
@@ -93,28 +97,32 @@ export const runPipeline = Effect.gen(function* () {
   )
 })
 
+const lagOf = (groups: ReadonlyArray<{ readonly groupId: string; readonly topics: ReadonlyArray<string> }>) =>
+  Effect.gen(function* () {
+    const kafka = yield* Kafka.Kafka
+    const lags = yield* Effect.all(groups.map((s) => kafka.lag(s.groupId, s.topics)))
+    return lags.reduce((a, b) => a + b, 0)
+  })
+
 /** Records published but not yet handled, summed over every stage's consumer group. */
-export const pipelineLag = Effect.gen(function* () {
-  const kafka = yield* Kafka.Kafka
-  const lags = yield* Effect.all(stageGroups.map((s) => kafka.lag(s.groupId, s.topics)))
-  return lags.reduce((a, b) => a + b, 0)
-})
+export const pipelineLag = Effect.flatMap(stageGroups, lagOf)
 
 /** Waits until every stage has handled everything published so far (two quiet readings in a row). */
-export const drained = (timeout: Duration.DurationInput) => {
-  // A reading the broker cannot answer right now is taken again, until the timeout says otherwise.
-  const lag = Effect.retry(pipelineLag, Schedule.spaced(Duration.millis(500)))
-  return lag.pipe(
-    Effect.repeat({
-      schedule: Schedule.spaced(Duration.millis(250)),
-      until: (lag) => lag === 0
-    }),
-    Effect.zipRight(Effect.sleep(Duration.millis(300))),
-    Effect.zipRight(lag),
-    Effect.repeat({ schedule: Schedule.spaced(Duration.millis(250)), until: (lag) => lag === 0 }),
-    Effect.timeoutFail({
-      duration: timeout,
-      onTimeout: () => new Error(`the pipeline did not catch up within ${Duration.format(Duration.decode(timeout))}`)
-    })
-  )
-}
+export const drained = (timeout: Duration.DurationInput) =>
+  Effect.flatMap(stageGroups, (groups) => {
+    // A reading the broker cannot answer right now is taken again, until the timeout says otherwise.
+    const lag = Effect.retry(lagOf(groups), Schedule.spaced(Duration.millis(500)))
+    return lag.pipe(
+      Effect.repeat({
+        schedule: Schedule.spaced(Duration.millis(250)),
+        until: (lag) => lag === 0
+      }),
+      Effect.zipRight(Effect.sleep(Duration.millis(300))),
+      Effect.zipRight(lag),
+      Effect.repeat({ schedule: Schedule.spaced(Duration.millis(250)), until: (lag) => lag === 0 }),
+      Effect.timeoutFail({
+        duration: timeout,
+        onTimeout: () => new Error(`the pipeline did not catch up within ${Duration.format(Duration.decode(timeout))}`)
+      })
+    )
+  })

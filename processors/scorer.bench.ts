@@ -19,7 +19,7 @@ import { makeLexicalIndex } from "./matching/lexical.js"
 import { scoreBatch } from "./matching/scoring.js"
 import { buildSeekerMatrix } from "./matching/seekerMatrix.js"
 import { normalizePosting } from "./normalize/posting.js"
-import { makeScorer, scorerGroup } from "./scorer.js"
+import { makeScorer } from "./scorer.js"
 
 /**
  * P1: the scorer stage end to end (Kafka in, PostgreSQL-cached embeddings, every posting scored against every
@@ -98,7 +98,7 @@ const pipelineScorer = async (jobs: ReadonlyArray<Job>, seekers: number) => {
     let lag = -1
     while (lag !== 0) {
       await new Promise((r) => setTimeout(r, 50))
-      lag = await runtime.runPromise(kafka.lag(scorerGroup.groupId, scorerGroup.topics))
+      lag = await runtime.runPromise(kafka.lag(scorer.groupId, scorer.topics))
     }
     const ms = performance.now() - start
     await runtime.runPromise(Fiber.interrupt(fiber))

@@ -15,8 +15,7 @@ import { describeLearned, jobModelFeatures, type Label, learnedFor, modelFeature
 import { buildLearnedIndex, type LearnedIndex, learnedLogits } from "./matching/learnedIndex.js"
 import { readLabels, readModel } from "./feedbackStore.js"
 import { calibrated, COMPONENTS } from "./matching/weights.js"
-
-export const scorerGroup = { groupId: "jobstream.score", topics: [Topics.unique.name, Topics.seekerEvents.name] } as const
+import { owns, scorerGroup, shardConfig } from "./scorerShards.js"
 
 interface Scorable {
   readonly features: JobFeatures
@@ -43,6 +42,10 @@ interface Seeker {
  * matrix (rebuilt from PostgreSQL at start and on each change) and a BM25 index of the jobs seen (rebuilt from
  * PostgreSQL at start). Only pairs scoring at least the floor are published, plus every pair a re-score lowers
  * below it, so the stored match is corrected rather than left stale.
+ *
+ * With shards (scorerShards.ts), this process holds only the seekers its shard owns and ignores the events of
+ * the others, and reads every job in its shard's own consumer group; the BM25 index still covers every job, so a
+ * pair scores as it would without shards.
  */
 export const makeScorer = Effect.gen(function* () {
   const db = yield* Postgres
@@ -50,18 +53,20 @@ export const makeScorer = Effect.gen(function* () {
   const settings = yield* Config.all({
     // A 15% probability is a hybrid of about 40, the floor before scores were calibrated.
     floor: Config.integer("JOBSTREAM_SCORE_FLOOR").pipe(Config.withDefault(15)),
-    rescoreJobs: Config.integer("JOBSTREAM_RESCORE_JOBS").pipe(Config.withDefault(2000))
+    rescoreJobs: Config.integer("JOBSTREAM_RESCORE_JOBS").pipe(Config.withDefault(2000)),
+    shard: shardConfig
   })
   const lexical = makeLexicalIndex()
   for (const job of yield* recentJobs(db, 20_000)) lexical.add(job.jobId, jobText(job))
 
   const seekers = new Map<string, Seeker>()
-  for (const id of yield* seekerIds(db)) {
+  for (const id of (yield* seekerIds(db)).filter((id) => owns(settings.shard, id))) {
     const seeker = yield* loadSeeker(db, embedder, id)
     if (seeker) seekers.set(id, seeker)
   }
   let laidOut = layout([...seekers.values()])
-  yield* Effect.logInfo(`scorer ready: ${seekers.size} seekers, ${lexical.size} jobs indexed`)
+  const { index, count } = settings.shard
+  yield* Effect.logInfo(`scorer ready: ${seekers.size} seekers${count === 1 ? "" : ` (shard ${index} of ${count})`}, ${lexical.size} jobs indexed`)
 
   const features = (jobs: ReadonlyArray<Job>) =>
     Effect.map(embedder.embed(jobs.map(jobText)), (vectors) =>
@@ -153,7 +158,7 @@ export const makeScorer = Effect.gen(function* () {
 
   const stage: Stage<PostgresError | RowDecodeError | EmbedderError, never> = {
     name: "score",
-    ...scorerGroup,
+    ...scorerGroup(settings.shard),
     // A batch is one commit and one progress mark: 32 postings whose text is new to the embedding cache take about
     // 30 s on 2 busy cores (about one model window per second). At 64, a first batch after a restart took over
     // the 60 s in which /healthz calls a stage with input waiting stalled (the fault suite's crawl drain).
@@ -166,8 +171,9 @@ export const makeScorer = Effect.gen(function* () {
         for (const record of batch) {
           const read = readRecord(record)
           if (Either.isLeft(read)) out.push(deadLetter("score", read.left, record))
-          else if ("type" in read.right) changed.add(read.right.seekerId)
-          else jobs.push({ job: read.right, record })
+          else if ("type" in read.right) {
+            if (owns(settings.shard, read.right.seekerId)) changed.add(read.right.seekerId)
+          } else jobs.push({ job: read.right, record })
         }
         // Seekers first, so the jobs of this batch are scored against their new profiles.
         const rescored: Array<string> = []

@@ -20,6 +20,8 @@ export interface GroupState {
 
 const brokers = process.env.JOBSTREAM_KAFKA_BROKERS ?? ""
 const namespace = process.env.JOBSTREAM_KAFKA_NAMESPACE ?? ""
+// The scorer's groups are those of the shards the app runs (JOBSTREAM_SCORER_SHARDS, passed through by the suite).
+const groupIds = Effect.runSync(stageGroups).map((g) => namespace + g.groupId)
 const admin = new ckjs.KafkaJS.Kafka({ kafkaJS: { brokers: [brokers], logLevel: ckjs.KafkaJS.logLevel.NOTHING } }).admin()
 const runtime = ManagedRuntime.make(
   Kafka.layer({
@@ -34,8 +36,7 @@ const runtime = ManagedRuntime.make(
 const answer = async (question: Question): Promise<unknown> => {
   switch (question.kind) {
     case "groups": {
-      const ids = stageGroups.map((g) => namespace + g.groupId)
-      const described = await admin.describeGroups(ids, { timeout: 5000 })
+      const described = await admin.describeGroups(groupIds, { timeout: 5000 })
       // 3 is ConsumerGroupStates.STABLE.
       return described.groups.map((g): GroupState => ({ groupId: g.groupId.slice(namespace.length), members: g.members.length, stable: g.state === 3 }))
     }

@@ -1,4 +1,4 @@
-import { Either, Schema } from "effect"
+import { Effect, Either, Schema } from "effect"
 import { Health } from "../../schemas/Api.js"
 import { stageGroups } from "../ingest.js"
 import type { KafkaObserver } from "./kafkaObserver.js"
@@ -60,7 +60,7 @@ export class PipelineWatch {
     ])
     return {
       at: Date.now(),
-      groups: groups ?? stageGroups.map((g) => ({ groupId: g.groupId, members: 0, stable: false })),
+      groups: groups ?? Effect.runSync(stageGroups).map((g) => ({ groupId: g.groupId, members: 0, stable: false })),
       health,
       lag
     }
