@@ -8,7 +8,7 @@ import { fixture } from "./demo-site/catalog.js"
 import { sourceApis } from "./registry.js"
 import type { BoardRow } from "./replay/boards.js"
 import { replayAnswer, replayBoard, replayTypes, startReplayServer, type ReplayType } from "./replay/server.js"
-import type { BenchRow } from "../pipelines/benchTable.js"
+import type { BenchRow } from "../stack/benchTable.js"
 import type { ApiRequest } from "./SourceApi.js"
 
 /**

@@ -22,7 +22,7 @@ import autocannon from "autocannon"
 import { Config, Duration, Effect, ManagedRuntime, Redacted } from "effect"
 import { demoPostings } from "../connectors/demo-site/catalog.js"
 import * as Postgres from "../stack/Postgres.js"
-import type { BenchOptions, BenchRow, BenchSection } from "./benchTable.js"
+import type { BenchOptions, BenchRow, BenchSection } from "../stack/benchTable.js"
 import { rssOf } from "./benchProcesses.js"
 import type { BareBodies, BareRoute } from "./api.bench.server.js"
 

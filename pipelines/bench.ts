@@ -8,12 +8,12 @@
  *   npm run bench -- p2 p5         some sections (ids below, any case)
  *   npm run bench -- p2 --profile  also write V8 CPU profiles of the processes a section starts
  *
- * P1  scorer stage end to end vs bare transformers.js          processors/scorer.bench.ts
+ * P1  scorer stage end to end vs bare transformers.js          pipelines/scorer.bench.ts
  * P2  raw postings -> PostgreSQL + ClickHouse vs bare consume   pipelines/pipeline.bench.ts
  * P4  API under load vs a bare Fastify route                    pipelines/api.bench.ts
  * P5  freshness, produced -> scored, vs produced -> unique      pipelines/freshness.bench.ts
  * P6  KPIs over 10M events vs SELECT count()                    sinks/kpis.bench.ts
- * S   one job vs 10k seekers vs a bare matrix-vector product     processors/scorer.bench.ts
+ * S   one job vs 10k seekers vs a bare matrix-vector product     pipelines/scorer.bench.ts
  * SCALE  10k-1M seekers in one matrix: scoring vs the product, against embedding a job   pipelines/seekerScale.bench.ts
  * C   connector parsers vs JSON.parse; re-crawl vs first crawl  connectors/connectors.bench.ts
  * D   1M-posting dedup vs the identity layers alone             processors/dedup/dedup.bench.ts
@@ -25,8 +25,8 @@ import { join } from "node:path"
 import { benchConnectors } from "../connectors/connectors.bench.js"
 import { benchDedup } from "../processors/dedup/dedup.bench.js"
 import { benchFeedback } from "../processors/matching/feedback.bench.js"
-import { scorerSection, scoringSection } from "../processors/scorer.bench.js"
-import { type BenchRow, type BenchSection, textTable, writeTable } from "./benchTable.js"
+import { scorerSection, scoringSection } from "./scorer.bench.js"
+import { type BenchRow, type BenchSection, textTable, writeTable } from "../stack/benchTable.js"
 import { apiLoad } from "./api.bench.js"
 import { benchDesk } from "./desk.bench.js"
 import { freshnessSection } from "./freshness.bench.js"

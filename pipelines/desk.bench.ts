@@ -35,7 +35,7 @@ import { defaultDeskLoop, deskName, runDesk } from "./deskLoop.js"
 import { withServices } from "./ingest.js"
 import { ReviewDesk, type Decision } from "./ReviewDesk.js"
 import { Staff } from "./Staff.js"
-import type { BenchRow } from "./benchTable.js"
+import type { BenchRow } from "../stack/benchTable.js"
 import { testConfig } from "./testing.js"
 
 const reviewers = 50

@@ -10,7 +10,7 @@ import { Postgres } from "../stack/Postgres.js"
 import { dropNamespace } from "../stack/testing.js"
 import { rssOf, stackPids } from "./benchProcesses.js"
 import { freshStores, processorsChild, stopChild, type BenchStores } from "./benchStores.js"
-import type { BenchRow, BenchSection } from "./benchTable.js"
+import type { BenchRow, BenchSection } from "../stack/benchTable.js"
 import { rawPostings } from "./pipeline.bench.js"
 
 /**

@@ -26,7 +26,7 @@ import { Postgres } from "../stack/Postgres.js"
 import { dropNamespace, resetStores } from "../stack/testing.js"
 import { makeApi } from "./api.js"
 import { withServices } from "./ingest.js"
-import type { BenchRow } from "./benchTable.js"
+import type { BenchRow } from "../stack/benchTable.js"
 import { testConfig, testJob } from "./testing.js"
 
 const jobCount = 2_000

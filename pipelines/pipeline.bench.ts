@@ -11,7 +11,7 @@ import { Postgres } from "../stack/Postgres.js"
 import { dropNamespace } from "../stack/testing.js"
 import { cpuSeconds, rssOf, stackPids } from "./benchProcesses.js"
 import { freshStores, processorsChild, stopChild, type BenchStores } from "./benchStores.js"
-import type { BenchRow, BenchSection } from "./benchTable.js"
+import type { BenchRow, BenchSection } from "../stack/benchTable.js"
 
 /**
  * P2: the stream without the model. Raw postings generated from the 956 real Glassdoor postings (each job

@@ -10,7 +10,7 @@ import { scoreBatch } from "../processors/matching/scoring.js"
 import { buildSeekerMatrix, type SeekerMatrix } from "../processors/matching/seekerMatrix.js"
 import { glassdoorRows } from "../processors/sampleData.js"
 import type { Preferences } from "../schemas/Seeker.js"
-import type { BenchRow, BenchSection } from "./benchTable.js"
+import type { BenchRow, BenchSection } from "../stack/benchTable.js"
 
 /**
  * Bench section SCALE (`npm run bench -- scale`): up to how many seekers one scorer process can hold in one matrix, and from where the

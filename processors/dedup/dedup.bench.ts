@@ -3,7 +3,7 @@ import type { Job } from "../../schemas/Job.js"
 import { normalizePosting } from "../normalize/posting.js"
 import { glassdoorRows } from "../sampleData.js"
 import { mulberry32 } from "./labelled.js"
-import type { BenchRow } from "../../pipelines/benchTable.js"
+import type { BenchRow } from "../../stack/benchTable.js"
 import { decide, defaultThresholds, InMemoryIndex, layers } from "./matcher.js"
 
 /**

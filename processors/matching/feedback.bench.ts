@@ -5,7 +5,7 @@ import { buildLearnedIndex, learnedLogits } from "./learnedIndex.js"
 import { jobFeatures, seekerProfile } from "./features.js"
 import { scoreBatch } from "./scoring.js"
 import { buildSeekerMatrix } from "./seekerMatrix.js"
-import type { BenchRow } from "../../pipelines/benchTable.js"
+import type { BenchRow } from "../../stack/benchTable.js"
 import { calibrated, COMPONENTS, GLOBAL_CALIBRATION } from "./weights.js"
 
 /**
