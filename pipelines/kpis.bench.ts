@@ -173,12 +173,14 @@ const chances = [0.7, 0.5, 0.5, 0.4, 0.6]
  * The statements that fill the tables: the postings' stages, their matches, 3% of matches re-scored a day or more
  * later under a new event id (a new resume), applications for one in four matches not rejected, moving through
  * their statuses over hours to days; review tasks for one in three manual-review matches and approvals; then 2%
- * of the pipeline events delivered again.
+ * of the pipeline events delivered again. The matches are drawn once into a table of the bench's database, which
+ * five statements read.
  */
 const generateEvents = (postings: number) =>
   Effect.gen(function* () {
     const ch = yield* ClickHouse.ClickHouse
     const statements = [
+      `CREATE TABLE bench_matches ENGINE = MergeTree() ORDER BY tuple() AS ${matchesOf(postings)}`,
       `INSERT INTO pipeline_events
        SELECT lower(hex(MD5(concat(e.1, ':', job)))), e.1, ${clamp("e.2")}, src, job, '', '', e.3
        FROM (${postingsOf(postings)})
@@ -195,13 +197,13 @@ const generateEvents = (postings: number) =>
        WHERE fate < 0.005`,
       `INSERT INTO pipeline_events
        SELECT lower(hex(MD5(concat('scored:', job, ':', seeker)))), 'scored', ${clamp("scored")}, '', job, '', '', ${scoredDetail("seeker", "score", "decision", clamp("scored"))}
-       FROM (${matchesOf(postings)})`,
+       FROM bench_matches`,
       `INSERT INTO pipeline_events
        SELECT lower(hex(MD5(concat('scored:', job, ':', seeker, ':again')))), 'scored', ${clamp("again")}, '', job, '', '',
          ${scoredDetail("seeker", "rescore", "multiIf(rescore >= 90, 'auto_approve', rescore >= 60, 'manual_review', 'reject')", clamp("again"))}
        FROM (
          SELECT *, scored + 86400 + cityHash64(p, 17, s) % (3 * 86400) AS again, toUInt8(least(100, score + cityHash64(p, 18, s) % 21)) AS rescore
-         FROM (${matchesOf(postings)})
+         FROM bench_matches
          WHERE ${draw("p", 16, "s")} < 0.03 AND again < ${seconds(end)})`,
       `INSERT INTO pipeline_events
        SELECT lower(hex(MD5(concat('application:', app, ':', status)))), concat('application.', status), toDateTime(at, 'UTC'), src, job, '', '',
@@ -212,7 +214,7 @@ const generateEvents = (postings: number) =>
            ['saved', ${statuses.map((s) => `'${s}'`).join(", ")}] AS path,
            if(failed = 0, path, arrayConcat(arraySlice(path, 1, failed), [['rejected', 'withdrawn', 'no_response'][1 + cityHash64(p, 23, s) % 3]])) AS statuses,
            arraySlice(arrayCumSum([toUInt64(scored + cityHash64(p, 21, s) % 86400), ${[1, 2, 3, 4, 5].map((i) => `7200 + cityHash64(p, 22, s, ${i}) % (96 * 3600)`).join(", ")}]), 1, length(statuses)) AS times
-         FROM (${matchesOf(postings)})
+         FROM bench_matches
          WHERE decision != 'reject' AND ${draw("p", 19, "s")} < 0.25)
        ARRAY JOIN statuses AS status, times AS at
        WHERE at < ${seconds(end)}`,
@@ -224,7 +226,7 @@ const generateEvents = (postings: number) =>
            concat('reviewer-', toString(cityHash64(p, 31, s) % 40)) AS reviewer,
            concat('reviewer-', toString(cityHash64(p, 32, s) % 40)) AS late,
            toUInt32(scored + 30 + cityHash64(p, 33, s) % 7200) AS decided
-         FROM (${matchesOf(postings)})
+         FROM bench_matches
          WHERE decision = 'manual_review' AND ${draw("p", 30, "s")} < 0.33)
        ARRAY JOIN arrayFilter(x -> x.4 = 1, [
          tuple('created', scored, '', 1),
@@ -236,7 +238,7 @@ const generateEvents = (postings: number) =>
        SELECT lower(hex(MD5(concat('approved:', seeker, ':', job)))), ${clamp("scored + if(decision = 'auto_approve', 1, 30 + cityHash64(p, 33, s) % 7200)")},
          if(decision = 'auto_approve', 'auto', 'reviewer'), if(decision = 'auto_approve', '', concat('reviewer-', toString(cityHash64(p, 31, s) % 40))),
          seeker, job, src, score
-       FROM (${matchesOf(postings)})
+       FROM bench_matches
        WHERE decision = 'auto_approve' OR (decision = 'manual_review' AND ${draw("p", 30, "s")} < 0.33 AND ${draw("p", 36, "s")} < 0.5)`,
       `INSERT INTO pipeline_events SELECT * FROM pipeline_events WHERE cityHash64(event_id) % 50 = 0`
     ]
