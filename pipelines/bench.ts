@@ -12,8 +12,7 @@
  * P2  raw postings -> PostgreSQL + ClickHouse vs bare consume   pipelines/pipeline.bench.ts
  * P4  API under load vs a bare Fastify route                    pipelines/api.bench.ts
  * P5  freshness, produced -> scored, vs produced -> unique      pipelines/freshness.bench.ts
- * P6  KPIs over 10M events vs SELECT count()                    sinks/kpis.bench.ts
- * S   one job vs 10k seekers vs a bare matrix-vector product     pipelines/scorer.bench.ts
+ * P6  KPIs over 10M events vs SELECT count()                    pipelines/kpis.bench.ts
  * SCALE  10k-1M seekers in one matrix: scoring vs the product, against embedding a job   pipelines/seekerScale.bench.ts
  * C   connector parsers vs JSON.parse; re-crawl vs first crawl  connectors/connectors.bench.ts
  * D   1M-posting dedup vs the identity layers alone             processors/dedup/dedup.bench.ts
@@ -25,11 +24,12 @@ import { join } from "node:path"
 import { benchConnectors } from "../connectors/connectors.bench.js"
 import { benchDedup } from "../processors/dedup/dedup.bench.js"
 import { benchFeedback } from "../processors/matching/feedback.bench.js"
-import { scorerSection, scoringSection } from "./scorer.bench.js"
+import { scorerSection } from "./scorer.bench.js"
 import { type BenchRow, type BenchSection, textTable, writeTable } from "../stack/benchTable.js"
 import { apiLoad } from "./api.bench.js"
 import { benchDesk } from "./desk.bench.js"
 import { freshnessSection } from "./freshness.bench.js"
+import { kpiSection } from "./kpis.bench.js"
 import { benchLearning } from "./learning.bench.js"
 import { pipelineSection } from "./pipeline.bench.js"
 import { seekerScale } from "./seekerScale.bench.js"
@@ -42,7 +42,7 @@ const sections: ReadonlyArray<BenchSection> = [
   pipelineSection,
   apiLoad,
   freshnessSection,
-  scoringSection,
+  kpiSection,
   seekerScale,
   { id: "C", title: "connectors", run: ({ quick }) => benchConnectors(quick ? 600 : 3000) },
   { id: "D", title: "near-duplicate dedup on one core", run: async ({ quick }) => benchDedup(quick ? 100_000 : 1_000_000) },

@@ -10,14 +10,10 @@ import { Postgres } from "../stack/Postgres.js"
 import { prepare } from "../stack/clients.js"
 import { runStage } from "../stack/stage.js"
 import { dropNamespace, resetStores } from "../stack/testing.js"
-import type { BenchRow, BenchSection } from "../stack/benchTable.js"
+import type { BenchSection } from "../stack/benchTable.js"
 import { withServices } from "./ingest.js"
 import { testConfig } from "./testing.js"
 import * as Embedder from "../processors/Embedder.js"
-import { jobFeatures, seekerProfile } from "../processors/matching/features.js"
-import { makeLexicalIndex } from "../processors/matching/lexical.js"
-import { scoreBatch } from "../processors/matching/scoring.js"
-import { buildSeekerMatrix } from "../processors/matching/seekerMatrix.js"
 import { normalizePosting } from "../processors/normalize/posting.js"
 import { makeScorer } from "../processors/scorer.js"
 
@@ -27,9 +23,6 @@ import { makeScorer } from "../processors/scorer.js"
  * pooling) on the same texts. Real postings (the demo fixture) cut to one model window, so both sides do the same
  * model work. Seekers' resumes are drawn from 60 texts: their embeddings are cached, so building the scorer's
  * state costs PostgreSQL reads, not model time, and it is not timed.
- *
- * S: one job against 10,000 seekers in one vectorized pass, against a bare matrix-vector product over the same
- * matrix (the least any semantic scorer must do).
  */
 
 /** Real postings (the demo fixture), normalized, each cut to the model's window so every text is one window. */
@@ -134,61 +127,5 @@ export const scorerSection: BenchSection = {
         figures: { postings: count, seekers, pipelineMs: ms, bareMs, buildMs }
       }
     ]
-  }
-}
-
-export const scoringSection: BenchSection = {
-  id: "S",
-  title: "one job against 10,000 seekers",
-  run: async () => {
-    const seekers = 10_000
-    const d = 384
-    const unit = () => {
-      const v = Float32Array.from({ length: d }, () => Math.random() - 0.5)
-      const n = Math.hypot(...v)
-      return v.map((x) => x / n)
-    }
-    const resumes = demoPostings(60).map((p) => `${p.title}. ${p.description.slice(0, 1500)}`)
-    const matrix = buildSeekerMatrix(
-      Array.from({ length: seekers }, (_, i) =>
-        seekerProfile({
-          seekerId: `s${i}`,
-          resumeText: resumes[i % resumes.length]!,
-          vector: unit(),
-          preferences: i % 3 === 0 ? { remote: "remote_ok", targetTitles: ["Data Scientist"] } : {}
-        })
-      )
-    )
-    const lexical = makeLexicalIndex()
-    const features = (await benchJobs(48)).map((job) => jobFeatures(job, unit(), lexical))
-    const rounds = 3
-    scoreBatch(features[0]!, matrix)
-    let start = performance.now()
-    for (let r = 0; r < rounds; r++) for (const f of features) scoreBatch(f, matrix)
-    const scoredMs = (performance.now() - start) / (rounds * features.length)
-    const vectors = matrix.vectors
-    let sink = 0
-    start = performance.now()
-    for (let r = 0; r < rounds; r++)
-      for (const f of features) {
-        const q = f.vector
-        for (let row = 0; row < seekers; row++) {
-          let dot = 0
-          for (let k = 0, base = row * d; k < d; k++) dot += vectors[base + k]! * q[k]!
-          sink += dot
-        }
-      }
-    const dotMs = (performance.now() - start) / (rounds * features.length)
-    const row: BenchRow = {
-      id: "S 10k",
-      what: `one job against ${seekers.toLocaleString("en")} seekers, hybrid scoreBatch (${Math.round((1000 / scoredMs) * seekers).toExponential(1)} pairs/s)`,
-      value: `${scoredMs.toFixed(2)} ms/job`,
-      baseline: `${dotMs.toFixed(2)} ms/job bare matrix-vector product`,
-      ratio: dotMs / scoredMs,
-      goal: "reported",
-      met: null,
-      figures: { scoredMs, dotMs, sink }
-    }
-    return [row]
   }
 }

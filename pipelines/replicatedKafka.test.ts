@@ -6,12 +6,12 @@ import { normalizer } from "../processors/normalizer.js"
 import { allTopics, DeadLetterTopic, decode, encode, Topics } from "../schemas/Envelope.js"
 import { jobIdOf } from "../schemas/Job.js"
 import type { RawPosting } from "../schemas/RawPosting.js"
-import * as Kafka from "./Kafka.js"
-import { kafkaCluster } from "./kafkaCluster.js"
-import { runStage, StageStats } from "./stage.js"
-import { StageMonitor } from "./StageMonitor.js"
-import { supervise } from "./supervisor.js"
-import { readWithKcat } from "./testing.js"
+import * as Kafka from "../stack/Kafka.js"
+import { kafkaCluster } from "../stack/kafkaCluster.js"
+import { runStage, StageStats } from "../stack/stage.js"
+import { StageMonitor } from "../stack/StageMonitor.js"
+import { supervise } from "../stack/supervisor.js"
+import { readWithKcat } from "../stack/testing.js"
 
 /**
  * The replicated local stack (stack.sh up --brokers 3), on a private cluster: the pipeline's topics get three
