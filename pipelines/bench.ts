@@ -27,7 +27,7 @@ import { benchFeedback } from "../processors/matching/feedback.bench.js"
 import { scorerSection } from "./scorer.bench.js"
 import { type BenchRow, type BenchSection, textTable, writeTable } from "../stack/benchTable.js"
 import { apiLoad } from "./api.bench.js"
-import { rssOf, stackPids } from "./benchProcesses.js"
+import { memoryRow, rssOf, stackPids } from "./benchProcesses.js"
 import { benchDesk } from "./desk.bench.js"
 import { freshnessSection } from "./freshness.bench.js"
 import { kpiSection } from "./kpis.bench.js"
@@ -69,17 +69,7 @@ const main = async () => {
     const t = performance.now()
     const got = [...(await section.run({ quick, ...(profile ? { profileDir: join(out, "profiles") } : {}) }))]
     // The processes every section runs on (a section that starts its own reports theirs in its rows).
-    const rss = rssOf({ bench: process.pid, ...stackPids() })
-    got.push({
-      id: `${section.id} rss`,
-      what: "RSS at the end of the section, MiB: this process and the stack's servers",
-      value: Object.entries(rss).map(([name, mib]) => `${name} ${mib}`).join(", "),
-      baseline: "-",
-      ratio: null,
-      goal: "reported",
-      met: null,
-      figures: rss
-    })
+    got.push(memoryRow(`${section.id} rss`, "at the end of the section: this process and the stack's servers", rssOf({ bench: process.pid, ...stackPids() })))
     rows.push(...got)
     console.log(`${textTable(got)}\n(${section.id} took ${((performance.now() - t) / 1000).toFixed(0)} s)`)
   }

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs"
 import { join } from "node:path"
+import type { BenchRow } from "../stack/benchTable.js"
 
 /**
  * What a bench section reads of the processes it runs on: resident memory and CPU time, from Linux's /proc. The
@@ -73,3 +74,15 @@ export const rssOf = (pids: Readonly<Record<string, number>>): Record<string, nu
   }
   return out
 }
+
+/** A row that reports the resident memory of processes (`rssOf`), in MiB. */
+export const memoryRow = (id: string, what: string, rss: Readonly<Record<string, number>>): BenchRow => ({
+  id,
+  what: `${what}, RSS MiB`,
+  value: Object.entries(rss).map(([name, mib]) => `${name} ${mib}`).join(", "),
+  baseline: "-",
+  ratio: null,
+  goal: "reported",
+  met: null,
+  figures: rss
+})

@@ -8,7 +8,7 @@ import type { RawPosting } from "../schemas/RawPosting.js"
 import { Kafka } from "../stack/Kafka.js"
 import { Postgres } from "../stack/Postgres.js"
 import { dropNamespace } from "../stack/testing.js"
-import { rssOf, stackPids } from "./benchProcesses.js"
+import { memoryRow, rssOf, stackPids } from "./benchProcesses.js"
 import { freshStores, processorsChild, stopChild, type BenchStores } from "./benchStores.js"
 import type { BenchRow, BenchSection } from "../stack/benchTable.js"
 import { rawPostings } from "./pipeline.bench.js"
@@ -217,16 +217,7 @@ export const freshnessSection: BenchSection = {
         met: null,
         figures: { rate: held?.rate ?? 0 }
       })
-      rows.push({
-        id: "P5 mem",
-        what: "RSS at the end, MiB",
-        value: Object.entries(rss).map(([name, mib]) => `${name} ${mib}`).join(", "),
-        baseline: "-",
-        ratio: null,
-        goal: "reported",
-        met: null,
-        figures: rss
-      })
+      rows.push(memoryRow("P5 mem", "at the end", rss))
       return rows
     } finally {
       await watcher.close()

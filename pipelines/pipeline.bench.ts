@@ -9,7 +9,7 @@ import { ClickHouse } from "../stack/ClickHouse.js"
 import { Kafka } from "../stack/Kafka.js"
 import { Postgres } from "../stack/Postgres.js"
 import { dropNamespace } from "../stack/testing.js"
-import { cpuSeconds, rssOf, stackPids } from "./benchProcesses.js"
+import { cpuSeconds, memoryRow, rssOf, stackPids } from "./benchProcesses.js"
 import { freshStores, processorsChild, stopChild, type BenchStores } from "./benchStores.js"
 import type { BenchRow, BenchSection } from "../stack/benchTable.js"
 
@@ -198,16 +198,7 @@ export const pipelineSection: BenchSection = {
           met: null,
           figures: run.cpu
         },
-        {
-          id: `P2 x${processes} mem`,
-          what: "RSS at the end, MiB",
-          value: Object.entries(run.rss).map(([name, mib]) => `${name} ${mib}`).join(", "),
-          baseline: "-",
-          ratio: null,
-          goal: "reported",
-          met: null,
-          figures: run.rss
-        }
+        memoryRow(`P2 x${processes} mem`, "at the end", run.rss)
       )
     }
     return rows
