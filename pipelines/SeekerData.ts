@@ -16,7 +16,8 @@ import { Unauthorized } from "./Seekers.js"
  *   `applications` and `application_history` (notes), `match_feedback` and `seeker_models`, `review_tasks` of
  *   their matches (a reviewer's decision and note), `approvals`; `embeddings` holds their resumes' vectors under
  *   the keys the scorer recorded on each resume (`resumes.embedding_keys`); `outbox` holds their events, ids only,
- *   until the relay sends them.
+ *   until the relay sends them; `notifications`, `notification_deliveries` and `notification_settings` (their
+ *   webhook URL and its secret, quiet hours, digest).
  * - ClickHouse: ids only, the seeker id in `pipeline_events` (scored and application rows), `review_events`,
  *   `approved_applications` (sinks/clickhouseErasure.ts).
  * - Kafka: ids only on every topic (schemas/Envelope.ts); no topic is compacted, so there is no latest value per
@@ -42,6 +43,10 @@ export const exportSeeker = (seekerId: string) =>
           },
           reviews: yield* section(reviewsSql),
           approvals: yield* section(approvalsSql),
+          notifications: {
+            settings: yield* section(notificationSettingsSql),
+            sent: yield* section(notificationsSql)
+          },
           pendingEvents: yield* section(outboxSql)
         }
       })
@@ -111,6 +116,9 @@ export const eraseSeeker = (seekerId: string) =>
             erased[kind] = row?.n ?? 0
           })
         yield* count("embeddings", "DELETE FROM embeddings WHERE key = ANY($1::text[])", [keys?.keys ?? []])
+        yield* count("notificationDeliveries", "DELETE FROM notification_deliveries WHERE seeker_id = $1")
+        yield* count("notifications", "DELETE FROM notifications WHERE seeker_id = $1")
+        yield* count("notificationSettings", "DELETE FROM notification_settings WHERE seeker_id = $1")
         yield* count("reviewTasks", "DELETE FROM review_tasks WHERE seeker_id = $1")
         yield* count("approvals", "DELETE FROM approvals WHERE seeker_id = $1")
         yield* count("feedbackLabels", "DELETE FROM match_feedback WHERE seeker_id = $1")
@@ -195,6 +203,21 @@ const approvalsSql = `
 SELECT coalesce(json_agg(json_build_object('jobId', job_id, 'approvedBy', approved_by, 'reviewerId', reviewer_id,
   'taskId', task_id, 'resumeId', resume_id, 'approvedAt', approved_at) ORDER BY approved_at, job_id), '[]') AS doc
 FROM approvals WHERE seeker_id = $1`
+
+/** The webhook's secret stays out: it is shown once, when made, and a new one replaces it. */
+const notificationSettingsSql = `
+SELECT json_build_object('matchThreshold', match_threshold, 'webhookUrl', webhook_url, 'webhookState', webhook_state,
+  'webhookDisabledReason', webhook_disabled_reason, 'email', email_enabled, 'quietFrom', quiet_from, 'quietTo', quiet_to,
+  'digestAt', digest_at, 'timeZone', time_zone, 'updatedAt', updated_at) AS doc
+FROM notification_settings WHERE seeker_id = $1`
+
+const notificationsSql = `
+SELECT coalesce(json_agg(json_build_object('notificationId', n.notification_id, 'kind', n.kind, 'createdAt', n.created_at,
+  'title', n.title, 'body', n.body, 'jobId', n.job_id, 'applicationId', n.application_id, 'data', n.data,
+  'deliveries', (SELECT coalesce(json_agg(json_build_object('channel', d.channel, 'state', d.state, 'attempts', d.attempts,
+      'sentAt', d.sent_at, 'lastError', d.last_error) ORDER BY d.channel), '[]')
+    FROM notification_deliveries d WHERE d.notification_id = n.notification_id)) ORDER BY n.id), '[]') AS doc
+FROM notifications n WHERE n.seeker_id = $1`
 
 /** Events of theirs written but not yet on Kafka: the seeker's own (by key) and their applications'. */
 const outboxSql = `

@@ -23,6 +23,7 @@ import { metricsRoutes } from "./metricsRoutes.js"
 import { reviewRoutes } from "./reviewRoutes.js"
 import { Kafka } from "../stack/Kafka.js"
 import { seekerRoutes } from "./seekerRoutes.js"
+import { notificationRoutes } from "./notificationRoutes.js"
 import { deskRoutes } from "./deskRoutes.js"
 import { deskName, runDesk } from "./deskLoop.js"
 import { supervise } from "../stack/supervisor.js"
@@ -89,6 +90,7 @@ export const makeApi = (runtime: Runtime.Runtime<ApiServices>): FastifyInstance 
     staffAudit(routes, run)
     seekerRoutes(routes, run, limits)
     applicationRoutes(routes, run)
+    notificationRoutes(routes, run)
     kpiRoutes(routes, run)
     metricsRoutes(routes, run)
     reviewRoutes(routes, run)

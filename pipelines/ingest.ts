@@ -11,6 +11,8 @@ import { clickhouseEvents } from "../sinks/clickhouseEvents.js"
 import * as EmbeddingCache from "../processors/embeddingCache.js"
 import { postgresJobs } from "../sinks/postgresJobs.js"
 import { postgresMatches } from "../sinks/postgresMatches.js"
+import { notificationIntake } from "../sinks/notificationIntake.js"
+import { notifierName, runNotifier, settingsConfig as notifierConfig } from "../sinks/notifier.js"
 import type { ClickHouse } from "../stack/ClickHouse.js"
 import * as Kafka from "../stack/Kafka.js"
 import type { Postgres } from "../stack/Postgres.js"
@@ -50,7 +52,7 @@ export const withServices = <E, R>(infra: Layer.Layer<Layer.Layer.Success<typeof
     infra
   )
 
-const fixedStages = [normalizer, deduplicator, postgresJobs, postgresMatches, clickhouseEvents] as const
+const fixedStages = [normalizer, deduplicator, postgresJobs, postgresMatches, clickhouseEvents, notificationIntake] as const
 
 /**
  * Every stage's consumer group and topics, for lag readings: the scorer's once per shard of the deployment
@@ -58,8 +60,8 @@ const fixedStages = [normalizer, deduplicator, postgresJobs, postgresMatches, cl
  */
 export const stageGroups = Effect.map(shardCountConfig, (shards) => [...fixedStages, ...scorerGroups(shards)])
 
-/** The names `JOBSTREAM_STAGES` may list: every stage, the scorer, and the outbox relay. */
-export const stageNames = [...fixedStages.map((s) => s.name), "score", relayName] as const
+/** The names `JOBSTREAM_STAGES` may list: every stage, the scorer, the outbox relay and the notifier. */
+export const stageNames = [...fixedStages.map((s) => s.name), "score", relayName, notifierName] as const
 
 /**
  * Which of them this process runs: all by default, or the comma-separated list in `JOBSTREAM_STAGES`, so that
@@ -71,7 +73,7 @@ const stagesConfig = Config.array(Config.literal(...stageNames)(), "JOBSTREAM_ST
 )
 
 /**
- * Every stage, each its own consumer group, and the outbox relay, concurrently, until interrupted; each under its
+ * Every stage, each its own consumer group, the outbox relay and the notifier, concurrently, until interrupted; each under its
  * own supervisor, so a failure restarts that one alone. The scorer's state (every seeker's profile, the BM25 index of recent jobs) is
  * built once, retried until it succeeds, and kept across restarts of its consumer: rebuilding it reads 20,000 jobs
  * on the thread the API shares.
@@ -91,7 +93,8 @@ export const runPipeline = Effect.gen(function* () {
         .filter((stage) => chosen.has(stage.name))
         .map((stage) => supervise(stage.name, runStage<unknown, Kafka.Kafka | Postgres | ClickHouse>(stage))),
       ...(chosen.has("score") ? [supervise("score", Effect.flatMap(scorerStage, (stage) => runStage(stage)))] : []),
-      ...(chosen.has(relayName) ? [supervise(relayName, relayOutbox())] : [])
+      ...(chosen.has(relayName) ? [supervise(relayName, relayOutbox())] : []),
+      ...(chosen.has(notifierName) ? [supervise(notifierName, Effect.flatMap(notifierConfig, runNotifier))] : [])
     ],
     { concurrency: "unbounded", discard: true }
   )
