@@ -284,6 +284,45 @@ describe("notifications to a seeker's webhook and email", () => {
     expect(again.json()).toMatchObject({ webhook: { state: "active", failures: 0, disabledReason: null } })
   }, 180_000)
 
+  it("holds webhooks through quiet hours and gathers email into one daily digest", async () => {
+    const dana = await createSeeker("Dana Digest", "dana@example.org")
+    const now = new Date()
+    const clock = (offsetMinutes: number) => new Date(now.getTime() + offsetMinutes * 60_000).toISOString().slice(11, 16)
+    const set = await settings(dana.auth, {
+      webhookUrl: hook("/ok"),
+      email: true,
+      quietHours: { from: clock(-60), to: clock(120) },
+      digestAt: clock(240),
+      timeZone: "UTC"
+    })
+    expect(set.statusCode).toBe(200)
+    await publish([match(dana.seekerId, 11, 90), match(dana.seekerId, 12, 80)])
+    const due = await until(
+      "deliveries recorded",
+      () => pg<{ channel: string; due_at: Date; digest_id: string | null; state: string }>(
+        "SELECT channel, due_at, digest_id, state FROM notification_deliveries WHERE seeker_id = $1 ORDER BY channel", [dana.seekerId]),
+      (rows) => rows.length === 4
+    )
+    const minutesAhead = (d: Date) => Math.round((d.getTime() - now.getTime()) / 60_000)
+    for (const row of due) {
+      expect(row.state).toBe("pending")
+      // `now` was read here a moment before the notify stage read its own.
+      expect(Math.abs(minutesAhead(row.due_at) - (row.channel === "email" ? 240 : 120))).toBeLessThanOrEqual(1)
+    }
+    const digests = new Set(due.filter((r) => r.channel === "email").map((r) => r.digest_id))
+    expect(digests.size).toBe(1)
+    expect([...digests][0]).not.toBeNull()
+
+    // The evening comes: both webhooks go out one by one, and one email carries both notifications.
+    const before = accepted.length
+    await pg("UPDATE notification_deliveries SET due_at = now() WHERE seeker_id = $1", [dana.seekerId])
+    await until("sent", () => sentCount(dana.seekerId), (n) => n === 4)
+    expect(accepted.length - before).toBe(2)
+    const danaMail = mails.filter((m) => m.to === "dana@example.org")
+    expect(danaMail.map((m) => m.subject)).toEqual(["jobstream digest: 2 notifications"])
+    expect(danaMail[0]!.messageId).toBe(`<${[...digests][0]}@jobstream>`)
+  }, 120_000)
+
   it("streams a seeker's notifications live, and what a reconnecting stream missed", async () => {
     const sam = await createSeeker("Sam Streaming")
     const other = await createSeeker("Olga Other")

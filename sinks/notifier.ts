@@ -279,13 +279,17 @@ export const runNotifier = (settings: NotifierSettings) =>
         )
       ),
       Effect.retry(Schedule.exponential(Duration.millis(200), 2).pipe(Schedule.upTo(Duration.minutes(1)))),
+      // Whether or not anything was due, the database answered: the notifier is running again after a failure.
       Effect.tap((delivered) =>
         delivered
           ? Effect.zipRight(
               stats.add(`${notifierName}.out`, 1),
               monitor.update(notifierName, (h) => ({ ...h, state: "running", lastError: null, lastProgressAt: new Date().toISOString() }))
             )
-          : Effect.sleep(settings.idle)
+          : Effect.zipRight(
+              monitor.update(notifierName, (h) => (h.state === "running" ? h : { ...h, state: "running", lastError: null })),
+              Effect.sleep(settings.idle)
+            )
       ),
       Effect.forever
     )

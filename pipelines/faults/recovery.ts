@@ -4,7 +4,7 @@ import { stageGroups } from "../ingest.js"
 import type { KafkaObserver } from "./kafkaObserver.js"
 
 /** The stages `/healthz` must show, one per consumer group of the pipeline. */
-export const stageNames = ["normalize", "dedup", "postgres", "matches", "clickhouse", "score"] as const
+export const stageNames = ["normalize", "dedup", "postgres", "matches", "clickhouse", "notify", "score", "notifier"] as const
 
 /** What the suite sees of the pipeline at one moment, from three independent places. */
 export interface Reading {
