@@ -23,9 +23,15 @@ import type { Contact } from "../schemas/Contact.js"
  * Hacker News "Who is hiring" comments (`sourceType` "hackernews") also yield their header line's address and link:
  * a link in the pipe-separated header is the company's page for the job (0.6).
  */
-export const extractContacts = (job: { readonly description: string; readonly sourceType?: string }): ReadonlyArray<Contact> => {
+export const extractContacts = (job: {
+  readonly description: string
+  readonly sourceType?: string
+  /** The employer's name, when the caller has it: a "name" that shares a word with it is the company, not a person. */
+  readonly company?: string
+}): ReadonlyArray<Contact> => {
   const text = job.description
-  const found = [...people(text), ...emails(text), ...obfuscatedEmails(text), ...applyLinks(text, job.sourceType === "hackernews")]
+  const companyWords = new Set((job.company ?? "").toLowerCase().match(/[a-z]{3,}/g) ?? [])
+  const found = [...people(text, companyWords), ...emails(text), ...obfuscatedEmails(text), ...applyLinks(text, job.sourceType === "hackernews")]
   return keepBest(found.filter((c) => c.confidence >= MIN_CONFIDENCE))
 }
 
@@ -126,10 +132,22 @@ const PERSON_LABEL = /^[ •*-]*(?:contact(?: information| person| details)?|poi
 const TITLE_AFTER = /(?:,\s+(?:(?:our|the|a|an|my)\s+)?([^,.;()\n@]{2,60}?)(?=\s*(?:[,.;)\n]|\bat\b|\bvia\b|\bon\b|$))|\s*\(([^()\n@]{2,60})\))/y
 const EMAIL_AFTER = new RegExp(`[,]?\\s*(?:\\(|at|via|on|by|:|-|–|\\n(?:e-?mail\\s*:?\\s*)?)?\\s*(?:e-?mail(?: address)?\\s*:?\\s*)?\\(?(${EMAIL_SOURCE})`, "y")
 
-const people = (text: string): Array<Contact> => [
-  ...[...text.matchAll(PERSON_CUE)].flatMap((m) => person(text, m.index! + m[0].length, m.index!, m[1], 0.6)),
-  ...[...text.matchAll(PERSON_LABEL)].flatMap((m) => person(text, m.index! + m[0].length, m.index! + m[0].search(/\S/), undefined, 0.75))
-]
+const people = (text: string, companyWords: ReadonlySet<string>): Array<Contact> =>
+  [
+    ...[...text.matchAll(PERSON_CUE)].flatMap((m) => person(text, m.index! + m[0].length, m.index!, m[1], 0.6)),
+    ...[...text.matchAll(PERSON_LABEL)].flatMap((m) => person(text, m.index! + m[0].length, m.index! + m[0].search(/\S/), undefined, 0.75))
+  ].filter((c) => !isCompany(c.name!, c.email, companyWords))
+
+/**
+ * "Contact Western Digital at staffing@wdc.com": a name that shares a word with the employer's, or whose words or
+ * initials begin the address's domain, names the company.
+ */
+const isCompany = (name: string, email: string | null, companyWords: ReadonlySet<string>): boolean => {
+  const words = name.toLowerCase().split(/[\s.'’-]+/).filter((w) => w.length > 0)
+  if (words.some((w) => companyWords.has(w))) return true
+  const domain = email?.slice(email.indexOf("@") + 1).toLowerCase() ?? ""
+  return domain !== "" && (domain.startsWith(words.join("")) || domain.startsWith(words.map((w) => w[0]).join("")) || words.some((w) => w.length > 3 && domain.startsWith(w)))
+}
 
 /**
  * The person named at `at`, if a name starts there: with the title after it ("Jane Doe, our Head of Talent", "John
@@ -155,8 +173,12 @@ const person = (text: string, at: number, cueStart: number, titleBefore: string 
   const email = address?.[1] ?? null
   if (address) end = address.index + address[0].length
   const start = titleBefore !== undefined ? cueStart + text.slice(cueStart, at).search(/\b(?:our|the)\s/i) : at
+  // A bare name must close its clause: "reach out to Jane Doe." yes, "contact Customer Success for details" no.
+  if (email === null && title === null && !/^\s*(?:[.,;!?]|\n|$)/.test(text.slice(end, end + 2))) return []
   const certainty = email !== null ? 0.9 : title !== null ? 0.85 : bare
-  const confidence = email !== null ? Math.min(certainty, emailConfidence(text, address!.index, end, email)) : boilerplate(text, start, end) ? 0.2 : certainty
+  // The cue or label that named the person asks to write to them: only boilerplate lowers an address's confidence here.
+  const doubt = email !== null ? emailConfidence(text, address!.index, end, email) : boilerplate(text, start, end) ? 0.2 : 1
+  const confidence = doubt < MIN_CONFIDENCE ? doubt : certainty
   return [contact("person", text, start, end, { name, title, email, confidence })]
 }
 
