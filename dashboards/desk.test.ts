@@ -156,7 +156,7 @@ describe("the review desk in headless Chromium over the real stack", () => {
       [resumeId, seekerId, resume]
     )
     for (const job of jobs) {
-      await insertJob(job, `${job.title} at ${job.company}. You build batch and streaming pipelines in Python and SQL; Kafka is a must.`)
+      await insertJob(job, `${job.title} at ${job.company}. You build batch and streaming pipelines in Python and SQL; Kafka is a must.\n\nQuestions? Email talent@careers.example.com.`)
       await pg(
         `INSERT INTO matches (job_id, seeker_id, score, decision, components, explanation, resume_id, model, scored_at)
          VALUES ($1, $2, $3, 'manual_review', '{}', $4, $5, 'test', now())`,
@@ -248,6 +248,8 @@ describe("the review desk in headless Chromium over the real stack", () => {
       expect(await r.page.textContent(`${card} .posting-location`)).toBe(job.locations.length > 0 ? job.locations.join(" · ") : "Not given")
       expect(await r.page.getAttribute(`${card} .posting-title a`, "href")).toBe(`https://careers.example.com/jobs/${job.jobId}`)
       expect(await r.page.textContent(`${card} .posting-excerpt`)).toContain("Kafka is a must")
+      // The contact the description states, as a mail link.
+      expect(await r.page.$$eval(`${card} .posting-contacts a`, (as) => as.map((a) => a.getAttribute("href")))).toEqual(["mailto:talent@careers.example.com"])
       expect(await r.page.textContent(`${card} .resume-excerpt`)).toBe(resume)
       expect(await r.page.getAttribute(`${card} .score-badge`, "data-score")).toBe(String(job.score))
       expect(await r.page.$$eval(`${card} .matched-skills li`, (li) => li.map((l) => l.textContent))).toEqual(explanation.matchedSkills)

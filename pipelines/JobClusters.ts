@@ -1,6 +1,7 @@
 import { Data, Effect, Schema } from "effect"
 import type { JobCluster, JobListing } from "../schemas/Api.js"
 import { Duplicate, type Job } from "../schemas/Job.js"
+import { extractContacts } from "../processors/contacts.js"
 import { Postgres } from "../stack/Postgres.js"
 import { jobAnd, jobSelectList } from "../stack/jobsTable.js"
 
@@ -13,8 +14,8 @@ export const ListingColumns = Schema.Struct({ closed_at: Schema.NullOr(Schema.Da
 
 /**
  * Canonical jobs as the API shows them, from rows selected with `listingSelectList`: each with every place it
- * appears (its own posting first, then the postings found to duplicate it, in the order they were found) and when
- * it closed. One query for a whole page.
+ * appears (its own posting first, then the postings found to duplicate it, in the order they were found), when
+ * it closed, and the contacts its description states. One query for a whole page.
  */
 export const listingsOf = (rows: ReadonlyArray<{ readonly job: Job; readonly more: typeof ListingColumns.Type }>) =>
   Effect.gen(function* () {
@@ -35,7 +36,8 @@ export const listingsOf = (rows: ReadonlyArray<{ readonly job: Job; readonly mor
           .filter((c) => c.duplicate_of === job.jobId)
           .map((c) => ({ jobId: c.job_id, source: c.source, url: c.url, reason: c.reason, similarity: c.similarity }))
       ],
-      closedAt: more.closed_at?.toISOString() ?? null
+      closedAt: more.closed_at?.toISOString() ?? null,
+      contacts: extractContacts(job)
     }))
   })
 

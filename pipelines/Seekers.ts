@@ -1,9 +1,11 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto"
 import { Context, Data, Effect, Layer, Schema } from "effect"
 import { encode, Topics } from "../schemas/Envelope.js"
+import type { Contact } from "../schemas/Contact.js"
 import { Match, Preferences, type SeekerEvent } from "../schemas/Seeker.js"
 import { Postgres, type PostgresError, type RowDecodeError, type Sql } from "../stack/Postgres.js"
 import { enqueue } from "../stack/outbox.js"
+import { extractContacts } from "../processors/contacts.js"
 import { PdfText, layerConfig as pdfTextLayer, type PdfBusy, type PdfTooManyPages, type PdfUnreadable } from "./pdfText.js"
 
 /** No API key, or one that belongs to no seeker. */
@@ -78,6 +80,8 @@ export interface MatchView {
   readonly components: Record<string, number>
   readonly explanation: Match["explanation"]
   readonly scoredAt: string
+  /** Who or where to write to about the job, as its description states. */
+  readonly contacts: ReadonlyArray<Contact>
 }
 
 export const make = Effect.gen(function* () {
@@ -204,7 +208,7 @@ export const make = Effect.gen(function* () {
         const rows = yield* db.rows(
           MatchRow,
           `SELECT m.job_id, j.title, j.company, j.url, j.locations, j.remote, m.score, m.decision, m.components,
-                  m.explanation, m.scored_at
+                  m.explanation, m.scored_at, j.description, j.source_type
            FROM matches m JOIN jobs j USING (job_id)
            WHERE ${where.join(" AND ")}
            ORDER BY m.score DESC, m.job_id
@@ -223,7 +227,8 @@ export const make = Effect.gen(function* () {
           decision: r.decision,
           components: r.components,
           explanation: r.explanation,
-          scoredAt: r.scored_at.toISOString()
+          scoredAt: r.scored_at.toISOString(),
+          contacts: extractContacts({ description: r.description, sourceType: r.source_type, company: r.company })
         }))
       })
   })
@@ -257,7 +262,9 @@ const MatchRow = Schema.Struct({
   decision: Match.fields.decision,
   components: Match.fields.components,
   explanation: Match.fields.explanation,
-  scored_at: Schema.DateFromSelf
+  scored_at: Schema.DateFromSelf,
+  description: Schema.String,
+  source_type: Schema.String
 })
 
 export const hashKey = (value: string) => createHash("sha256").update(value).digest("hex")

@@ -1,4 +1,6 @@
 import { Effect, Schema } from "effect"
+import type { Contact } from "../schemas/Contact.js"
+import { extractContacts } from "../processors/contacts.js"
 import { Postgres } from "../stack/Postgres.js"
 
 /** What a reviewer sees of a task: the job (and for a dedup pair, the other posting), the seeker's resume, the score. */
@@ -22,6 +24,8 @@ export interface PostingView {
   readonly url: string
   readonly locations: ReadonlyArray<string>
   readonly excerpt: string
+  /** Who or where to write to about the job, as its whole description states (not only the excerpt). */
+  readonly contacts: ReadonlyArray<Contact>
 }
 
 /** Enough of a resume or a description to decide on; the whole is one click away (the URL, the resume path). */
@@ -34,7 +38,9 @@ const PostingRow = Schema.Struct({
   source: Schema.String,
   url: Schema.String,
   locations: Schema.Array(Schema.String),
-  excerpt: Schema.String
+  excerpt: Schema.String,
+  description: Schema.String,
+  source_type: Schema.String
 })
 
 const ViewRow = Schema.Struct({
@@ -59,12 +65,14 @@ const posting = (p: typeof PostingRow.Type): PostingView => ({
   source: p.source,
   url: p.url,
   locations: p.locations,
-  excerpt: p.excerpt
+  excerpt: p.excerpt,
+  contacts: extractContacts({ description: p.description, sourceType: p.source_type, company: p.company })
 })
 
 const postingJson = (alias: string) =>
   `(SELECT jsonb_build_object('job_id', ${alias}.job_id, 'title', ${alias}.title, 'company', ${alias}.company, 'source', ${alias}.source,
-     'url', ${alias}.url, 'locations', to_jsonb(${alias}.locations), 'excerpt', left(${alias}.description, ${excerptChars})))`
+     'url', ${alias}.url, 'locations', to_jsonb(${alias}.locations), 'excerpt', left(${alias}.description, ${excerptChars}),
+     'description', ${alias}.description, 'source_type', ${alias}.source_type))`
 
 /** The views of `taskIds`, in no particular order; an id that names no task is left out. */
 export const taskViews = (taskIds: ReadonlyArray<string>) =>

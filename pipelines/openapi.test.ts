@@ -35,7 +35,13 @@ let api: FastifyInstance
 let doc: Document
 let seeker: { authorization: string }
 let ops: { authorization: string }
-const job = testJob("openapi-test", 1, "Data Engineer", "Requirements:\n- Python, SQL and Kafka\n- 3+ years")
+const job = testJob(
+  "openapi-test",
+  1,
+  "Data Engineer",
+  "Requirements:\n- Python, SQL and Kafka\n- 3+ years\n\nQuestions? Contact Jane Doe (Hiring Manager) at jane.doe@example.com.\n\n" +
+    "If you need an accommodation, email accommodations@example.com."
+)
 
 beforeAll(async () => {
   await runtime.runPromise(Effect.andThen(resetStores, prepare))
@@ -58,6 +64,24 @@ afterAll(async () => {
 })
 
 const openapiPath = (url: string) => url.replace(/:([A-Za-z]+)/g, "{$1}")
+
+describe("the job routes", () => {
+  it("show the contacts a job's description states, with where they were read, and not its boilerplate", async () => {
+    const contact = {
+      kind: "person",
+      name: "Jane Doe",
+      title: "Hiring Manager",
+      email: "jane.doe@example.com",
+      url: null,
+      span: { start: job.description.indexOf("Jane Doe"), end: job.description.indexOf(".\n\nIf you"), text: "Jane Doe (Hiring Manager) at jane.doe@example.com" },
+      confidence: 0.9
+    }
+    const one = await api.inject({ method: "GET", url: `/jobs/${job.jobId}` })
+    expect(one.json().job.contacts).toEqual([contact])
+    const page = await api.inject({ method: "GET", url: "/jobs?limit=5" })
+    expect(page.json().items.find((j: { jobId: string }) => j.jobId === job.jobId).contacts).toEqual([contact])
+  })
+})
 
 describe("the OpenAPI document", () => {
   it("has every route the API serves, each saying who may call it", () => {

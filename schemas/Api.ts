@@ -1,5 +1,6 @@
 import { Schema } from "effect"
 import { CalendarDate, EmploymentType, HttpUrl, Text, Timestamp } from "./common.js"
+import { Contact } from "./Contact.js"
 import { Duplicate, Job } from "./Job.js"
 
 const BooleanFromText = Schema.transform(Schema.Literal("true", "false", "1", "0"), Schema.Boolean, {
@@ -42,7 +43,9 @@ export const JobListing = Schema.extend(
   Schema.Struct({
     appearsAt: Schema.Array(Appearance),
     /** When a board stopped listing it; null while open. */
-    closedAt: Schema.NullOr(Timestamp)
+    closedAt: Schema.NullOr(Timestamp),
+    /** Who or where to write to about it, as its description states (processors/contacts.ts), read when it is shown. */
+    contacts: Schema.Array(Contact)
   })
 ).annotations({ identifier: "JobListing" })
 export type JobListing = typeof JobListing.Type

@@ -5,8 +5,8 @@ import { Schema } from "effect"
  * itself, so a reader can show it in context and check that nothing was made up.
  */
 export const ContactSpan = Schema.Struct({
-  start: Schema.Int.pipe(Schema.nonNegative()),
-  end: Schema.Int.pipe(Schema.nonNegative()),
+  start: Schema.NonNegativeInt,
+  end: Schema.NonNegativeInt,
   text: Schema.String
 })
 

@@ -70,7 +70,25 @@ const posting = (p, label) =>
       h("dt", {}, "Company"), h("dd", { class: "posting-company" }, p.company),
       h("dt", {}, "Location"), h("dd", { class: "posting-location" }, p.locations.length > 0 ? p.locations.join(" · ") : "Not given"),
       h("dt", {}, "Source"), h("dd", {}, p.source)),
+    contacts(p.contacts ?? []),
     h("p", { class: "excerpt posting-excerpt" }, p.excerpt))
+
+/**
+ * The contacts the posting states, each as the text it was read from; an address or link is a link only when it is
+ * mailto or http(s), since the text comes from a crawled site.
+ */
+const contacts = (list) =>
+  list.length === 0
+    ? null
+    : h("ul", { class: "posting-contacts", "aria-label": "Contacts the posting states" },
+        ...list.map((c) => {
+          const who = [c.name, c.title].filter(Boolean).join(", ")
+          const href = c.email ? `mailto:${c.email}` : /^https?:\/\//i.test(c.url ?? "") ? c.url : null
+          const shown = c.email ?? c.url ?? c.span.text
+          return h("li", { class: `contact contact-${c.kind}` },
+            who ? `${who}: ` : c.kind === "apply-link" ? "Apply: " : "",
+            href ? h("a", { href, target: "_blank", rel: "noopener noreferrer" }, shown) : shown)
+        }))
 
 const strings = (value) => (Array.isArray(value) ? value.filter((v) => typeof v === "string") : [])
 
