@@ -18,6 +18,7 @@ import { Postgres } from "../stack/Postgres.js"
 import { dropNamespace, readWithKcat, resetStores } from "../stack/testing.js"
 import { makeApi } from "./api.js"
 import { approvalMessages } from "./approvals.js"
+import { recordNotifications } from "../sinks/notifications.js"
 import { withServices } from "./ingest.js"
 import { seekerHash } from "./SeekerData.js"
 import { testConfig, testJob } from "./testing.js"
@@ -238,6 +239,25 @@ beforeAll(async () => {
   expect(moved.statusCode).toBe(200)
   const thumbs = await api.inject({ method: "PUT", url: `/seekers/me/matches/${jobs[1]!.jobId}/feedback`, headers: auth, payload: { verdict: "up" } })
   expect(thumbs.statusCode).toBe(200)
+  // Their notification settings (a webhook), and a notification that names them with its delivery.
+  const notifying = await api.inject({
+    method: "PUT",
+    url: "/seekers/me/notifications/settings",
+    headers: auth,
+    payload: { webhookUrl: "https://hooks.example.org/jobstream", email: true }
+  })
+  expect(notifying.statusCode).toBe(200)
+  await run(
+    Effect.flatMap(Postgres, (db) =>
+      db.transaction((tx) =>
+        recordNotifications(
+          tx,
+          [{ notificationId: `n-${randomUUID()}`, seekerId, kind: "match", title: `For ${name}`, body: `${name}, a new match`, jobId: jobs[0]!.jobId, applicationId: null, data: {} }],
+          new Map([[seekerId, { seekerId, matchThreshold: 70, webhook: true, email: false, quietFrom: null, quietTo: null, digestAt: null, timeZone: "UTC" }]])
+        )
+      )
+    )
+  )
 
   // A reviewer's decision about one of their matches (the note names them), its review event, and an approval of
   // another, through the outbox as the desk writes it.
@@ -405,6 +425,9 @@ describe("DELETE /seekers/:seekerId, then every store searched for the seeker", 
     console.log(`erasure answered in ${erasure.ms.toFixed(0)} ms: ${JSON.stringify(erasure.body.erased)}`)
     expect(erasure.body.erased).toEqual({
       embeddings: 1,
+      notificationDeliveries: 1,
+      notifications: 1,
+      notificationSettings: 1,
       reviewTasks: 1,
       approvals: 1,
       feedbackLabels: 2,
