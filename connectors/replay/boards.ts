@@ -59,7 +59,10 @@ export const greenhouseJobs = (
   meta: { total: rows.length }
 })
 
-/** Lever Postings API, `GET /v0/postings/{site}?mode=json`: a bare array; `createdAt` in epoch milliseconds. */
+/**
+ * Lever Postings API, `GET /v0/postings/{site}?mode=json`: a bare array; `createdAt` in epoch milliseconds;
+ * `workplaceType` as real boards write it (`remote`, `onsite`, `hybrid`).
+ */
 export const leverPostings = (rows: ReadonlyArray<BoardRow>, opts: BoardOptions) =>
   rows.map((row, i) => {
     const id = uuidOf(row.sourceRow, "1e7e")
@@ -84,7 +87,8 @@ export const leverPostings = (rows: ReadonlyArray<BoardRow>, opts: BoardOptions)
       lists: [],
       additional: "",
       additionalPlain: "",
-      workplaceType: isRemoteRow(row) ? "remote" : "on-site",
+      // Lever documents `on-site`; real boards send `onsite`.
+      workplaceType: isRemoteRow(row) ? "remote" : i % 4 === 3 ? "hybrid" : "onsite",
       ...(salary === null
         ? {}
         : {
