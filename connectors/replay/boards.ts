@@ -193,7 +193,10 @@ export const smartRecruitersPosting = (row: BoardRow, index: number, opts: Board
 /** The id SmartRecruiters gives the row's posting: what a detail request for it names. */
 export const smartRecruitersId = (row: BoardRow): string => String(744_000_000_000_000 + row.sourceRow)
 
-/** Recruitee Careers Site API, `GET https://{company}.recruitee.com/api/offers/`. */
+/**
+ * Recruitee Careers Site API, `GET https://{company}.recruitee.com/api/offers/`: each offer has its main place
+ * (`location`, `city`, `country`) and every place it is open in (`locations`).
+ */
 export const recruiteeOffers = (rows: ReadonlyArray<BoardRow>, opts: BoardOptions) => ({
   offers: rows.map((row, i) => {
     const slug = slugify(row.title)
@@ -212,6 +215,8 @@ export const recruiteeOffers = (rows: ReadonlyArray<BoardRow>, opts: BoardOption
       state_name: place.region,
       country: "United States",
       country_code: "US",
+      // Every fourth offer is open in a second city too (the next row's).
+      locations: [row, ...(i % 4 === 2 ? [rows[(i + 1) % rows.length]!] : [])].map(recruiteeLocation),
       remote: isRemoteRow(row),
       employment_type_code: isPartTime(i) ? "parttime_permanent" : "fulltime_permanent",
       created_at: `${daysBefore(i + 1)} 08:00:00 UTC`,
@@ -262,6 +267,19 @@ export const workableAccount = (rows: ReadonlyArray<BoardRow>, opts: BoardOption
 })
 
 // ---------------------------------------------------------------------------------------------------------------
+
+/** One of a Recruitee offer's `locations`: the place of `row`. */
+const recruiteeLocation = (row: BoardRow) => {
+  const place = splitLocation(row.location)
+  return {
+    id: 70_000 + row.sourceRow,
+    name: place.city ?? place.region,
+    city: place.city ?? null,
+    state: place.region,
+    country: "United States",
+    country_code: "US"
+  }
+}
 
 const smartRecruitersListItem = (row: BoardRow, index: number, opts: BoardOptions) => {
   const id = smartRecruitersId(row)
