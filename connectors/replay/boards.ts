@@ -258,8 +258,9 @@ export const workableAccount = (rows: ReadonlyArray<BoardRow>, opts: BoardOption
       experience: "",
       function: "",
       industry: row.industry ?? "",
+      // Every seventh employer hides the job's place: its only location is `hidden`, its own city and state stay.
       locations: [
-        { country: "United States", countryCode: "US", city: place.city ?? "", region: place.region, hidden: false }
+        { country: "United States", countryCode: "US", city: place.city ?? "", region: place.region, hidden: i % 7 === 3 }
       ],
       description: textToHtml(row.description)
     }
