@@ -18,46 +18,67 @@ export interface BoardOptions {
   readonly board: string
 }
 
-/** Greenhouse Job Board API, `GET /v1/boards/{board}/jobs?content=true`: `content` is entity-escaped HTML. */
-export const greenhouseJobs = (
-  rows: ReadonlyArray<BoardRow>,
-  opts: BoardOptions & { readonly payTransparency?: boolean }
-) => ({
-  jobs: rows.map((row, i) => {
-    const id = 4_000_000 + row.sourceRow
-    const salary = glassdoorSalary(row.salaryText)
-    return {
-      id,
-      internal_job_id: 3_000_000 + row.sourceRow,
-      title: row.title,
-      updated_at: `${daysBefore(i)}T10:55:28-05:00`,
-      first_published: `${daysBefore(i)}T09:30:00-05:00`,
-      requisition_id: `REQ-${row.sourceRow}`,
-      // Greenhouse has no remote flag: boards write it into the location's name.
-      location: { name: isRemoteRow(row) ? `${row.location} (Remote)` : row.location },
-      absolute_url: `https://job-boards.greenhouse.io/${opts.board}/jobs/${id}`,
-      company_name: row.company,
-      metadata: null,
-      content: escapeHtml(textToHtml(row.description)),
-      departments: [{ id: 13_583, name: "Data", parent_id: null, child_ids: [] }],
-      offices: [{ id: 8_304, name: row.location, location: row.location, parent_id: null, child_ids: [] }],
-      ...(opts.payTransparency === true && salary !== null
-        ? {
-            pay_input_ranges: [
-              {
-                min_cents: salary.minValue * 100,
-                max_cents: salary.maxValue * 100,
-                currency_type: "USD",
-                title: salary.unitText === "HOUR" ? "Hourly rate" : "Base salary",
-                blurb: `<p>Glassdoor estimate: ${escapeHtml(row.salaryText ?? "")}</p>`
-              }
-            ]
-          }
-        : {})
-    }
-  }),
+/**
+ * Greenhouse Job Board API, `GET /v1/boards/{board}/jobs?content=true`: `content` is entity-escaped HTML, and no
+ * pay ranges (real boards give them only per job, `greenhouseJob`). As real boards do, every fourth job packs a
+ * second place into `location.name` (with `|` or `;`) and lists an office for each; a remote job's office is the
+ * generic "Remote", without a location.
+ */
+export const greenhouseJobs = (rows: ReadonlyArray<BoardRow>, opts: BoardOptions) => ({
+  jobs: rows.map((_, i) => greenhouseListedJob(rows, i, opts)),
   meta: { total: rows.length }
 })
+
+/**
+ * Greenhouse Job Board API, `GET /v1/boards/{board}/jobs/{id}` for `rows[index]`: the job as the list gives it,
+ * and with `pay_transparency=true` its `pay_input_ranges` (one per pay zone; none when the row has no salary).
+ */
+export const greenhouseJob = (rows: ReadonlyArray<BoardRow>, index: number, opts: BoardOptions & { readonly payTransparency: boolean }) => {
+  const row = rows[index]!
+  const salary = glassdoorSalary(row.salaryText)
+  const ranges =
+    salary === null
+      ? []
+      : [
+          {
+            min_cents: salary.minValue * 100,
+            max_cents: salary.maxValue * 100,
+            currency_type: "USD",
+            title: salary.unitText === "HOUR" ? "Hourly rate" : "Base salary",
+            blurb: `<p>Glassdoor estimate: ${escapeHtml(row.salaryText ?? "")}</p>`
+          }
+        ]
+  return { ...greenhouseListedJob(rows, index, opts), ...(opts.payTransparency ? { pay_input_ranges: ranges } : {}) }
+}
+
+/** The id Greenhouse gives the row's job: what a single-job request names. */
+export const greenhouseId = (row: BoardRow): number => 4_000_000 + row.sourceRow
+
+const greenhouseListedJob = (rows: ReadonlyArray<BoardRow>, i: number, opts: BoardOptions) => {
+  const row = rows[i]!
+  const id = greenhouseId(row)
+  const second = i % 4 === 1 ? rows[(i + 1) % rows.length]! : undefined
+  const places = [row.location, ...(second === undefined ? [] : [second.location])]
+  return {
+    id,
+    internal_job_id: 3_000_000 + row.sourceRow,
+    title: row.title,
+    updated_at: `${daysBefore(i)}T10:55:28-05:00`,
+    first_published: `${daysBefore(i)}T09:30:00-05:00`,
+    requisition_id: `REQ-${row.sourceRow}`,
+    // Greenhouse has no remote flag: boards write it into the location's name.
+    location: { name: isRemoteRow(row) ? `${places.join(" | ")} (Remote)` : places.join(i % 8 === 1 ? " | " : "; ") },
+    absolute_url: `https://job-boards.greenhouse.io/${opts.board}/jobs/${id}`,
+    company_name: row.company,
+    metadata: null,
+    content: escapeHtml(textToHtml(row.description)),
+    departments: [{ id: 13_583, name: "Data", parent_id: null, child_ids: [] }],
+    offices: [
+      ...places.map((place, k) => ({ id: 8_304 + k, name: place, location: place, parent_id: null, child_ids: [] })),
+      ...(isRemoteRow(row) ? [{ id: 8_300, name: "Remote", location: null, parent_id: null, child_ids: [] }] : [])
+    ]
+  }
+}
 
 /**
  * Lever Postings API, `GET /v0/postings/{site}?mode=json`: a bare array; `createdAt` in epoch milliseconds;
