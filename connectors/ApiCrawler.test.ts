@@ -5,10 +5,12 @@ import { dropNamespace, resetStores, stackTestConfig } from "../stack/testing.js
 import { ClickHouse } from "../stack/ClickHouse.js"
 import { Postgres } from "../stack/Postgres.js"
 import { crawlApi, type ApiSource } from "./ApiCrawler.js"
-import { fixture } from "./demo-site/catalog.js"
+import { fixture, glassdoorSalary } from "./demo-site/catalog.js"
+import { memoryPublisher } from "./memoryPublisher.js"
 import * as Politeness from "./Politeness.js"
 import * as Publisher from "./Publisher.js"
 import { sourceApis } from "./registry.js"
+import { greenhouseJobs } from "./replay/boards.js"
 import { replayBoard, replayTypes, startReplayServer, type ReplayServer, type ReplayType } from "./replay/server.js"
 
 const config = stackTestConfig()
@@ -93,6 +95,78 @@ describe("every API source type against its replayed API", () => {
     const cached = await query<{ url: string; next: unknown }>("SELECT url, next FROM source_http_cache")
     expect(cached.length).toBeGreaterThan(0)
     for (const row of cached) expect(JSON.stringify(row)).not.toMatch(/replay-secret-key|replay-usajobs-key/)
+  })
+})
+
+describe("the real shapes of each API reach the published fields", () => {
+  /** A crawl whose postings stay in memory, so that their fields can be read; `memory` carries what it published. */
+  const crawlInMemory = (type: ReplayType, source: string, memory = memoryPublisher()) =>
+    runtime
+      .runPromise(
+        crawlApi({ api: sourceApis.get(type)!, board: boardOf(type, source), rate: { perMinute: 60_000 }, retry: quickRetry }).pipe(
+          Effect.provide(memory.layer)
+        )
+      )
+      .then((summary) => ({ summary, postings: memory.postings.filter((p) => p.source === source), memory }))
+
+  it("Greenhouse: packed places split, and pay from the single-job endpoint for new postings only", async () => {
+    const before = replay.requests().length
+    const { summary, postings, memory } = await crawlInMemory("greenhouse", "shapes-greenhouse")
+    const asked = replay.requests().slice(before).map((r) => r.path)
+    expect(summary).toMatchObject({ postings: rows.length, errors: 0, complete: true })
+    expect(asked.filter((path) => path.includes("pay_transparency=true"))).toHaveLength(rows.length)
+    rows.forEach((row, i) => {
+      const pay = glassdoorSalary(row.salaryText)
+      const posting = postings.find((p) => p.externalId === String(4_000_000 + row.sourceRow))!
+      expect(posting.fields.salary, row.title).toEqual(pay === null ? undefined : { min: pay.minValue, max: pay.maxValue, currency: "USD" })
+      if (i % 4 === 1) expect(posting.fields.locations).toContain(rows[i + 1]!.location)
+    })
+    expect(postings[1]!.fields.locations).toEqual([rows[1]!.location, rows[2]!.location])
+
+    // Listed again unchanged: no posting is asked for its pay again.
+    const again = replay.requests().length
+    await crawlInMemory("greenhouse", "shapes-greenhouse", memory)
+    expect(replay.requests().slice(again).filter((r) => r.path.includes("pay_transparency"))).toEqual([])
+  })
+
+  it("Greenhouse: a pay request that fails loses no posting, keeps the crawl complete, and is asked again next time", async () => {
+    const three = rows.slice(0, 3)
+    replay.setRows("greenhouse", three)
+    // The listing as the board gives it, then a 404 for the first pay request.
+    replay.injectFaults([{ status: 200, body: JSON.stringify(greenhouseJobs(three, { board: "acme" })) }, { status: 404 }])
+    const before = replay.requests().length
+    const first = await crawlInMemory("greenhouse", "shapes-greenhouse-pay-fails")
+    expect(replay.requests().slice(before).map((r) => r.status)).toEqual([200, 404, 200, 200])
+    expect(first.summary).toMatchObject({ postings: 3, new: 3, errors: 0, complete: true })
+    expect(first.postings.map((p) => p.fields.salary === undefined)).toEqual([true, false, false])
+    expect(first.postings[0]!.fields.title).toBe(three[0]!.title)
+
+    const again = replay.requests().length
+    const second = await crawlInMemory("greenhouse", "shapes-greenhouse-pay-fails", first.memory)
+    const pay = replay.requests().slice(again).filter((r) => r.path.includes("pay_transparency"))
+    expect(pay.map((r) => r.path)).toEqual([expect.stringContaining(`/jobs/${4_000_000 + three[0]!.sourceRow}?`)])
+    const retried = second.postings.filter((p) => p.externalId === String(4_000_000 + three[0]!.sourceRow)).at(-1)!
+    expect(retried.fields.salary).toMatchObject({ currency: "USD" })
+    replay.setRows("greenhouse", rows)
+  })
+
+  it("Lever onsite, Recruitee's several places, Workable's hidden places, HN's wrapped comments", async () => {
+    const lever = (await crawlInMemory("lever", "shapes-lever")).postings
+    expect(lever.filter((p) => p.fields.remote === false).length).toBeGreaterThan(rows.length / 2)
+    expect(lever.every((p) => typeof p.fields.remote === "boolean")).toBe(true)
+
+    const recruitee = (await crawlInMemory("recruitee", "shapes-recruitee")).postings
+    expect(recruitee[2]!.fields.locations).toEqual([`${rows[2]!.location}, United States`, `${rows[3]!.location}, United States`])
+
+    const workable = (await crawlInMemory("workable", "shapes-workable")).postings
+    expect(workable[3]!.fields.locations).toBeUndefined()
+    expect(workable[2]!.fields.locations).toHaveLength(1)
+
+    const hn = (await crawlInMemory("hackernews", "shapes-hackernews")).postings
+    expect(hn).toHaveLength(rows.length)
+    // Rows 0, 1 and 2 are in the three paragraph forms; the header's title and company come through in each.
+    for (const i of [0, 1, 2]) expect(hn[i]!.fields, `comment ${i}`).toMatchObject({ company: rows[i]!.company })
+    for (const i of [0, 1]) expect(hn[i]!.fields.title).toBe(rows[i]!.title)
   })
 })
 

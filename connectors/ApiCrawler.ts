@@ -1,5 +1,5 @@
 import { BasicCrawler, type Request } from "crawlee"
-import { Effect } from "effect"
+import { Array as Arr, Effect } from "effect"
 import type { RawPosting } from "../schemas/RawPosting.js"
 import { Postgres } from "../stack/Postgres.js"
 import { fetchEvent, insertConnectorEvents, runEvent, type ConnectorEvent } from "./connectorEvents.js"
@@ -7,8 +7,8 @@ import { redactUrl } from "./apiSupport.js"
 import { makeBridge, runCrawler } from "./crawleeBridge.js"
 import { closeMissing, recordRun, startRun } from "./crawlRun.js"
 import { fetchPolitely, type Attempt } from "./Fetcher.js"
-import { contentHashOf } from "./jsonld/extract.js"
 import * as metrics from "./metrics.js"
+import { completeDetails, type Hashed } from "./postingDetails.js"
 import type { CrawlProgress } from "./progress.js"
 import {
   BreakerOpen,
@@ -20,7 +20,7 @@ import {
   type RetryPolicy
 } from "./Politeness.js"
 import { Publisher } from "./Publisher.js"
-import type { ApiPosting, ApiRequest, BoardConfig, SourceApi } from "./SourceApi.js"
+import type { ApiRequest, BoardConfig, SourceApi } from "./SourceApi.js"
 
 export interface ApiSource {
   readonly api: SourceApi
@@ -30,7 +30,7 @@ export interface ApiSource {
   readonly breaker?: BreakerPolicy
   /** Requests one run may make; a run cut short by it closes nothing. Default 2,000. */
   readonly maxRequests?: number
-  /** Requests in flight at once (the host's rate still spaces them). Default 2. */
+  /** Requests in flight at once, listings and detail requests alike (the host's rate still spaces them). Default 2. */
   readonly concurrency?: number
   /** Called after every request with the counts so far (the CLI's live progress line). */
   readonly onProgress?: (progress: CrawlProgress) => void
@@ -44,10 +44,14 @@ interface Validators {
   readonly next: ReadonlyArray<ApiRequest>
 }
 
+/** A page's postings are completed and published this many at a time, so that a long page's first ones go out early. */
+const PUBLISH_CHUNK = 100
+
 /**
  * Crawls one configured board of a job-source API with Crawlee's BasicCrawler: each request is fetched politely
- * (Fetcher.ts), its body parsed by the source's pure `SourceApi`, each posting handed to the Publisher, and the
- * follow-up requests queued. Guarantees:
+ * (Fetcher.ts), its body parsed by the source's pure `SourceApi`, each posting completed from its `detail`
+ * request when it is new or changed (postingDetails.ts) and handed to the Publisher, and the follow-up requests
+ * queued. Guarantees:
  * - a body the parser cannot fully read goes to `jobs.dlq` with the reasons and its bytes; the crawl goes on;
  * - a listing that answers 304 Not Modified keeps its postings seen and its next pages queued, from what its
  *   last full answer held; requests carrying credentials are never cached, so no secret reaches the database;
@@ -92,17 +96,17 @@ export const crawlApi = (config: ApiSource) =>
         )
       })
 
-    /** One page's postings, published together. */
-    const publish = (postings: ReadonlyArray<ApiPosting>, fetchedAt: string) =>
+    /** Postings of one page, published together. */
+    const publish = (postings: ReadonlyArray<Hashed>, fetchedAt: string) =>
       Effect.gen(function* () {
         const raws = postings.map(
-          (posting): RawPosting => ({
+          ({ posting, contentHash }): RawPosting => ({
             source,
             sourceType: api.type,
             externalId: posting.externalId,
             url: posting.url,
             fetchedAt,
-            contentHash: contentHashOf(posting.payload),
+            contentHash,
             fields: posting.fields,
             payload: posting.payload,
             ...(posting.attribution === undefined ? {} : { attribution: posting.attribution })
@@ -126,17 +130,14 @@ export const crawlApi = (config: ApiSource) =>
       )).map((v) => [v.url, v])
     )
 
-    const handle = (request: ApiRequest, enqueue: (next: ReadonlyArray<ApiRequest>) => Effect.Effect<void>) =>
+    /** One request, fetched politely (conditionally when `cached` holds validators) and settled on the breaker. */
+    const fetchRequest = (request: ApiRequest, cached?: Validators) =>
       Effect.gen(function* () {
         yield* politeness.checkBreaker(source)
-        const shownUrl = redactUrl(request.url)
-        // A request that carries a credential (in its URL or headers) is never cached: no secret is stored.
-        const cacheable = shownUrl === request.url && request.headers === undefined
-        const cached = cacheable ? validators.get(request.url) : undefined
         const fetched = yield* fetchPolitely(
           {
             url: request.url,
-            shownUrl,
+            shownUrl: redactUrl(request.url),
             ...(request.headers === undefined ? {} : { headers: request.headers }),
             etag: cached?.etag ?? undefined,
             lastModified: cached?.last_modified ?? undefined
@@ -152,6 +153,16 @@ export const crawlApi = (config: ApiSource) =>
           )
         )
         yield* politeness.settle(source, true, breaker)
+        return fetched
+      })
+
+    const handle = (request: ApiRequest, enqueue: (next: ReadonlyArray<ApiRequest>) => Effect.Effect<void>) =>
+      Effect.gen(function* () {
+        const shownUrl = redactUrl(request.url)
+        // A request that carries a credential (in its URL or headers) is never cached: no secret is stored.
+        const cacheable = shownUrl === request.url && request.headers === undefined
+        const cached = cacheable ? validators.get(request.url) : undefined
+        const fetched = yield* fetchRequest(request, cached)
         counts.pages += 1
         if (fetched.status === 304 && cached !== undefined) {
           yield* publisher.touch(source, cached.external_ids, new Date())
@@ -162,7 +173,18 @@ export const crawlApi = (config: ApiSource) =>
         }
         const fetchedAt = new Date().toISOString()
         const page = api.parse(fetched.body, request, board)
-        yield* publish(page.postings, fetchedAt)
+        let detailsMissing = 0
+        for (const postings of Arr.chunksOf(page.postings, PUBLISH_CHUNK)) {
+          const ready = yield* completeDetails({
+            api,
+            source,
+            postings,
+            concurrency: config.concurrency ?? 2,
+            fetch: (detail) => Effect.map(fetchRequest(detail), (answer) => answer.body)
+          }).pipe(Effect.provideService(Publisher, publisher))
+          detailsMissing += ready.missing
+          yield* publish(ready.postings, fetchedAt)
+        }
         if (page.errors.length > 0) {
           counts.errors += page.errors.length
           yield* Effect.all([
@@ -171,7 +193,9 @@ export const crawlApi = (config: ApiSource) =>
           ])
         }
         yield* enqueue(page.next)
-        if (cacheable && (fetched.etag !== undefined || fetched.lastModified !== undefined) && page.errors.length === 0)
+        // Validators are kept only for a page read whole: a 304 must not skip a posting whose detail is missing.
+        const whole = page.errors.length === 0 && detailsMissing === 0
+        if (cacheable && (fetched.etag !== undefined || fetched.lastModified !== undefined) && whole)
           yield* db.query(
             `INSERT INTO source_http_cache (source, url, etag, last_modified, external_ids, next, fetched_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7)

@@ -30,6 +30,15 @@ export class Publisher extends Context.Tag("jobstream/Publisher")<
     /** A page's postings in one round trip each to PostgreSQL and Kafka; what each did, in order. */
     readonly publish: (postings: ReadonlyArray<RawPosting>) => Effect.Effect<ReadonlyArray<Change>, KafkaError | PostgresError>
     /**
+     * For each posting, in order, whether publishing it now would send it (new, changed or reopened) rather than
+     * find it unchanged. Reads only, in one round trip: a connector asks before it spends requests on completing
+     * a posting (Greenhouse's pay ranges) that it would not publish again anyway.
+     */
+    readonly changed: (
+      source: string,
+      postings: ReadonlyArray<Pick<RawPosting, "externalId" | "contentHash">>
+    ) => Effect.Effect<ReadonlyArray<boolean>, PostgresError>
+    /**
      * Postings still on their board though not fetched again (a listing answered 304 Not Modified): seen at
      * `seenAt`, so a complete crawl does not close them.
      */
@@ -61,18 +70,21 @@ export class Publisher extends Context.Tag("jobstream/Publisher")<
 export const make = Effect.gen(function* () {
   const kafka = yield* Kafka
   const db = yield* Postgres
+  /** What `source_postings` holds of these postings, by `source NUL externalId`. */
+  const knownOf = (postings: ReadonlyArray<Pick<RawPosting, "source" | "externalId">>) =>
+    db
+      .query<{ source: string; external_id: string; content_hash: string; closed_at: Date | null }>(
+        `SELECT p.source, p.external_id, p.content_hash, p.closed_at
+         FROM source_postings p JOIN unnest($1::text[], $2::text[]) AS k (source, external_id)
+           ON p.source = k.source AND p.external_id = k.external_id`,
+        [postings.map((p) => p.source), postings.map((p) => p.externalId)]
+      )
+      .pipe(Effect.map((rows) => new Map(rows.map((row) => [`${row.source}\u0000${row.external_id}`, row]))))
   return Publisher.of({
     publish: (postings) =>
       Effect.gen(function* () {
         if (postings.length === 0) return []
-        const known = new Map(
-          (yield* db.query<{ source: string; external_id: string; content_hash: string; closed_at: Date | null }>(
-            `SELECT p.source, p.external_id, p.content_hash, p.closed_at
-             FROM source_postings p JOIN unnest($1::text[], $2::text[]) AS k (source, external_id)
-               ON p.source = k.source AND p.external_id = k.external_id`,
-            [postings.map((p) => p.source), postings.map((p) => p.externalId)]
-          )).map((row) => [`${row.source}\u0000${row.external_id}`, row])
-        )
+        const known = yield* knownOf(postings)
         const messages: Array<Envelope> = []
         const changes = postings.map((posting): Change => {
           const key = `${posting.source}\u0000${posting.externalId}`
@@ -120,6 +132,15 @@ export const make = Effect.gen(function* () {
         )
         return changes
       }).pipe(Effect.withSpan("Publisher.publish")),
+    changed: (source, postings) =>
+      postings.length === 0
+        ? Effect.succeed([])
+        : Effect.map(knownOf(postings.map((p) => ({ source, externalId: p.externalId }))), (known) =>
+            postings.map((p) => {
+              const before = known.get(`${source}\u0000${p.externalId}`)
+              return before === undefined || before.closed_at !== null || before.content_hash !== p.contentHash
+            })
+          ),
     touch: (source, externalIds, seenAt) =>
       externalIds.length === 0
         ? Effect.succeed(0)

@@ -1,3 +1,4 @@
+import type { Either } from "effect"
 import type { RawFields } from "../schemas/RawPosting.js"
 
 /**
@@ -17,6 +18,11 @@ export interface SourceApi {
   readonly start: (board: BoardConfig) => ReadonlyArray<ApiRequest>
   /** One response body -> its postings, the follow-up requests (next page, detail pages) and what went wrong. */
   readonly parse: (body: string, request: ApiRequest, board: BoardConfig) => ApiPage
+  /**
+   * For sources whose postings carry a `detail` request: the posting completed from that request's answer, or
+   * why it cannot be (one short message). Pure, like `parse`.
+   */
+  readonly complete?: (body: string, request: ApiRequest, posting: ApiPosting) => Either.Either<ApiPosting, string>
 }
 
 export interface BoardConfig {
@@ -59,4 +65,10 @@ export interface ApiPosting {
   readonly payload: unknown
   /** Attribution the source's terms require to be shown with the posting (RemoteOK, Adzuna). */
   readonly attribution?: { readonly text: string; readonly url: string }
+  /**
+   * A request whose answer completes the posting (Greenhouse's pay ranges, which only its single-job endpoint
+   * gives), read by the source's `complete`. The runtime makes it only for a posting that is new, changed or
+   * reopened as listed, under the source's rate limit; when it fails, the posting is published as listed.
+   */
+  readonly detail?: ApiRequest
 }

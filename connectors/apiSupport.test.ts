@@ -13,6 +13,7 @@ import {
   isoFromEpoch,
   joinUrl,
   parseJson,
+  placeOf,
   positiveNumber,
   quote,
   redactErrors,
@@ -23,6 +24,12 @@ import {
 } from "./apiSupport.js"
 
 describe("values", () => {
+  it("placeOf: the parts that are there, trimmed and joined; nothing when none is", () => {
+    expect(placeOf(" Seattle ", "WA", "United States")).toBe("Seattle, WA, United States")
+    expect(placeOf(null, "", "Netherlands", undefined)).toBe("Netherlands")
+    expect(placeOf(null, " ", undefined)).toBeUndefined()
+  })
+
   it("text: trimmed non-blank strings and finite numbers, nothing else", () => {
     expect(text("  Data Scientist ")).toBe("Data Scientist")
     expect(text(42)).toBe("42")

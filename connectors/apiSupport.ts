@@ -22,6 +22,10 @@ export const positiveNumber = (value: unknown): number | undefined => {
   return typeof n === "number" && Number.isFinite(n) && n > 0 ? n : undefined
 }
 
+/** A place from its parts (city, region, country, ...): the non-blank ones trimmed and joined with ", "; `undefined` when none is. */
+export const placeOf = (...parts: ReadonlyArray<unknown>): string | undefined =>
+  parts.flatMap((p) => text(p) ?? []).join(", ") || undefined
+
 /** The same record without its `undefined` entries (shallow), so that a missing field is absent. */
 export const compact = <T extends object>(record: T): T =>
   Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined)) as T

@@ -15,6 +15,11 @@ export const memoryPublisher = () => {
           postings.push(...found)
           return found.map(() => "new" as const)
         }),
+      changed: (source, found) =>
+        Effect.sync(() => {
+          const last = new Map(postings.filter((p) => p.source === source).map((p) => [p.externalId, p.contentHash]))
+          return found.map((p) => last.get(p.externalId) !== p.contentHash)
+        }),
       touch: () => Effect.succeed(0),
       closeMissing: () => Effect.succeed(0),
       recordRun: (run) => Effect.sync(() => void runs.push(run)),

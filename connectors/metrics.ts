@@ -9,7 +9,7 @@ import { Effect, Metric, MetricBoundaries, MetricLabel } from "effect"
 /** What a fetched posting turned out to be, or what happened to a posting no longer (or again) on its board. */
 export type PostingChange = "new" | "changed" | "unchanged" | "closed" | "reopened"
 /** `http`: a response that is not a success; `parse`: a page with nothing usable; `rejected`: dead-lettered. */
-export type ErrorKind = "http" | "parse" | "rejected" | "breaker"
+export type ErrorKind = "http" | "parse" | "rejected" | "breaker" | "detail"
 /** Why a request is tried again: 429 (`throttled`), 5xx (`server`), no response at all (`network`). */
 export type RetryReason = "throttled" | "server" | "network"
 
@@ -31,7 +31,7 @@ export const postingsTotal = Metric.counter("jobstream_connector_postings_total"
 })
 
 export const errorsTotal = Metric.counter("jobstream_connector_errors_total", {
-  description: "Connector errors by source and kind (http, parse, rejected, breaker).",
+  description: "Connector errors by source and kind (http, parse, rejected, breaker, detail: a posting published without its detail).",
   incremental: true
 })
 

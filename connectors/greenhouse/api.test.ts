@@ -1,6 +1,7 @@
+import { Either } from "effect"
 import { describe, expect, it } from "vitest"
 import { fixture, textToHtml } from "../demo-site/catalog.js"
-import { greenhouseJobs } from "../replay/boards.js"
+import { greenhouseJob, greenhouseJobs } from "../replay/boards.js"
 import type { ApiRequest, BoardConfig } from "../SourceApi.js"
 import { greenhouseApi } from "./api.js"
 
@@ -28,8 +29,8 @@ describe("greenhouseApi.start", () => {
 })
 
 describe("greenhouseApi.parse", () => {
-  it("maps every field of a real posting to RawFields", () => {
-    const body = greenhouseJobs(rows, { board: "acme", payTransparency: true })
+  it("maps every field of a real posting to RawFields, and names the single job's pay request", () => {
+    const body = greenhouseJobs(rows, { board: "acme" })
     const page = parseJson(body)
     expect(page.errors).toEqual([])
     expect(page.next).toEqual([])
@@ -44,11 +45,39 @@ describe("greenhouseApi.parse", () => {
         description: textToHtml(row.description),
         locations: ["Albuquerque, NM"],
         datePosted: "2024-06-03T09:30:00-05:00",
-        requisitionId: `REQ-${row.sourceRow}`,
-        salary: { min: 53_000, max: 91_000, currency: "USD" }
+        requisitionId: `REQ-${row.sourceRow}`
       },
-      payload: body.jobs[0]
+      payload: body.jobs[0],
+      detail: {
+        url: `https://boards-api.greenhouse.io/v1/boards/acme/jobs/${4_000_000 + row.sourceRow}?pay_transparency=true`,
+        label: "pay"
+      }
     })
+  })
+
+  it("keeps each place of a packed location name and each office's place, without repeats", () => {
+    const { jobs } = greenhouseJobs(rows, { board: "acme" })
+    // The replayed second job packs its place and the third row's into its name, and lists an office for each.
+    expect(jobs[1]!.location.name).toBe(`${rows[1]!.location} | ${rows[2]!.location}`)
+    expect(parseJson({ jobs: [jobs[1]] }).postings[0]!.fields.locations).toEqual([rows[1]!.location, rows[2]!.location])
+    const [job] = jobs
+    const office = (name: string, location: string | null) => ({ id: 1, name, location, parent_id: null, child_ids: [] })
+    const packed = {
+      ...job,
+      location: { name: "San Francisco, CA | New York City, NY | Seattle, WA" },
+      offices: [office("SF", "San Francisco, CA"), office("Austin", "Austin, TX"), office("Remote", null), office("HQ", null)]
+    }
+    expect(parseJson({ jobs: [packed] }).postings[0]!.fields.locations).toEqual([
+      "San Francisco, CA",
+      "New York City, NY",
+      "Seattle, WA",
+      "Austin, TX",
+      "Remote"
+    ])
+    const semicolons = { ...job, location: { name: "London, UK; Ontario, CAN" }, offices: [] }
+    expect(parseJson({ jobs: [semicolons] }).postings[0]!.fields.locations).toEqual(["London, UK", "Ontario, CAN"])
+    const officesOnly = { ...job, location: { name: "" }, offices: [office("Remote - US", null)] }
+    expect(parseJson({ jobs: [officesOnly] }).postings[0]!.fields.locations).toEqual(["Remote - US"])
   })
 
   it("unescapes the entity-escaped content exactly once", () => {
@@ -75,26 +104,12 @@ describe("greenhouseApi.parse", () => {
   it("falls back to the board token for the company and to updated_at for the date", () => {
     const [job] = greenhouseJobs(rows.slice(1, 2), { board: "acme" }).jobs
     const { company_name: _company, first_published: _published, ...older } = job!
-    const fields = parseJson({ jobs: [{ ...older, requisition_id: null, location: { name: "" } }] }).postings[0]!.fields
+    const fields = parseJson({ jobs: [{ ...older, requisition_id: null, location: { name: "" }, offices: null }] }).postings[0]!.fields
     expect(fields.company).toBe("acme")
     expect(fields.datePosted).toBe("2024-06-03T10:55:28-05:00")
     expect(fields.requisitionId).toBeUndefined()
     expect(fields.locations).toBeUndefined()
     expect(fields.salary).toBeUndefined()
-  })
-
-  it("takes the envelope of several pay ranges in the first range's currency", () => {
-    const [job] = greenhouseJobs(rows.slice(0, 1), { board: "acme" }).jobs
-    const pay_input_ranges = [
-      { min_cents: 9_000_000, max_cents: 12_000_000, currency_type: "USD", title: "NYC" },
-      { min_cents: 7_500_000, max_cents: 10_000_000, currency_type: "USD", title: "Elsewhere in the US" },
-      { min_cents: 100, max_cents: 99_999_999, currency_type: "CAD", title: "Canada" }
-    ]
-    expect(parseJson({ jobs: [{ ...job, pay_input_ranges }] }).postings[0]!.fields.salary).toEqual({
-      min: 75_000,
-      max: 120_000,
-      currency: "USD"
-    })
   })
 
   it("skips a bad job with an error naming it and returns the others", () => {
@@ -122,5 +137,42 @@ describe("greenhouseApi.parse", () => {
     expect(page.postings).toEqual([])
     expect(page.errors).toEqual([expect.stringMatching(/greenhouse: .*not a job list \(jobs: is missing\)/)])
     expect(parseJson({ jobs: "none" }).errors[0]).toMatch(/jobs: Expected ReadonlyArray<unknown>/)
+  })
+})
+
+describe("greenhouseApi.complete", () => {
+  const listed = parseJson(greenhouseJobs(rows, { board: "acme" })).postings[0]!
+  const complete = (json: unknown, posting = listed) => greenhouseApi.complete!(JSON.stringify(json), posting.detail!, posting)
+
+  it("fills the salary from the single job's pay ranges and keeps them in the payload", () => {
+    const job = greenhouseJob(rows, 0, { board: "acme", payTransparency: true })
+    const completed = Either.getOrThrow(complete(job))
+    expect(completed.fields).toEqual({ ...listed.fields, salary: { min: 53_000, max: 91_000, currency: "USD" } })
+    expect(completed.payload).toEqual({ ...(listed.payload as object), pay_input_ranges: job.pay_input_ranges })
+    expect(completed.externalId).toBe(listed.externalId)
+  })
+
+  it("takes the envelope of several pay ranges in the first range's currency", () => {
+    const pay_input_ranges = [
+      { min_cents: 9_000_000, max_cents: 12_000_000, currency_type: "USD", title: "NYC", blurb: null },
+      { min_cents: 7_500_000, max_cents: 10_000_000, currency_type: "USD", title: "Elsewhere in the US", blurb: null },
+      { min_cents: 100, max_cents: 99_999_999, currency_type: "CAD", title: "Canada", blurb: null }
+    ]
+    const job = greenhouseJob(rows, 0, { board: "acme", payTransparency: false })
+    expect(Either.getOrThrow(complete({ ...job, pay_input_ranges })).fields.salary).toEqual({ min: 75_000, max: 120_000, currency: "USD" })
+  })
+
+  it("leaves a posting whose job states no pay without a salary", () => {
+    const job = greenhouseJob(rows, 0, { board: "acme", payTransparency: false })
+    expect(Either.getOrThrow(complete(job)).fields).toEqual(listed.fields)
+    expect(Either.getOrThrow(complete({ ...job, pay_input_ranges: [] })).fields.salary).toBeUndefined()
+  })
+
+  it("says why an answer that is not this job cannot complete it", () => {
+    const other = greenhouseJob(rows, 1, { board: "acme", payTransparency: true })
+    expect(complete(other)).toEqual(Either.left(expect.stringMatching(/^greenhouse: .*\/jobs\/\d+\?pay_transparency=true: the answer is job "\d+", not job "\d+"$/)))
+    const notJson = greenhouseApi.complete!("<html>502</html>", listed.detail!, listed)
+    expect(notJson).toEqual(Either.left(expect.stringMatching(/the body is not JSON/)))
+    expect(complete({ status: 404, error: "Job not found" })).toEqual(Either.left(expect.stringMatching(/not a job \(id: is missing\)/)))
   })
 })

@@ -84,6 +84,20 @@ describe("hackernewsApi.parse: thread", () => {
     expect(page.postings[3]!.fields).toMatchObject({ company: rows[3]!.company, locations: [rows[3]!.location] })
   })
 
+  it("reads the header of comments in each paragraph form Algolia serves", () => {
+    const page = hackernewsApi.parse(body, threadRequest, board)
+    // Rows 0, 1 and 2: `header<p>body`, `<p>header<p>body`, `<p>header</p><p>body</p>` (the deleted comment is third).
+    expect(children[0]!.text).toMatch(/^[^<]+\|/)
+    expect(children[1]!.text).toMatch(/^<p>[^<]+\|/)
+    expect(children[3]!.text).toMatch(/^<p>[^<]+<\/p><p>/)
+    for (const i of [0, 1, 4]) {
+      const row = rows[i]!
+      expect(page.postings[i]!.fields, `comment ${i}`).toMatchObject({ title: row.title, company: row.company })
+    }
+    expect(page.postings[1]!.fields.locations).toEqual([rows[1]!.location, "REMOTE (US)"])
+    expect(page.postings[4]!.fields).toMatchObject({ locations: [rows[4]!.location], remote: false })
+  })
+
   it("keeps only the comments that contain every word of the query", () => {
     const page = hackernewsApi.parse(body, threadRequest, { ...board, query: "Tableau python" })
     const expected = rows

@@ -101,6 +101,23 @@ describe("headerLine", () => {
       href: "https://bcbs.example/careers/42"
     })
   })
+
+  it.each([
+    ["<p>header<p>body (2020)", "<p>Acme Corp | Senior Engineer | Berlin, Germany | REMOTE | $150k-$180k<p>We are hiring engineers."],
+    ["<p>header</p><p>body</p> (2023)", "<p>Acme Corp | Senior Engineer | Berlin, Germany | REMOTE | $150k-$180k</p><p>We are hiring engineers.</p>"],
+    ["a blank first paragraph", "<p> </p>\n<p>Acme Corp | Senior Engineer | Berlin, Germany | REMOTE | $150k-$180k</p><p>We are hiring.</p>"]
+  ])("finds the header in a comment wrapped in paragraphs: %s", (_form, html) => {
+    const { line } = headerLine(html)
+    expect(line).toBe("Acme Corp | Senior Engineer | Berlin, Germany | REMOTE | $150k-$180k")
+    expect(parseHeader(line)).toEqual({
+      company: "Acme Corp",
+      title: "Senior Engineer",
+      locations: ["Berlin, Germany"],
+      remote: true,
+      employmentType: [],
+      salary: { min: 150_000, max: 180_000, currency: "USD", text: "$150k-$180k" }
+    })
+  })
 })
 
 describe("parseHeader on the replayed thread's headers, built from real postings", () => {

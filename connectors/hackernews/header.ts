@@ -22,13 +22,21 @@ export interface Header {
 /** Longer first "lines" are prose without a header; only their start is read. */
 const MAX_HEADER = 400
 
-/** The first line of a comment's HTML (HN separates paragraphs with `<p>`), as text, and its first link. */
+/**
+ * The first line of a comment's HTML with any text, as text, and its first link. Algolia has served the paragraphs
+ * as `header<p>body` and, in captures from 2020 and 2023, wrapped as `<p>header<p>body` or
+ * `<p>header</p><p>body</p>`: every `<p>`, `</p>` and newline ends a line, and empty lines are passed over.
+ */
 export const headerLine = (html: string): { readonly line: string; readonly href?: string } => {
-  const first = html.split(/<p>|\n/i)[0] ?? ""
-  const href = /<a\s[^>]*href="([^"]+)"/i.exec(first)?.[1]
-  const line = decodeEntities(first.replace(/<[^>]*>/g, "")).replace(/\s+/g, " ").trim().slice(0, MAX_HEADER)
+  const lines = html.split(/<\/?p>|\n/i).map((part) => ({ part, line: textOf(part) }))
+  const { part, line } = lines.find((l) => l.line !== "") ?? { part: "", line: "" }
+  const href = /<a\s[^>]*href="([^"]+)"/i.exec(part)?.[1]
   return href === undefined ? { line } : { line, href: decodeEntities(href) }
 }
+
+/** One line of HTML as text: tags dropped, entities decoded, white space folded, at most `MAX_HEADER` characters. */
+const textOf = (html: string): string =>
+  decodeEntities(html.replace(/<[^>]*>/g, "")).replace(/\s+/g, " ").trim().slice(0, MAX_HEADER)
 
 export const parseHeader = (line: string, href?: string): Header => {
   const segments = splitSegments(line)

@@ -78,6 +78,19 @@ describe("leverApi.parse", () => {
     expect(remoteOf(null)).toBeUndefined()
   })
 
+  it("reads `onsite`, the spelling real boards send, as not remote, and an unknown value as not stated", () => {
+    const remoteOf = (workplaceType: string) => parseJson([{ ...all[1]!, workplaceType }]).postings[0]!.fields.remote
+    expect(remoteOf("onsite")).toBe(false)
+    expect(remoteOf("Onsite")).toBe(false)
+    expect(remoteOf(" Remote ")).toBe(true)
+    expect(remoteOf("flexible")).toBeUndefined()
+    expect(remoteOf("")).toBeUndefined()
+    // The replayed board writes what real boards write: every non-remote posting says onsite or hybrid.
+    const page = parseJson(all)
+    expect(all.filter((p) => p.workplaceType === "onsite").length).toBeGreaterThan(0)
+    page.postings.forEach((posting, i) => expect(posting.fields.remote, all[i]!.workplaceType).toBe(all[i]!.workplaceType === "remote"))
+  })
+
   it("merges allLocations with the primary location and falls back to the plain description", () => {
     const posting = {
       ...all[2]!,

@@ -120,7 +120,7 @@ const fieldsOf = (posting: Posting, board: BoardConfig): RawFields => {
     company: board.company ?? board.board,
     description: descriptionOf(posting),
     locations: locations.length > 0 ? [...new Set(locations)] : undefined,
-    remote: REMOTE.get(posting.workplaceType ?? ""),
+    remote: REMOTE.get((posting.workplaceType ?? "").trim().toLowerCase()),
     employmentType: commitment === undefined ? undefined : [commitment],
     datePosted: isoFromEpoch(posting.createdAt, "ms"),
     salary:
@@ -130,8 +130,16 @@ const fieldsOf = (posting: Posting, board: BoardConfig): RawFields => {
   })
 }
 
-/** `unspecified` (and anything else) says nothing either way. */
-const REMOTE: ReadonlyMap<string, boolean> = new Map([["remote", true], ["on-site", false], ["hybrid", false]])
+/**
+ * Lever documents `on-site`, and real boards send `onsite`; `unspecified`, and any value not listed here, says
+ * nothing either way rather than being guessed at.
+ */
+const REMOTE: ReadonlyMap<string, boolean> = new Map([
+  ["remote", true],
+  ["onsite", false],
+  ["on-site", false],
+  ["hybrid", false]
+])
 
 const descriptionOf = (posting: Posting): string | undefined => {
   const parts = [

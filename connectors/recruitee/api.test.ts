@@ -53,13 +53,36 @@ describe("recruiteeApi.parse", () => {
   })
 
   it("appends the requirements, builds the location from city and country, and falls back to created_at", () => {
-    const { location: _location, published_at: _published, company_name: _company, ...offer } = body.offers[1]!
+    const { location: _location, locations: _locations, published_at: _published, company_name: _company, ...offer } = body.offers[1]!
     const fields = parseJson({ offers: [{ ...offer, requirements: "<ul><li>SQL</li></ul>", salary: null }] }).postings[0]!.fields
     expect(fields.description).toBe(`${textToHtml(rows[1]!.description)}\n<ul><li>SQL</li></ul>`)
     expect(fields.locations).toEqual(["San Jose, United States"])
     expect(fields.datePosted).toBe("2024-06-01T08:00:00.000Z")
     expect(fields.company).toBe("acme")
     expect(fields.salary).toBeUndefined()
+  })
+
+  it("keeps every place of an offer open in several cities, deduplicated", () => {
+    // The replayed third offer is open in its own city and the next row's.
+    const offer = body.offers[2]!
+    expect(offer.locations).toHaveLength(2)
+    expect(parseJson({ offers: [offer] }).postings[0]!.fields.locations).toEqual([
+      `${rows[2]!.location}, United States`,
+      `${rows[3]!.location}, United States`
+    ])
+    const amsterdam = { id: 1, name: "Amsterdam HQ", city: "Amsterdam", state: "North Holland", country: "Netherlands", country_code: "NL" }
+    const berlin = { id: 2, name: "Berlin", city: "Berlin", state: "Berlin", country: "Germany", country_code: "DE" }
+    const named = { id: 3, name: "Remote (EU)", city: null, state: null, country: null, country_code: null }
+    const multi = {
+      ...offer,
+      location: "Amsterdam, North Holland, Netherlands",
+      locations: [amsterdam, berlin, { ...berlin, id: 4 }, named]
+    }
+    expect(parseJson({ offers: [multi] }).postings[0]!.fields.locations).toEqual([
+      "Amsterdam, North Holland, Netherlands",
+      "Berlin, Berlin, Germany",
+      "Remote (EU)"
+    ])
   })
 
   it("reads numeric and numeric-string salary bounds, ignores others, and reads ISO dates", () => {

@@ -1,7 +1,7 @@
 import { Either, Schema } from "effect"
 import { HttpUrl } from "../../schemas/common.js"
 import type { RawFields } from "../../schemas/RawPosting.js"
-import { compact, decodeBody, decodeItems, failed, joinUrl, Nullable, requireBoard, text, where } from "../apiSupport.js"
+import { compact, decodeBody, decodeItems, failed, joinUrl, Nullable, placeOf, requireBoard, text, where } from "../apiSupport.js"
 import type { BoardConfig, SourceApi } from "../SourceApi.js"
 
 /**
@@ -15,6 +15,8 @@ import type { BoardConfig, SourceApi } from "../SourceApi.js"
  * - an offer without an `id`, a string `title` or an http(s) `careers_url`, or with a field of the wrong type,
  *   is skipped with one error naming it; the other offers are returned;
  * - the description is the offer's `description` then its `requirements` (both HTML);
+ * - the locations are the offer's `location` then each of its `locations` (city, state, country, else the
+ *   place's `name`), without repeats; the offer's own city and country only when it names no place at all;
  * - Recruitee writes dates as `2024-06-03 09:30:00 UTC`; `datePosted` is that instant in ISO 8601;
  * - salary bounds given as numeric strings ("3000.0") are read as numbers.
  */
@@ -49,6 +51,14 @@ const originOf = (board: BoardConfig): string => {
 
 const Amount = Nullable(Schema.Union(Schema.Number, Schema.String))
 
+/** One place an offer is open in; `name` is what the employer calls it (an office, "Remote"). */
+const Location = Schema.Struct({
+  name: Nullable(Schema.String),
+  city: Nullable(Schema.String),
+  state: Nullable(Schema.String),
+  country: Nullable(Schema.String)
+})
+
 const Offer = Schema.Struct({
   id: Schema.Union(Schema.Number, Schema.NonEmptyTrimmedString),
   title: Schema.String,
@@ -59,6 +69,7 @@ const Offer = Schema.Struct({
   location: Nullable(Schema.String),
   city: Nullable(Schema.String),
   country: Nullable(Schema.String),
+  locations: Nullable(Schema.Array(Location)),
   remote: Nullable(Schema.Boolean),
   employment_type_code: Nullable(Schema.String),
   created_at: Nullable(Schema.String),
@@ -70,14 +81,18 @@ type Offer = typeof Offer.Type
 const OfferList = Schema.Struct({ offers: Schema.Array(Schema.Unknown) })
 
 const fieldsOf = (offer: Offer, board: BoardConfig): RawFields => {
-  const location = text(offer.location) ?? ([offer.city, offer.country].flatMap((p) => text(p) ?? []).join(", ") || undefined)
+  const places = [
+    text(offer.location),
+    ...(offer.locations ?? []).map((l) => placeOf(l.city, l.state, l.country) ?? text(l.name))
+  ].flatMap((p) => p ?? [])
+  const locations = places.length > 0 ? [...new Set(places)] : [placeOf(offer.city, offer.country)].flatMap((p) => p ?? [])
   const description = [offer.description, offer.requirements].flatMap((p) => text(p) ?? [])
   const employment = text(offer.employment_type_code)
   return compact({
     title: offer.title,
     company: text(offer.company_name) ?? board.board,
     description: description.length > 0 ? description.join("\n") : undefined,
-    locations: location === undefined ? undefined : [location],
+    locations: locations.length > 0 ? locations : undefined,
     remote: offer.remote ?? undefined,
     employmentType: employment === undefined ? undefined : [employment],
     datePosted: isoOf(offer.published_at) ?? isoOf(offer.created_at),

@@ -18,48 +18,72 @@ export interface BoardOptions {
   readonly board: string
 }
 
-/** Greenhouse Job Board API, `GET /v1/boards/{board}/jobs?content=true`: `content` is entity-escaped HTML. */
-export const greenhouseJobs = (
-  rows: ReadonlyArray<BoardRow>,
-  opts: BoardOptions & { readonly payTransparency?: boolean }
-) => ({
-  jobs: rows.map((row, i) => {
-    const id = 4_000_000 + row.sourceRow
-    const salary = glassdoorSalary(row.salaryText)
-    return {
-      id,
-      internal_job_id: 3_000_000 + row.sourceRow,
-      title: row.title,
-      updated_at: `${daysBefore(i)}T10:55:28-05:00`,
-      first_published: `${daysBefore(i)}T09:30:00-05:00`,
-      requisition_id: `REQ-${row.sourceRow}`,
-      // Greenhouse has no remote flag: boards write it into the location's name.
-      location: { name: isRemoteRow(row) ? `${row.location} (Remote)` : row.location },
-      absolute_url: `https://job-boards.greenhouse.io/${opts.board}/jobs/${id}`,
-      company_name: row.company,
-      metadata: null,
-      content: escapeHtml(textToHtml(row.description)),
-      departments: [{ id: 13_583, name: "Data", parent_id: null, child_ids: [] }],
-      offices: [{ id: 8_304, name: row.location, location: row.location, parent_id: null, child_ids: [] }],
-      ...(opts.payTransparency === true && salary !== null
-        ? {
-            pay_input_ranges: [
-              {
-                min_cents: salary.minValue * 100,
-                max_cents: salary.maxValue * 100,
-                currency_type: "USD",
-                title: salary.unitText === "HOUR" ? "Hourly rate" : "Base salary",
-                blurb: `<p>Glassdoor estimate: ${escapeHtml(row.salaryText ?? "")}</p>`
-              }
-            ]
-          }
-        : {})
-    }
-  }),
+/**
+ * Greenhouse Job Board API, `GET /v1/boards/{board}/jobs?content=true`: `content` is entity-escaped HTML, and no
+ * pay ranges (real boards give them only per job, `greenhouseJob`). As real boards do, every fourth job packs a
+ * second place into `location.name` (with `|` or `;`) and lists an office for each; a remote job's office is the
+ * generic "Remote", without a location.
+ */
+export const greenhouseJobs = (rows: ReadonlyArray<BoardRow>, opts: BoardOptions) => ({
+  jobs: rows.map((_, i) => greenhouseListedJob(rows, i, opts)),
   meta: { total: rows.length }
 })
 
-/** Lever Postings API, `GET /v0/postings/{site}?mode=json`: a bare array; `createdAt` in epoch milliseconds. */
+/**
+ * Greenhouse Job Board API, `GET /v1/boards/{board}/jobs/{id}` for `rows[index]`: the job as the list gives it,
+ * and with `pay_transparency=true` its `pay_input_ranges` (one per pay zone; none when the row has no salary).
+ */
+export const greenhouseJob = (rows: ReadonlyArray<BoardRow>, index: number, opts: BoardOptions & { readonly payTransparency: boolean }) => {
+  const row = rows[index]!
+  const salary = glassdoorSalary(row.salaryText)
+  const ranges =
+    salary === null
+      ? []
+      : [
+          {
+            min_cents: salary.minValue * 100,
+            max_cents: salary.maxValue * 100,
+            currency_type: "USD",
+            title: salary.unitText === "HOUR" ? "Hourly rate" : "Base salary",
+            blurb: `<p>Glassdoor estimate: ${escapeHtml(row.salaryText ?? "")}</p>`
+          }
+        ]
+  return { ...greenhouseListedJob(rows, index, opts), ...(opts.payTransparency ? { pay_input_ranges: ranges } : {}) }
+}
+
+/** The id Greenhouse gives the row's job: what a single-job request names. */
+export const greenhouseId = (row: BoardRow): number => 4_000_000 + row.sourceRow
+
+const greenhouseListedJob = (rows: ReadonlyArray<BoardRow>, i: number, opts: BoardOptions) => {
+  const row = rows[i]!
+  const id = greenhouseId(row)
+  const second = i % 4 === 1 ? rows[(i + 1) % rows.length]! : undefined
+  const places = [row.location, ...(second === undefined ? [] : [second.location])]
+  return {
+    id,
+    internal_job_id: 3_000_000 + row.sourceRow,
+    title: row.title,
+    updated_at: `${daysBefore(i)}T10:55:28-05:00`,
+    first_published: `${daysBefore(i)}T09:30:00-05:00`,
+    requisition_id: `REQ-${row.sourceRow}`,
+    // Greenhouse has no remote flag: boards write it into the location's name.
+    location: { name: isRemoteRow(row) ? `${places.join(" | ")} (Remote)` : places.join(i % 8 === 1 ? " | " : "; ") },
+    absolute_url: `https://job-boards.greenhouse.io/${opts.board}/jobs/${id}`,
+    company_name: row.company,
+    metadata: null,
+    content: escapeHtml(textToHtml(row.description)),
+    departments: [{ id: 13_583, name: "Data", parent_id: null, child_ids: [] }],
+    offices: [
+      ...places.map((place, k) => ({ id: 8_304 + k, name: place, location: place, parent_id: null, child_ids: [] })),
+      ...(isRemoteRow(row) ? [{ id: 8_300, name: "Remote", location: null, parent_id: null, child_ids: [] }] : [])
+    ]
+  }
+}
+
+/**
+ * Lever Postings API, `GET /v0/postings/{site}?mode=json`: a bare array; `createdAt` in epoch milliseconds;
+ * `workplaceType` as real boards write it (`remote`, `onsite`, `hybrid`).
+ */
 export const leverPostings = (rows: ReadonlyArray<BoardRow>, opts: BoardOptions) =>
   rows.map((row, i) => {
     const id = uuidOf(row.sourceRow, "1e7e")
@@ -84,7 +108,8 @@ export const leverPostings = (rows: ReadonlyArray<BoardRow>, opts: BoardOptions)
       lists: [],
       additional: "",
       additionalPlain: "",
-      workplaceType: isRemoteRow(row) ? "remote" : "on-site",
+      // Lever documents `on-site`; real boards send `onsite`.
+      workplaceType: isRemoteRow(row) ? "remote" : i % 4 === 3 ? "hybrid" : "onsite",
       ...(salary === null
         ? {}
         : {
@@ -189,7 +214,10 @@ export const smartRecruitersPosting = (row: BoardRow, index: number, opts: Board
 /** The id SmartRecruiters gives the row's posting: what a detail request for it names. */
 export const smartRecruitersId = (row: BoardRow): string => String(744_000_000_000_000 + row.sourceRow)
 
-/** Recruitee Careers Site API, `GET https://{company}.recruitee.com/api/offers/`. */
+/**
+ * Recruitee Careers Site API, `GET https://{company}.recruitee.com/api/offers/`: each offer has its main place
+ * (`location`, `city`, `country`) and every place it is open in (`locations`).
+ */
 export const recruiteeOffers = (rows: ReadonlyArray<BoardRow>, opts: BoardOptions) => ({
   offers: rows.map((row, i) => {
     const slug = slugify(row.title)
@@ -208,6 +236,8 @@ export const recruiteeOffers = (rows: ReadonlyArray<BoardRow>, opts: BoardOption
       state_name: place.region,
       country: "United States",
       country_code: "US",
+      // Every fourth offer is open in a second city too (the next row's).
+      locations: [row, ...(i % 4 === 2 ? [rows[(i + 1) % rows.length]!] : [])].map(recruiteeLocation),
       remote: isRemoteRow(row),
       employment_type_code: isPartTime(i) ? "parttime_permanent" : "fulltime_permanent",
       created_at: `${daysBefore(i + 1)} 08:00:00 UTC`,
@@ -249,8 +279,9 @@ export const workableAccount = (rows: ReadonlyArray<BoardRow>, opts: BoardOption
       experience: "",
       function: "",
       industry: row.industry ?? "",
+      // Every seventh employer hides the job's place: its only location is `hidden`, its own city and state stay.
       locations: [
-        { country: "United States", countryCode: "US", city: place.city ?? "", region: place.region, hidden: false }
+        { country: "United States", countryCode: "US", city: place.city ?? "", region: place.region, hidden: i % 7 === 3 }
       ],
       description: textToHtml(row.description)
     }
@@ -258,6 +289,19 @@ export const workableAccount = (rows: ReadonlyArray<BoardRow>, opts: BoardOption
 })
 
 // ---------------------------------------------------------------------------------------------------------------
+
+/** One of a Recruitee offer's `locations`: the place of `row`. */
+const recruiteeLocation = (row: BoardRow) => {
+  const place = splitLocation(row.location)
+  return {
+    id: 70_000 + row.sourceRow,
+    name: place.city ?? place.region,
+    city: place.city ?? null,
+    state: place.region,
+    country: "United States",
+    country_code: "US"
+  }
+}
 
 const smartRecruitersListItem = (row: BoardRow, index: number, opts: BoardOptions) => {
   const id = smartRecruitersId(row)

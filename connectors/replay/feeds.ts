@@ -119,7 +119,9 @@ export const hnCommentId = (threadId: number, i: number): number => threadId + 1
 /**
  * The thread: one top-level comment per row, its header in one of five real styles (pipes with ONSITE and a
  * link, pipes with "or REMOTE (US)" and a euro range, a YC batch with REMOTE, a sentence, em dashes with Hybrid);
- * plus one deleted comment (third) and a reply under every seventh comment.
+ * plus one deleted comment (third) and a reply under every seventh comment. The paragraphs take, by turns, the
+ * three forms Algolia has served: `header<p>body` (the header unwrapped), `<p>header<p>body` (captures from 2020)
+ * and `<p>header</p><p>body</p>` (captures from 2023).
  */
 export const hnThread = (rows: ReadonlyArray<FeedRow>, threadId: number): string => {
   const comments = rows.map((row, i) => {
@@ -131,7 +133,7 @@ export const hnThread = (rows: ReadonlyArray<FeedRow>, threadId: number): string
     }
     return {
       ...commentBase(id, at, `hiring_${slugOf(row.company).slice(0, 12)}`, threadId, threadId),
-      text: `${hnEscape(hnHeader(row, i))}<p>${row.description.split(/\n+/).map(hnEscape).join("<p>")}`
+      text: hnParagraphs([hnHeader(row, i), ...row.description.split(/\n+/)].map(hnEscape), i)
         .split(CAREERS_LINK)
         .join(hnLink(careersUrl(row))),
       children: i % 7 === 3 ? [reply] : []
@@ -192,6 +194,14 @@ const commentBase = (id: number, at: number, author: string | null, parent: numb
   children: [] as Array<unknown>,
   options: []
 })
+
+/** The comment's paragraphs in the form `i` takes (see `hnThread`). */
+const hnParagraphs = (paragraphs: ReadonlyArray<string>, i: number): string =>
+  i % 3 === 0
+    ? paragraphs.join("<p>")
+    : i % 3 === 1
+      ? paragraphs.map((p) => `<p>${p}`).join("")
+      : paragraphs.map((p) => `<p>${p}</p>`).join("")
 
 /** HN's escaping: `&#x27;` and `&#x2F;` besides the usual entities. */
 const hnEscape = (text: string): string =>

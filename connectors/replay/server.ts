@@ -4,6 +4,8 @@ import type { AddressInfo } from "node:net"
 import { fixture } from "../demo-site/catalog.js"
 import {
   ashbyJobBoard,
+  greenhouseId,
+  greenhouseJob,
   greenhouseJobs,
   leverPostings,
   recruiteeOffers,
@@ -21,7 +23,7 @@ import { adzunaSearch, hnSearch, hnThread, remoteokJobs, usajobsSearch, wwrFeed 
  * from real postings. Each source lives under its own path prefix, so one server (or the demo site, which
  * mounts `replayAnswer`) plays every host:
  *
- *   /greenhouse/v1/boards/{board}/jobs            /lever/v0/postings/{site}?skip=&limit=
+ *   /greenhouse/v1/boards/{board}/jobs[/{id}]      /lever/v0/postings/{site}?skip=&limit=
  *   /ashby/posting-api/job-board/{board}          /smartrecruiters/v1/companies/{id}/postings[/{postingId}]
  *   /recruitee/api/offers/                        /workable/api/v1/widget/accounts/{account}
  *   /remoteok/api                                 /weworkremotely/categories/{category}.rss
@@ -66,8 +68,12 @@ export const replayAnswer = (
   let m: RegExpMatchArray | null
   switch (type as ReplayType) {
     case "greenhouse":
-      if ((m = path.match(/^\/v1\/boards\/([^/]+)\/jobs$/)))
-        return json(greenhouseJobs(rows, { board: decodeURIComponent(m[1]!), payTransparency: true }))
+      if ((m = path.match(/^\/v1\/boards\/([^/]+)\/jobs$/))) return json(greenhouseJobs(rows, { board: decodeURIComponent(m[1]!) }))
+      if ((m = path.match(/^\/v1\/boards\/([^/]+)\/jobs\/(\d+)$/))) {
+        const index = rows.findIndex((row) => String(greenhouseId(row)) === m![2])
+        const opts = { board: decodeURIComponent(m[1]!), payTransparency: q("pay_transparency") === "true" }
+        return index < 0 ? json({ status: 404, error: "Job not found" }, 404) : json(greenhouseJob(rows, index, opts))
+      }
       break
     case "lever":
       if ((m = path.match(/^\/v0\/postings\/([^/]+)$/))) {

@@ -71,6 +71,19 @@ describe("workableApi.parse", () => {
     expect(own.requisitionId).toBeUndefined()
   })
 
+  it("shows no place when every location is hidden, not the job's own city the employer hid", () => {
+    // The replayed fourth job's only location is hidden; its own city, state and country are still in the job.
+    const hidden = body.jobs[3]!
+    expect(hidden.locations.every((l) => l.hidden)).toBe(true)
+    expect(hidden.city).not.toBe("")
+    const fields = parseJson({ jobs: [hidden] }).postings[0]!.fields
+    expect(fields.locations).toBeUndefined()
+    expect(fields.remote).toBe(hidden.telecommuting)
+    const remote = { ...hidden, telecommuting: true }
+    expect(parseJson({ jobs: [remote] }).postings[0]!.fields).toMatchObject({ remote: true })
+    expect(parseJson({ jobs: [remote] }).postings[0]!.fields.locations).toBeUndefined()
+  })
+
   it("uses the short link, then the application form, when the job page is missing", () => {
     const { url: _url, ...job } = body.jobs[0]!
     expect(parseJson({ jobs: [{ ...job, shortlink: "https://apply.workable.com/j/SHORT" }] }).postings[0]!.url).toBe(

@@ -1,7 +1,7 @@
 import { Either, Schema } from "effect"
 import { HttpUrl } from "../../schemas/common.js"
 import type { RawFields } from "../../schemas/RawPosting.js"
-import { compact, decodeBody, decodeItems, failed, joinUrl, Nullable, requireBoard, text, where } from "../apiSupport.js"
+import { compact, decodeBody, decodeItems, failed, joinUrl, Nullable, placeOf, requireBoard, text, where } from "../apiSupport.js"
 import type { SourceApi } from "../SourceApi.js"
 
 /**
@@ -15,7 +15,9 @@ import type { SourceApi } from "../SourceApi.js"
  *   http(s) URL, or with a field of the wrong type, is skipped with one error naming it; the others are returned;
  * - `externalId` is the `shortcode` (Workable's stable job key); `url` the job page, else the short link, else the
  *   application form;
- * - locations are the job's `locations` that are not `hidden`, else its own city, state and country.
+ * - locations are the job's `locations` that are not `hidden`, else its own city, state and country; when every
+ *   location is `hidden`, none: the employer chose not to show the place (the `telecommuting` flag still says
+ *   whether the job is remote).
  */
 export const workableApi: SourceApi = {
   type: "workable",
@@ -79,21 +81,20 @@ const Account = Schema.Struct({ name: Nullable(Schema.String), jobs: Schema.Arra
 const urlOf = (job: Job): string | undefined => job.url ?? job.shortlink ?? job.application_url ?? undefined
 
 const fieldsOf = (job: Job, company: string | undefined): RawFields => {
-  const listed = (job.locations ?? []).filter((l) => l.hidden !== true).map((l) => placeOf(l.city, l.region, l.country))
-  const own = placeOf(job.city, job.state, job.country)
-  const locations = [...new Set(listed.flatMap((l) => l ?? []))]
+  const all = job.locations ?? []
+  const shown = all.filter((l) => l.hidden !== true)
+  const listed = [...new Set(shown.flatMap((l) => placeOf(l.city, l.region, l.country) ?? []))]
+  // The job's own city repeats its first location: when the employer hid every location, it is hidden too.
+  const own = all.length > 0 && shown.length === 0 ? undefined : placeOf(job.city, job.state, job.country)
   const employment = text(job.employment_type)
   return compact({
     title: job.title,
     company,
     description: text(job.description),
-    locations: locations.length > 0 ? locations : own === undefined ? undefined : [own],
+    locations: listed.length > 0 ? listed : own === undefined ? undefined : [own],
     remote: job.telecommuting ?? undefined,
     employmentType: employment === undefined ? undefined : [employment],
     datePosted: text(job.published_on) ?? text(job.created_at),
     requisitionId: text(job.code)
   })
 }
-
-const placeOf = (...parts: ReadonlyArray<string | null | undefined>): string | undefined =>
-  parts.flatMap((p) => text(p) ?? []).join(", ") || undefined

@@ -24,9 +24,34 @@ describe("isRemote and cleanLocations", () => {
     ).toEqual(["New York, NY", "Remote", "São Paulo & Rio", "Austin, TX", "Remote in UK"])
   })
 
+  it("splits packed place lists on |, ; and \" or \" into separate places", () => {
+    expect(cleanLocations(["San Francisco, CA | New York City, NY | Seattle, WA"])).toEqual([
+      "San Francisco, CA",
+      "New York City, NY",
+      "Seattle, WA"
+    ])
+    expect(cleanLocations(["London, UK; Ontario, CAN", "Berlin or Remote (EU)"])).toEqual([
+      "London, UK",
+      "Ontario, CAN",
+      "Berlin",
+      "Remote (EU)"
+    ])
+    // Deduplicated across and within entries, trimmed, empty parts dropped.
+    expect(cleanLocations(["Austin, TX | | austin, tx ;", "Austin, TX", " ; Denver, CO"])).toEqual(["Austin, TX", "Denver, CO"])
+    // "OR" is Oregon, not a separator; only the word "or" between places splits.
+    expect(cleanLocations(["Portland, OR | Seattle, WA", "Salem, OR or Boise, ID"])).toEqual([
+      "Portland, OR",
+      "Seattle, WA",
+      "Salem, OR",
+      "Boise, ID"
+    ])
+    expect(cleanLocations(["Oregon", "New York or"])).toEqual(["Oregon", "New York or"])
+  })
+
   it("ignores non-strings and bounds the list", () => {
     expect(cleanLocations([42, null, "Denver, CO"] as unknown as Array<string>)).toEqual(["Denver, CO"])
     expect(cleanLocations(Array.from({ length: 500 }, (_, i) => `City ${i}`))).toHaveLength(50)
+    expect(cleanLocations([Array.from({ length: 500 }, (_, i) => `City ${i}`).join(" | ")])).toHaveLength(50)
     expect(cleanLocations(undefined)).toEqual([])
   })
 })

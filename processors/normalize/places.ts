@@ -14,15 +14,24 @@ export const isRemote = (flag: boolean | undefined, locations: ReadonlyArray<str
 const PLACEHOLDER_LOCATION = /^(?:-1|-|n\/?a|none|null|undefined|unknown|tbd|tba|\?)$/i
 
 /**
- * Locations trimmed, markup and whitespace cleaned, placeholders ("-1", "N/A") dropped, duplicates (ignoring
- * case) removed in order. "remote"/"REMOTE" becomes "Remote" so that it stays a meaningful location.
+ * What packs several places into one string: "San Francisco, CA | New York, NY", "London, UK; Ontario, CAN",
+ * "Berlin or Remote". Only the lowercase word "or" splits, so that Oregon's "OR" stays a state.
+ */
+const PLACE_LIST_SEPARATOR = /\s*[|;]\s*|\s+or\s+/
+
+/**
+ * Locations trimmed, markup and whitespace cleaned, packed lists split into their places (`|`, `;`, " or "),
+ * placeholders ("-1", "N/A") and empty parts dropped, duplicates (ignoring case) removed in order.
+ * "remote"/"REMOTE" becomes "Remote" so that it stays a meaningful location.
  */
 export const cleanLocations = (locations: ReadonlyArray<string> | undefined): Array<string> => {
   const out: Array<string> = []
   const seen = new Set<string>()
-  for (const raw of Array.isArray(locations) ? locations : []) {
+  const places = (Array.isArray(locations) ? locations : []).flatMap((raw: unknown) =>
+    cleanText(typeof raw === "string" ? raw : undefined).split(PLACE_LIST_SEPARATOR)
+  )
+  for (const cleaned of places) {
     if (out.length >= MAX_LOCATIONS) break
-    const cleaned = cleanText(typeof raw === "string" ? raw : undefined)
     if (PLACEHOLDER_LOCATION.test(cleaned)) continue
     // Cut before the edges are trimmed, so a cut never leaves a trailing ", " that a second pass would remove.
     const s = prefix(cleaned.replace(/\s*,\s*(?:,\s*)*/g, ", "), MAX_LOCATION_LENGTH)

@@ -90,6 +90,15 @@ describe("normalizePosting", () => {
     expect(job.postedAt).toBeNull()
   })
 
+  it("splits a packed place list, from whichever source it comes", () => {
+    const packed = ["San Francisco, CA | New York City, NY; Seattle, WA or Remote (US)", "new york city, ny"]
+    for (const sourceType of ["jsonld", "greenhouse"]) {
+      const job = Either.getOrThrow(normalizePosting(raw({ title: "Data Engineer", company: "Acme", locations: packed }, { sourceType }), NOW))
+      expect(job.locations).toEqual(["San Francisco, CA", "New York City, NY", "Seattle, WA", "Remote (US)"])
+      expect(job.remote).toBe(true)
+    }
+  })
+
   it("canonicalizes the URL and infers remote from the title", () => {
     const job = Either.getOrThrow(
       normalizePosting(raw({ title: "Data Engineer 5 - Contract (Remote)", company: "Acme" }, { url: "https://WWW.acme.com/jobs/5/?utm_source=partner&utm_medium=feed" }), NOW)
