@@ -72,6 +72,7 @@ export const probeRoutes = (ctx: FaultContext): Array<ProbeRoute> => {
     { route: "/jobs", path: "/jobs?limit=5" },
     { route: "/seekers/:id/matches", path: "/seekers/me/matches?limit=5", headers: seeker },
     { route: "/seekers/:id/gaps", path: "/seekers/me/gaps", headers: seeker },
+    { route: "/seekers/:id/notifications", path: "/seekers/me/notifications?limit=5", headers: seeker },
     { route: "/desk/status", path: "/desk/status", headers: ops },
     { route: "/kpis", path: "/kpis", headers: ops },
     { route: "/kpis/:name", path: "/kpis/decisions", headers: ops },

@@ -1,4 +1,6 @@
+import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { Postgres } from "../../stack/Postgres.js"
 import type { Sample } from "./apiLog.js"
 import type { ApplicationsReport, PostingsReport } from "./checks.js"
 import { killCrawlerMidCrawl, type CrawlKillObservation } from "./crawlKill.js"
@@ -25,7 +27,7 @@ const writes = [
   "PUT /seekers/:id/matches/:id/feedback"
 ]
 // Staff keys are read in PostgreSQL: the KPI routes need it too.
-const needPostgres = ["/jobs", "/seekers/:id/matches", "/seekers/:id/gaps", "/desk/status", "/kpis", "/kpis/:name", ...writes]
+const needPostgres = ["/jobs", "/seekers/:id/matches", "/seekers/:id/gaps", "/seekers/:id/notifications", "/desk/status", "/kpis", "/kpis/:name", ...writes]
 
 const faults: ReadonlyArray<DependencyFault> = [
   { name: "no fault (control)", kind: "none", seconds: 15, affected: [] },
@@ -212,5 +214,53 @@ describe("the crawler SIGKILLed mid-crawl, then crawling again", () => {
     const start = o.samples[0]?.at ?? 0
     expect(show(o.samples.filter((s) => s.route === "/healthz" && s.health?.status !== "ok"), start)).toEqual([])
     expect(show(o.samples.filter((s) => s.status < 200 || s.status >= 300 || s.ms > limits.unrelatedMs), start)).toEqual([])
+  })
+})
+
+describe("notifications through every fault above", () => {
+  const query = <R extends Record<string, unknown>>(sql: string, params: ReadonlyArray<unknown>) =>
+    context().runtime.runPromise(Effect.flatMap(Postgres, (db) => db.query<R>(sql, params)))
+
+  it("delivered every notification it records as sent to the answering webhook, and nothing it did not record", async () => {
+    const { seekers, webhooks } = context()
+    const seekerId = seekers[1]!.seekerId
+    // What was due when the last scenario ended goes out within a minute.
+    const deadline = Date.now() + 60_000
+    let pending = Infinity
+    while (pending > 0 && Date.now() < deadline) {
+      const [row] = await query<{ n: string }>(
+        "SELECT count(*) AS n FROM notification_deliveries WHERE seeker_id = $1 AND state = 'pending' AND due_at <= now()",
+        [seekerId]
+      )
+      pending = Number(row?.n)
+      if (pending > 0) await new Promise((r) => setTimeout(r, 1000))
+    }
+    expect(pending).toBe(0)
+    const sent = (await query<{ notification_id: string }>(
+      "SELECT notification_id FROM notification_deliveries WHERE seeker_id = $1 AND channel = 'webhook' AND state = 'sent'",
+      [seekerId]
+    )).map((r) => r.notification_id)
+    const recorded = new Set(
+      (await query<{ notification_id: string }>("SELECT notification_id FROM notifications WHERE seeker_id = $1", [seekerId])).map((r) => r.notification_id)
+    )
+    console.log(
+      `notifications: ${recorded.size} recorded for the answering webhook's seeker, ${sent.length} sent, ` +
+        `${[...webhooks.accepted.values()].filter((n) => n > 1).length} accepted more than once (a kill mid-send)`
+    )
+    expect(sent.length).toBeGreaterThan(0)
+    expect(sent.filter((id) => !webhooks.accepted.has(id))).toEqual([])
+    expect([...webhooks.accepted.keys()].filter((id) => !recorded.has(id))).toEqual([])
+  }, 120_000)
+
+  it("disabled the webhook that never answers, saying why, and told its seeker", async () => {
+    const seekerId = context().seekers[0]!.seekerId
+    const [settings] = await query<{ webhook_state: string; webhook_disabled_reason: string | null }>(
+      "SELECT webhook_state, webhook_disabled_reason FROM notification_settings WHERE seeker_id = $1",
+      [seekerId]
+    )
+    expect(settings).toMatchObject({ webhook_state: "disabled" })
+    expect(settings!.webhook_disabled_reason).toContain("no answer within")
+    const notices = await query<{ n: string }>("SELECT count(*) AS n FROM notifications WHERE seeker_id = $1 AND kind = 'webhook_disabled'", [seekerId])
+    expect(Number(notices[0]?.n)).toBeGreaterThanOrEqual(1)
   })
 })

@@ -11,6 +11,7 @@ import { PostingLoad } from "./postingLoad.js"
 import { notRecovered, PipelineWatch } from "./recovery.js"
 import { registerSeekers, type SeekerSession } from "./seekerLoad.js"
 import { privateStack } from "./stack.js"
+import { WebhookReceivers } from "./webhookReceivers.js"
 import { appEnv, suiteRuntime, type SuiteRuntime, type Target } from "./wiring.js"
 
 /** Everything a scenario works with: the private stack, the app under test, the suite's clients and its API log. */
@@ -23,6 +24,8 @@ export interface FaultContext {
   readonly seekers: ReadonlyArray<SeekerSession>
   /** An ops admin's key, for the desk's routes. */
   readonly opsKey: string
+  /** The first seeker's webhook never answers; the second's answers and counts what it got. */
+  readonly webhooks: WebhookReceivers
 }
 
 /** Every run's Kafka namespace starts so: how a run's own processes are told from anyone else's. */
@@ -53,6 +56,16 @@ export const setUpSuite = async (): Promise<FaultContext> => {
   const watch = new PipelineWatch(new KafkaObserver(target))
   const log = new ApiLog()
   const seekers = await registerSeekers(log, app.url, 3)
+  const webhooks = new WebhookReceivers()
+  await webhooks.start()
+  for (const [seeker, url] of [[seekers[0]!, webhooks.silentUrl], [seekers[1]!, webhooks.answeringUrl]] as const) {
+    const set = await fetch(`${app.url}/seekers/me/notifications/settings`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${seeker.apiKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ webhookUrl: url, matchThreshold: 0 })
+    })
+    if (set.status !== 200) throw new Error(`PUT /seekers/me/notifications/settings answered ${set.status}: ${await set.text()}`)
+  }
   // The first ops account cannot come from the API (only ops keys create staff): it is made as `npm start` makes its own.
   const { apiKey: opsKey } = await runtime.runPromise(Effect.flatMap(Staff.make, (staff) => staff.create({ name: "faults ops", role: "ops" })))
   const seed = new PostingLoad(runtime, "faults-seed", 50)
@@ -62,7 +75,7 @@ export const setUpSuite = async (): Promise<FaultContext> => {
   const settled = await watch.recovered(app.url, settleMs)
   if (settled.at === undefined)
     throw new Error(`the pipeline never became healthy before any fault: ${notRecovered(settled.last).join("; ")}\n${app.logTail()}`)
-  return { target, runtime, app, log, watch, seekers, opsKey }
+  return { target, runtime, app, log, watch, seekers, opsKey, webhooks }
 }
 
 /**
@@ -84,6 +97,7 @@ export const tearDownSuite = async (ctx: FaultContext | undefined) => {
   try {
     if (ctx) {
       await ctx.app.stop()
+      await ctx.webhooks.close()
       ctx.watch.kafka.stop()
       await deleteTopics(ctx.target).catch(() => undefined)
       await ctx.runtime.dispose()

@@ -31,6 +31,9 @@ export const appEnv = ({ stack, database, namespace }: Target): NodeJS.ProcessEn
   // A seeker's change re-scores this many recent jobs: enough to exercise it, few enough for 2 shared cores.
   JOBSTREAM_RESCORE_JOBS: "300",
   JOBSTREAM_METRICS_TOKEN: scrapeToken({ stack, database, namespace }),
+  // The seekers' webhooks are the suite's receivers on this machine; one never answers, and 2 s says so sooner.
+  JOBSTREAM_WEBHOOK_ALLOW_INTERNAL: "true",
+  JOBSTREAM_WEBHOOK_TIMEOUT: "2 seconds",
   // As the npm scripts start the app: a hung broker must not hold every libuv thread (see pipelines/cli.ts).
   UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? "32"
 })
