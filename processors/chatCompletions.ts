@@ -101,6 +101,17 @@ export const complete = (settings: LlmSettings, request: ChatRequest): Effect.Ef
   }).pipe(Effect.timeoutFail({ duration: settings.timeout, onTimeout: () => fail(`no answer within ${Duration.format(settings.timeout)}`) }))
 }
 
+/**
+ * A letter's body from a completion: trimmed, without a `Subject:` line a model may add anyway (both writers keep
+ * their template's subject), and at most `maxCharacters` long. Empty when the answer was only a subject line.
+ */
+export const letterBody = (content: string, maxCharacters: number) =>
+  content
+    .trim()
+    .replace(/^subject:[^\n]*\n+/i, "")
+    .trim()
+    .slice(0, maxCharacters)
+
 /** The part of an OpenAI-compatible chat-completions answer a writer needs. */
 const ChatCompletionJson = Schema.parseJson(
   Schema.Struct({

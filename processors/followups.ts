@@ -1,6 +1,6 @@
 import { Context, Effect, Layer, Option, Stream } from "effect"
 import type { Followup, FollowupDraft, StalledApplication } from "../schemas/Application.js"
-import { complete, LlmError, settingsConfig as llmSettingsConfig, type LlmSettings } from "./chatCompletions.js"
+import { complete, letterBody, LlmError, settingsConfig as llmSettingsConfig, type LlmSettings } from "./chatCompletions.js"
 
 /** Follow-up drafts for stalled applications: a template, or an OpenAI-compatible endpoint when configured. */
 export class FollowupWriter extends Context.Tag("jobstream/FollowupWriter")<
@@ -99,7 +99,7 @@ export const llmBody = (settings: LlmSettings, a: StalledApplication) =>
     maxTokens: 400,
     temperature: 0.3
   }).pipe(
-    Effect.map(cleanBody),
+    Effect.map((content) => letterBody(content, maxBodyCharacters)),
     Effect.filterOrFail(
       (body) => body.length > 0,
       () => new LlmError({ purpose: "follow-up", reason: "the answer has no text" })
@@ -125,14 +125,6 @@ const factsOf = (a: StalledApplication) => ({
 })
 
 const maxBodyCharacters = 4000
-
-/** Trimmed, without a `Subject:` line a model may add anyway, and bounded. */
-const cleanBody = (content: string) =>
-  content
-    .trim()
-    .replace(/^subject:[^\n]*\n+/i, "")
-    .trim()
-    .slice(0, maxBodyCharacters)
 
 const dateFormat = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" })
 
