@@ -56,7 +56,6 @@ export const evidenceOf = (resumeText: string, job: JobText): Evidence => {
     const line = lineAt(m.start)
     return line === undefined ? [] : [{ id: m.id, line }]
   })
-  const stated = new Set(mentions.map((m) => m.id))
 
   const statedSkills: Array<StatedSkill> = []
   const implied: Array<ImpliedSkill> = []
