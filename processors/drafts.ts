@@ -111,7 +111,7 @@ export const llmBody = (settings: LlmSettings, input: DraftInput, t: TemplateDra
     Effect.flatMap((body) => {
       if (body.length === 0) return Effect.fail(new DraftRefused({ reason: "it has no text but a subject line" }))
       const allowed = [input.job.title, input.job.company, input.seekerName, recipient?.name ?? "", recipient?.title ?? ""]
-      const unsupported = unsupportedSkills(body, t.evidence.shown, allowed)
+      const unsupported = unsupportedSkills(body, t.evidence, allowed)
       if (unsupported.length > 0)
         return Effect.fail(new DraftRefused({ reason: `it names ${list(unsupported)}, which the resume does not show` }))
       const addresses = [...body.matchAll(EMAIL)].map((m) => m[0]).filter((a) => a.toLowerCase() !== recipient?.email?.toLowerCase())

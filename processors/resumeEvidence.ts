@@ -38,6 +38,8 @@ export interface Evidence {
   readonly stated: ReadonlyArray<StatedSkill>
   /** The job's skills the resume shows only through others, required ones first. */
   readonly implied: ReadonlyArray<ImpliedSkill>
+  /** The job's skills the resume does not show at all: what no draft may name. */
+  readonly missing: ReadonlyArray<{ readonly id: string; readonly skill: string; readonly askedAs: string }>
   /** The resume's lines most relevant to the job, best first (at most `maxLeadBullets`). */
   readonly leadWith: ReadonlyArray<LeadBullet>
 }
@@ -57,6 +59,7 @@ export const evidenceOf = (resumeText: string, job: JobText): Evidence => {
     return line === undefined ? [] : [{ id: m.id, line }]
   })
 
+  const shown = extractSkills(resumeText)
   const statedSkills: Array<StatedSkill> = []
   const implied: Array<ImpliedSkill> = []
   for (const ask of asks.skills) {
@@ -88,25 +91,33 @@ export const evidenceOf = (resumeText: string, job: JobText): Evidence => {
   }
   leadWith.sort((a, b) => b.relevance - a.relevance || a.line - b.line)
   return {
-    shown: extractSkills(resumeText),
+    shown,
     stated: statedSkills,
     implied,
+    missing: asks.skills.filter((a) => !shown.has(a.id)).map((a) => ({ id: a.id, skill: skillName(a.id), askedAs: a.askedAs })),
     leadWith: leadWith.slice(0, maxLeadBullets)
   }
 }
 
 /**
- * The skills `text` names that the resume does not show, by name, once each. `allowed` are phrases the text may
- * quote whatever skills they name (the job's title, the company, the recipient's name and title: "I am applying
+ * The skills `text` names that the resume does not show, by name, once each: those the matcher reads in it, and the
+ * job's missing skills written as the job or the vocabulary writes them, whatever the context ("I know Rust" is a
+ * claim, though the matcher wants a technical context to read "Rust" in a posting). `allowed` are phrases the text
+ * may quote whatever skills they name (the job's title, the company, the recipient's name and title: "I am applying
  * for the Rust Engineer position" claims nothing); they are cut out before reading.
  */
-export const unsupportedSkills = (text: string, shown: ReadonlySet<string>, allowed: ReadonlyArray<string>): Array<string> => {
+export const unsupportedSkills = (text: string, evidence: Pick<Evidence, "shown" | "missing">, allowed: ReadonlyArray<string>): Array<string> => {
   let rest = text
   for (const phrase of [...allowed].filter((p) => p.trim() !== "").sort((a, b) => b.length - a.length)) rest = rest.split(phrase).join("\n")
   const out = new Set<string>()
-  for (const m of matchSkills(rest)) if (!shown.has(m.id)) out.add(skillName(m.id))
+  for (const m of matchSkills(rest)) if (!evidence.shown.has(m.id)) out.add(skillName(m.id))
+  for (const m of evidence.missing) if ([m.askedAs, m.skill].some((name) => namedIn(rest, name))) out.add(m.skill)
   return [...out]
 }
+
+/** Whether `name` stands in `text` as a word of its own, with its case. */
+const namedIn = (text: string, name: string) =>
+  new RegExp(`(?<![\\p{L}\\p{N}])${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?![\\p{L}\\p{N}+#])`, "u").test(text)
 
 // ---------------------------------------------------------------------------------------------------------------
 
