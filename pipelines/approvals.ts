@@ -85,11 +85,12 @@ export const approvalMessages = (tx: Sql, approving: ReadonlyArray<Approving>) =
            resume_id text, event_id text)
          ON CONFLICT (seeker_id, job_id) DO NOTHING
          RETURNING *)
-       SELECT added.*, j.title, j.company, j.source, j.url, j.description, j.source_type, r.body AS resume_text, m.score,
+       SELECT added.*, j.title, j.company, j.source, j.url, j.description, j.source_type,
+         coalesce(r.body, '') AS resume_text, m.score,
          m.explanation
        FROM added JOIN jobs j USING (job_id)
        JOIN matches m ON m.seeker_id = added.seeker_id AND m.job_id = added.job_id
-       JOIN resumes r ON r.resume_id = added.resume_id`,
+       LEFT JOIN resumes r ON r.resume_id = added.resume_id`,
       [
         JSON.stringify(
           approving.map((a) => ({
