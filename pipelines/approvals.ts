@@ -50,7 +50,7 @@ export const draftsPath = (seekerId: string, jobId: string) =>
  * What `applications.approved` carries of the drafts: the approved resume's lines to lead with and the skills it
  * implies, by line number, and the posting's contact; the letters' text is at `fetchPath`. Computed here, inside
  * the approval's transaction, because it is pure and quick (the matcher's skill extraction over one resume and one
- * posting, well under a millisecond each): no endpoint is called inside a transaction, so the letters an LLM may
+ * posting, about a millisecond each on 2 busy cores): no endpoint is called inside a transaction, so the letters an LLM may
  * write are fetched, not carried.
  */
 const draftsOf = (r: typeof ApprovalRow.Type): ApprovedDrafts => {
