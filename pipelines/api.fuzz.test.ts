@@ -304,6 +304,12 @@ const routes: ReadonlyArray<RouteFuzz> = [
     body: bodyOf(MatchFeedback)
   },
   {
+    method: "GET",
+    path: "/seekers/:seekerId/matches/:jobId/drafts",
+    url: fc.tuple(me, param(() => jobId, hex32)).map(([seeker, job]) => `/seekers/${seeker}/matches/${job}/drafts`),
+    query: []
+  },
+  {
     method: "POST",
     path: "/seekers/:seekerId/applications",
     url: me.map((id) => `/seekers/${id}/applications`),
@@ -378,6 +384,15 @@ const routes: ReadonlyArray<RouteFuzz> = [
     method: "GET",
     path: "/desk/seekers/:seekerId/contact",
     url: param(() => "none", fc.string({ maxLength: 120 }).map(encodeURIComponent)).map((id) => `/desk/seekers/${id}/contact`),
+    query: [],
+    body: as("reviewer")
+  },
+  {
+    method: "GET",
+    path: "/desk/seekers/:seekerId/jobs/:jobId/drafts",
+    url: fc
+      .tuple(param(() => "none", fc.string({ maxLength: 120 }).map(encodeURIComponent)), param(() => jobId, fc.string({ maxLength: 40 }).map(encodeURIComponent)))
+      .map(([seeker, job]) => `/desk/seekers/${seeker}/jobs/${job}/drafts`),
     query: [],
     body: as("reviewer")
   },

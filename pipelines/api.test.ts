@@ -6,6 +6,7 @@ import { makeApi } from "./api.js"
 import { unreachableKafka } from "../stack/testing.js"
 import { JobSearch } from "./JobSearch.js"
 import { StageMonitor } from "../stack/StageMonitor.js"
+import * as Drafts from "../processors/drafts.js"
 import * as Followups from "../processors/followups.js"
 import * as Applications from "./Applications.js"
 import * as Seekers from "./Seekers.js"
@@ -36,6 +37,7 @@ describe("the API's contract, without a stack", () => {
       Layer.provideMerge(Layer.mergeAll(Seekers.layer, Applications.layer, Staff.layer, ReviewDesk.layer, DeskHub.layer), unreachable),
       search,
       Followups.layerTemplate,
+      Drafts.layerTemplate,
       Logger.replace(Logger.defaultLogger, capture)
     )
   )

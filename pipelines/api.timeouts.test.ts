@@ -1,5 +1,6 @@
 import { Duration, Effect, Layer, ManagedRuntime, Redacted, type Scope } from "effect"
 import { describe, expect, it } from "vitest"
+import * as Drafts from "../processors/drafts.js"
 import * as Followups from "../processors/followups.js"
 import * as ClickHouse from "../stack/ClickHouse.js"
 import * as Postgres from "../stack/Postgres.js"
@@ -42,6 +43,7 @@ const apiOver = (pgPort: number, chPort: number) =>
           ),
           Layer.succeed(JobSearch, JobSearch.of({ search: () => Effect.die("not used by these tests") })),
           Followups.layerTemplate,
+          Drafts.layerTemplate,
           StageMonitor.layer
         )
       )

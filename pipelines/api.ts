@@ -10,6 +10,7 @@ import { enforceAccess, scrapeTokenConfig } from "./access.js"
 import { docsPrefix, registerOpenApi } from "./openapi.js"
 import { staffAudit } from "./staffAudit.js"
 import { failedAuthentications, perAddress, rateLimitsConfig, registerRateLimits } from "./rateLimits.js"
+import type { DraftWriter } from "../processors/drafts.js"
 import type { FollowupWriter } from "../processors/followups.js"
 import { applicationRoutes } from "./applicationRoutes.js"
 import type { Applications } from "./Applications.js"
@@ -33,7 +34,7 @@ import type { Staff } from "./Staff.js"
 import { Seekers } from "./Seekers.js"
 import type { StageMonitor } from "../stack/StageMonitor.js"
 
-export type ApiServices = Kafka | Postgres | ClickHouse | StageMonitor | Seekers | JobSearch | Applications | FollowupWriter | Staff | ReviewDesk | DeskHub
+export type ApiServices = Kafka | Postgres | ClickHouse | StageMonitor | Seekers | JobSearch | Applications | FollowupWriter | DraftWriter | Staff | ReviewDesk | DeskHub
 
 const SearchQuery = Schema.Struct({
   q: Text.pipe(Schema.minLength(1), Schema.maxLength(200)),

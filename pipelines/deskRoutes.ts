@@ -13,15 +13,18 @@ import { Staff } from "./Staff.js"
 import { deskOpsFeed, deskStatus, HelloMessage } from "./deskOpsFeed.js"
 import type { ClickHouse } from "../stack/ClickHouse.js"
 import { seekerOnly } from "./access.js"
+import { approvedDrafts } from "./Drafts.js"
+import type { DraftWriter } from "../processors/drafts.js"
 
 const opsOnly = { access: ["ops"] } as const
 
-type Run = <A, E>(effect: Effect.Effect<A, E, Staff | ReviewDesk | DeskHub | Seekers | Postgres | ClickHouse>) => Promise<A>
+type Run = <A, E>(effect: Effect.Effect<A, E, Staff | ReviewDesk | DeskHub | Seekers | Postgres | ClickHouse | DraftWriter>) => Promise<A>
 
 const StaffParams = Schema.Struct({ staffId: Schema.String.pipe(Schema.pattern(/^st_[0-9a-f-]{36}$/)) })
 const TaskParams = Schema.Struct({ taskId: Schema.String.pipe(Schema.pattern(/^[md]_[0-9a-f]{32}$/)) })
 const ResumeParams = Schema.Struct({ resumeId: Schema.String.pipe(Schema.maxLength(100)) })
 const SeekerParams = Schema.Struct({ seekerId: Schema.String.pipe(Schema.maxLength(100)) })
+const ApprovalParams = Schema.Struct({ seekerId: Schema.String.pipe(Schema.maxLength(100)), jobId: Schema.String.pipe(Schema.pattern(/^[0-9a-f]{32}$/)) })
 
 /** Then a heartbeat at least every 30 s keeps a reviewer online (the desk page sends one every 5 s). */
 const Heartbeat = Schema.parseJson(Schema.Struct({ type: Schema.Literal("heartbeat") }))
@@ -31,7 +34,8 @@ const Heartbeat = Schema.parseJson(Schema.Struct({ type: Schema.Literal("heartbe
  * - Account admin (ops keys): `POST /staff`, `GET /staff`, `POST|DELETE /staff/:id/key`, `POST /staff/:id/unlock`.
  * - Reviewers: `GET /desk/ws` (WebSocket: send `{"type":"hello","key":...}`, then a heartbeat every few seconds;
  *   tasks, warnings, revocations and strikes arrive as they happen), `GET /desk/tasks` (the tasks held now),
- *   `POST /desk/tasks/:taskId/decision`, `GET /desk/resumes/:resumeId`, `GET /desk/seekers/:seekerId/contact`.
+ *   `POST /desk/tasks/:taskId/decision`, `GET /desk/resumes/:resumeId`, `GET /desk/seekers/:seekerId/contact`,
+ *   `GET /desk/seekers/:seekerId/jobs/:jobId/drafts` (an approved application's drafts).
  * - Seekers, as their own reviewers: `GET /desk/mine` and the same decision route, for their own match tasks.
  * - Ops: `GET /desk/status`, and `GET /desk/ops/ws` (WebSocket, the same hello; deskOpsFeed.ts) pushing the same
  *   every second, and the desk's KPIs.
@@ -136,6 +140,17 @@ export const deskRoutes = (app: FastifyInstance, run: Run) => {
         yield* staffOf(request, ["reviewer", "ops"])
         const { seekerId } = yield* decodeOr400(SeekerParams, request.params)
         return yield* Effect.flatMap(ReviewDesk, (d) => d.contact(seekerId))
+      })
+    )
+  )
+
+  // The drafts an `applications.approved` message points to (`drafts.fetchPath`), written from the approved resume.
+  app.get("/desk/seekers/:seekerId/jobs/:jobId/drafts", { config: { access: ["reviewer", "ops"], audit: true } }, (request) =>
+    run(
+      Effect.gen(function* () {
+        yield* staffOf(request, ["reviewer", "ops"])
+        const { seekerId, jobId } = yield* decodeOr400(ApprovalParams, request.params)
+        return yield* approvedDrafts(seekerId, jobId)
       })
     )
   )

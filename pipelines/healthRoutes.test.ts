@@ -1,5 +1,6 @@
 import { ConfigProvider, Duration, Effect, Layer, Redacted, Scope, Exit } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import * as Drafts from "../processors/drafts.js"
 import * as Followups from "../processors/followups.js"
 import type { StageHealth } from "../schemas/Api.js"
 import * as ClickHouse from "../stack/ClickHouse.js"
@@ -31,7 +32,8 @@ const services = Layer.mergeAll(
 const layer = Layer.mergeAll(
   Layer.provideMerge(Layer.mergeAll(Seekers.layer, Applications.layer, Staff.layer, ReviewDesk.layer, DeskHub.layer), services),
   Layer.succeed(JobSearch, JobSearch.of({ search: () => Effect.die("not used by these tests") })),
-  Followups.layerTemplate
+  Followups.layerTemplate,
+  Drafts.layerTemplate
 )
 
 const stalled: StageHealth = {

@@ -30,6 +30,7 @@ export const statusOf: Readonly<Record<string, number>> = {
   SeekerNotFound: 404,
   TaskConflict: 409,
   NoMatch: 404,
+  ApprovalNotFound: 404,
   TooManyRequests: 429,
   // A row that does not match its schema is our code disagreeing with our database: no retry or outage mends it.
   RowDecodeError: 500,

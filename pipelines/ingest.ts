@@ -3,6 +3,7 @@ import * as Politeness from "../connectors/Politeness.js"
 import * as Publisher from "../connectors/Publisher.js"
 import { deduplicator } from "../processors/deduplicator.js"
 import * as Embedder from "../processors/Embedder.js"
+import * as Drafts from "../processors/drafts.js"
 import * as Followups from "../processors/followups.js"
 import { normalizer } from "../processors/normalizer.js"
 import { makeScorer } from "../processors/scorer.js"
@@ -45,6 +46,7 @@ export const withServices = <E, R>(infra: Layer.Layer<Layer.Layer.Success<typeof
       JobSearch.layer,
       Applications.layer,
       Followups.layerConfig,
+      Drafts.layerConfig,
       Staff.layer,
       ReviewDesk.layer,
       DeskHub.layer

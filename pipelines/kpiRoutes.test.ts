@@ -2,6 +2,7 @@ import { tableFromIPC } from "apache-arrow"
 import { ConfigProvider, Effect, Layer, ManagedRuntime, Redacted } from "effect"
 import type { FastifyInstance } from "fastify"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import * as Drafts from "../processors/drafts.js"
 import * as Followups from "../processors/followups.js"
 import { hashId } from "../schemas/Envelope.js"
 import * as ClickHouse from "../stack/ClickHouse.js"
@@ -42,6 +43,7 @@ const runtime = ManagedRuntime.make(
     Layer.provideMerge(Layer.mergeAll(Seekers.layer, Applications.layer, knownOpsKey(opsKey), ReviewDesk.layer, DeskHub.layer), services),
     Layer.succeed(JobSearch, JobSearch.of({ search: () => Effect.die("not used by these tests") })),
     Followups.layerTemplate,
+    Drafts.layerTemplate,
     StageMonitor.layer
   )
 )

@@ -1,6 +1,7 @@
 import { Effect, Layer, ManagedRuntime, Redacted, Runtime } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
 import { recordError } from "../connectors/metrics.js"
+import * as Drafts from "../processors/drafts.js"
 import * as Followups from "../processors/followups.js"
 import * as ClickHouse from "../stack/ClickHouse.js"
 import * as Postgres from "../stack/Postgres.js"
@@ -34,6 +35,7 @@ const runtime = ManagedRuntime.make(
     ),
     Layer.succeed(JobSearch, JobSearch.of({ search: () => Effect.die("not used by these tests") })),
     Followups.layerTemplate,
+    Drafts.layerTemplate,
     StageMonitor.layer
   )
 )

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { encode, type Received, Topics } from "../schemas/Envelope.js"
 import { postgresJobs } from "../sinks/postgresJobs.js"
 import { prepare } from "../stack/clients.js"
+import { Postgres } from "../stack/Postgres.js"
 import { dropNamespace, resetStores } from "../stack/testing.js"
 import { makeApi } from "./api.js"
 import { withServices } from "./ingest.js"
@@ -49,7 +50,24 @@ beforeAll(async () => {
   await runtime.runPromise(postgresJobs.handle([record]))
   api = makeApi(await runtime.runtime())
   const created = await api.inject({ method: "POST", url: "/seekers", payload: { name: "Contract Tester", email: "ct@example.com" } })
-  seeker = { authorization: `Bearer ${(created.json() as { apiKey: string }).apiKey}` }
+  const { apiKey, seekerId } = created.json() as { apiKey: string; seekerId: string }
+  seeker = { authorization: `Bearer ${apiKey}` }
+  // A match of the seeker's, for its drafts.
+  const upload = await api.inject({
+    method: "POST",
+    url: "/seekers/me/resumes",
+    headers: { ...seeker, "content-type": "text/plain" },
+    payload: "- Built Kafka pipelines in Python\n- Wrote SQL on PostgreSQL"
+  })
+  await runtime.runPromise(
+    Effect.flatMap(Postgres, (db) =>
+      db.query(
+        `INSERT INTO matches (job_id, seeker_id, score, decision, components, explanation, resume_id, model, scored_at)
+         VALUES ($1, $2, 70, 'manual_review', '{}', '{"matchedSkills":["Python"],"missingMustHaves":[],"missingSkills":[],"constraints":[]}', $3, 'm', now())`,
+        [job.jobId, seekerId, (upload.json() as { resumeId: string }).resumeId]
+      )
+    )
+  )
   const staff = await runtime.runPromise(Effect.flatMap(Staff, (s) => s.create({ name: "Oona", role: "ops" })))
   ops = { authorization: `Bearer ${staff.apiKey}` }
   const response = await api.inject({ method: "GET", url: "/openapi.json" })
@@ -126,6 +144,7 @@ describe("the OpenAPI document", () => {
       { method: "POST", url: "/seekers/me/applications", path: "/seekers/{seekerId}/applications", headers: seeker, payload: { jobId: job.jobId } },
       { method: "GET", url: "/seekers/me/applications", path: "/seekers/{seekerId}/applications", headers: seeker },
       { method: "GET", url: "/seekers/me/followups/settings", path: "/seekers/{seekerId}/followups/settings", headers: seeker },
+      { method: "GET", url: `/seekers/me/matches/${job.jobId}/drafts`, path: "/seekers/{seekerId}/matches/{jobId}/drafts", headers: seeker },
       { method: "GET", url: "/kpis", path: "/kpis", headers: ops },
       { method: "GET", url: "/kpis/decisions", path: "/kpis/{name}", headers: ops },
       { method: "GET", url: "/reviews/pending", path: "/reviews/pending", headers: ops },

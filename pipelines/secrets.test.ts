@@ -1,5 +1,6 @@
 import { Cause, Effect, Layer, Logger, ManagedRuntime, Redacted } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
+import * as Drafts from "../processors/drafts.js"
 import * as Followups from "../processors/followups.js"
 import { deadLetter } from "../schemas/Envelope.js"
 import * as ClickHouse from "../stack/ClickHouse.js"
@@ -43,6 +44,7 @@ const runtime = ManagedRuntime.make(
     Layer.provideMerge(Layer.mergeAll(Seekers.layer, Applications.layer, Staff.layer, ReviewDesk.layer, DeskHub.layer), stores),
     Layer.succeed(JobSearch, JobSearch.of({ search: () => Effect.die(new Error("not used by this test")) })),
     Followups.layerTemplate,
+    Drafts.layerTemplate,
     StageMonitor.layer,
     Logger.replace(Logger.defaultLogger, capture)
   )

@@ -1,11 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from "fastify"
 import { Effect, JSONSchema, Schema } from "effect"
 import { Text } from "../schemas/common.js"
+import { MatchDrafts } from "../schemas/Draft.js"
 import { Decision, MatchFeedback, NewSeeker, Preferences, SeekerCreated } from "../schemas/Seeker.js"
 import { decodeOr400, Forbidden } from "./httpErrors.js"
 import { Seekers } from "./Seekers.js"
 import { recordFeedback } from "./Feedback.js"
 import { GapsQuery, resumeGaps } from "./ResumeGaps.js"
+import { matchDrafts } from "./Drafts.js"
+import type { DraftWriter } from "../processors/drafts.js"
 import { Postgres } from "../stack/Postgres.js"
 import { seekerOf } from "./apiKeys.js"
 import { seekerOnly } from "./access.js"
@@ -28,9 +31,10 @@ const ResumeQuery = Schema.Struct({
   filename: Schema.optional(Text.pipe(Schema.maxLength(255)))
 })
 
-type Run = <A, E>(effect: Effect.Effect<A, E, Seekers | Postgres | ClickHouse>) => Promise<A>
+type Run = <A, E>(effect: Effect.Effect<A, E, Seekers | Postgres | ClickHouse | DraftWriter>) => Promise<A>
 
-const FeedbackParams = Schema.Struct({ seekerId: Schema.String, jobId: Schema.String.pipe(Schema.pattern(/^[0-9a-f]{32}$/)) })
+/** A seeker's match: `:jobId` is a job id (32 hex digits). */
+const MatchParams = Schema.Struct({ seekerId: Schema.String, jobId: Schema.String.pipe(Schema.pattern(/^[0-9a-f]{32}$/)) })
 
 /**
  * The seekers' API. A seeker is addressed as `me` or by id; either way the API key decides whose data it is,
@@ -128,12 +132,27 @@ export const seekerRoutes = (app: FastifyInstance, run: Run, limits: RateLimits)
     run(
       Effect.gen(function* () {
         const seekerId = yield* owner(request)
-        const { jobId } = yield* decodeOr400(FeedbackParams, request.params)
+        const { jobId } = yield* decodeOr400(MatchParams, request.params)
         const { verdict } = yield* decodeOr400(MatchFeedback, request.body)
         const db = yield* Postgres
         return yield* db.transaction((tx) => recordFeedback(tx, seekerId, jobId, verdict === "up" ? "thumbs_up" : "thumbs_down"))
       })
     )
+  )
+
+  // Drafts for a match (pipelines/Drafts.ts): a cover letter, a message to the posting's contact, and what to lead
+  // the resume with. 404 for a job that is no match of theirs.
+  app.get(
+    "/seekers/:seekerId/matches/:jobId/drafts",
+    { config: seekerOnly, schema: { response: { 200: JSONSchema.make(MatchDrafts) } } },
+    (request) =>
+      run(
+        Effect.gen(function* () {
+          const seekerId = yield* owner(request)
+          const { jobId } = yield* decodeOr400(MatchParams, request.params)
+          return yield* matchDrafts(seekerId, jobId)
+        })
+      )
   )
 }
 

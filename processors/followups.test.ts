@@ -3,7 +3,8 @@ import type { AddressInfo } from "node:net"
 import { ConfigProvider, Duration, Effect, Layer, Option, Redacted, Stream } from "effect"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import type { StalledApplication } from "../schemas/Application.js"
-import { followupDrafts, FollowupWriter, formatDate, layer, layerConfig, templateDraft, type LlmSettings } from "./followups.js"
+import type { LlmSettings } from "./chatCompletions.js"
+import { followupDrafts, FollowupWriter, formatDate, layer, layerConfig, templateDraft } from "./followups.js"
 
 const stalled: StalledApplication = {
   applicationId: "8d5b8a52-5a5e-4a8e-9d59-0c8f7f7ad0a1",

@@ -1,26 +1,8 @@
-import { Config, Context, Data, Duration, Effect, Layer, Option, ParseResult, Redacted, Schema, Stream } from "effect"
+import { Context, Effect, Layer, Option, Stream } from "effect"
 import type { Followup, FollowupDraft, StalledApplication } from "../schemas/Application.js"
+import { complete, letterBody, LlmError, settingsConfig as llmSettingsConfig, type LlmSettings } from "./chatCompletions.js"
 
-/** An OpenAI-compatible chat-completions endpoint that may write follow-up drafts instead of the template. */
-export interface LlmSettings {
-  /** The API's base address (`https://api.openai.com/v1`, `http://127.0.0.1:11434/v1`) or its chat-completions URL. */
-  readonly url: string
-  readonly apiKey: Option.Option<Redacted.Redacted<string>>
-  readonly model: string
-  readonly timeout: Duration.Duration
-}
-
-/**
- * The endpoint failed: unreachable, an HTTP error, no answer in time or an answer that is not a chat completion.
- * What happens next: the draft falls back to the template, and the response says why. Never retried: a seeker
- * waits on this request, and the template is a fine answer.
- */
-export class FollowupLlmError extends Data.TaggedError("FollowupLlmError")<{ readonly reason: string; readonly cause?: unknown }> {
-  override get message() {
-    return `the follow-up LLM endpoint failed: ${this.reason}`
-  }
-}
-
+/** Follow-up drafts for stalled applications: a template, or an OpenAI-compatible endpoint when configured. */
 export class FollowupWriter extends Context.Tag("jobstream/FollowupWriter")<
   FollowupWriter,
   {
@@ -58,17 +40,8 @@ export const layer = (llm: Option.Option<LlmSettings>) => Layer.effect(FollowupW
 /** Template drafts only: what `layerConfig` gives when no endpoint is configured. */
 export const layerTemplate = layer(Option.none())
 
-/** `JOBSTREAM_FOLLOWUP_LLM_URL` turns the endpoint on; without it every draft comes from the template. */
-export const settingsConfig: Config.Config<Option.Option<LlmSettings>> = Config.option(
-  Config.all({
-    url: Config.string("JOBSTREAM_FOLLOWUP_LLM_URL").pipe(
-      Config.validate({ message: "must be an http(s) URL", validation: (url) => /^https?:\/\/\S+$/.test(url) })
-    ),
-    apiKey: Config.option(Config.redacted("JOBSTREAM_FOLLOWUP_LLM_KEY")),
-    model: Config.string("JOBSTREAM_FOLLOWUP_LLM_MODEL").pipe(Config.withDefault("gpt-4o-mini")),
-    timeout: Config.duration("JOBSTREAM_FOLLOWUP_LLM_TIMEOUT").pipe(Config.withDefault(Duration.seconds(15)))
-  })
-)
+/** `JOBSTREAM_FOLLOWUP_LLM_URL` turns the endpoint on (chatCompletions.ts); without it every draft comes from the template. */
+export const settingsConfig = llmSettingsConfig("JOBSTREAM_FOLLOWUP_LLM")
 
 export const layerConfig = Layer.effect(FollowupWriter, Effect.flatMap(settingsConfig, make))
 
@@ -119,55 +92,18 @@ const openingOf = (a: StalledApplication, applied: string, lastChange: string, w
 
 /** The body the endpoint writes; the subject stays the template's, so drafts are recognisable in a mailbox. */
 export const llmBody = (settings: LlmSettings, a: StalledApplication) =>
-  Effect.gen(function* () {
-    const response = yield* Effect.tryPromise({
-      try: (signal) =>
-        fetch(completionsUrl(settings.url), {
-          method: "POST",
-          signal,
-          headers: {
-            "content-type": "application/json",
-            ...Option.match(settings.apiKey, {
-              onNone: () => ({}),
-              onSome: (key) => ({ authorization: `Bearer ${Redacted.value(key)}` })
-            })
-          },
-          body: JSON.stringify({
-            model: settings.model,
-            temperature: 0.3,
-            max_tokens: 400,
-            messages: [
-              { role: "system", content: systemPrompt },
-              { role: "user", content: JSON.stringify(factsOf(a)) }
-            ]
-          })
-        }),
-      catch: (cause) => new FollowupLlmError({ reason: `cannot reach ${completionsUrl(settings.url)}: ${describe(cause)}`, cause })
-    })
-    const text = yield* Effect.tryPromise({
-      try: () => response.text(),
-      catch: (cause) => new FollowupLlmError({ reason: `the answer broke off: ${describe(cause)}`, cause })
-    })
-    if (!response.ok) return yield* new FollowupLlmError({ reason: `HTTP ${response.status}: ${text.slice(0, 200)}` })
-    const completion = yield* Schema.decodeUnknown(ChatCompletionJson)(text).pipe(
-      Effect.mapError(
-        (e) =>
-          new FollowupLlmError({
-            reason: `the answer is not a chat completion (${ParseResult.ArrayFormatter.formatErrorSync(e)
-              .map((issue) => `${issue.path.join(".") || "body"}: ${issue.message}`)
-              .join("; ")
-              .slice(0, 300)})`
-          })
-      )
-    )
-    const body = cleanBody(completion.choices[0].message.content ?? "")
-    if (body.length === 0) return yield* new FollowupLlmError({ reason: "the answer has no text" })
-    return body
+  complete(settings, {
+    purpose: "follow-up",
+    system: systemPrompt,
+    user: JSON.stringify(factsOf(a)),
+    maxTokens: 400,
+    temperature: 0.3
   }).pipe(
-    Effect.timeoutFail({
-      duration: settings.timeout,
-      onTimeout: () => new FollowupLlmError({ reason: `no answer within ${Duration.format(settings.timeout)}` })
-    })
+    Effect.map((content) => letterBody(content, maxBodyCharacters)),
+    Effect.filterOrFail(
+      (body) => body.length > 0,
+      () => new LlmError({ purpose: "follow-up", reason: "the answer has no text" })
+    )
   )
 
 const systemPrompt = [
@@ -188,25 +124,7 @@ const factsOf = (a: StalledApplication) => ({
   daysWithoutNews: a.daysSinceChange
 })
 
-/** The part of an OpenAI-compatible chat-completions answer a draft needs. */
-const ChatCompletionJson = Schema.parseJson(
-  Schema.Struct({
-    choices: Schema.NonEmptyArray(Schema.Struct({ message: Schema.Struct({ content: Schema.NullishOr(Schema.String) }) }))
-  })
-)
-
 const maxBodyCharacters = 4000
-
-/** Trimmed, without a `Subject:` line a model may add anyway, and bounded. */
-const cleanBody = (content: string) =>
-  content
-    .trim()
-    .replace(/^subject:[^\n]*\n+/i, "")
-    .trim()
-    .slice(0, maxBodyCharacters)
-
-const completionsUrl = (url: string) =>
-  /\/chat\/completions\/?$/.test(url) ? url : `${url.replace(/\/+$/, "")}/chat/completions`
 
 const dateFormat = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" })
 
@@ -214,8 +132,3 @@ const dateFormat = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "lo
 export const formatDate = (isoDateOrInstant: string) =>
   dateFormat.format(new Date(isoDateOrInstant.length === 10 ? `${isoDateOrInstant}T00:00:00Z` : isoDateOrInstant))
 
-const describe = (cause: unknown): string => {
-  if (!(cause instanceof Error)) return String(cause)
-  // fetch reports "fetch failed" and keeps the reason (ECONNREFUSED, ...) in `cause`.
-  return cause.cause instanceof Error ? `${cause.message} (${cause.cause.message})` : cause.message
-}

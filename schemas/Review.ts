@@ -1,4 +1,5 @@
 import { Schema } from "effect"
+import { ApprovedDrafts } from "./Draft.js"
 import type { TopicDef } from "./Envelope.js"
 import { Text, Timestamp } from "./common.js"
 
@@ -158,7 +159,13 @@ export const ApprovedApplication = Schema.Struct({
     missingMustHaves: Schema.Array(Schema.String),
     missingSkills: Schema.Array(Schema.String),
     constraints: Schema.Array(Schema.Unknown)
-  })
+  }),
+  /**
+   * Version 3: the drafts for this application (schemas/Draft.ts): the approved resume's lines to lead with and the
+   * skills it implies, by line number, the posting's contact, and where to fetch the cover letter and the outreach
+   * message in full (they quote the resume and sign with the seeker's name, which no topic carries).
+   */
+  drafts: ApprovedDrafts
 }).annotations({ identifier: "ApprovedApplication", description: "An application approved to be sent, for apply bots" })
 export type ApprovedApplication = typeof ApprovedApplication.Type
 
@@ -167,7 +174,8 @@ export const ApprovedApplicationsTopic: TopicDef<ApprovedApplication, typeof App
   partitions: 3,
   schema: ApprovedApplication,
   schemaName: "jobstream.ApprovedApplication",
-  schemaVersion: 2,
+  // 3: `drafts`, which a version 2 reader would refuse (its JSON Schema allows no other property).
+  schemaVersion: 3,
   key: (a) => a.seeker.seekerId,
   eventId: (a) => a.eventId
 }

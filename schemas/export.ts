@@ -20,7 +20,7 @@ export const exported: Record<string, { readonly schema: Schema.Schema.Any; read
   "Match.v1": { schema: Match, topics: [Topics.scored.name] },
   "ApplicationEvent.v1": { schema: ApplicationEvent, topics: [Topics.applicationEvents.name] },
   "ReviewEvent.v1": { schema: ReviewEvent, topics: [Topics.reviewEvents.name] },
-  "ApprovedApplication.v2": { schema: ApprovedApplication, topics: [Topics.approved.name] },
+  "ApprovedApplication.v3": { schema: ApprovedApplication, topics: [Topics.approved.name] },
   "NewSeeker.v1": { schema: NewSeeker, topics: [] },
   "SeekerCreated.v1": { schema: SeekerCreated, topics: [] },
   "Preferences.v1": { schema: Preferences, topics: [] },

@@ -120,7 +120,8 @@ const approval = (pair: string, at: string, by: "auto" | "reviewer" | "seeker", 
   },
   resume: { resumeId: `resume-${pair}`, fetchPath: `/seekers/seeker-${pair}/resumes/resume-${pair}` },
   score: 91,
-  explanation: { matchedSkills: ["SQL"], missingMustHaves: [], missingSkills: [], constraints: [] }
+  explanation: { matchedSkills: ["SQL"], missingMustHaves: [], missingSkills: [], constraints: [] },
+  drafts: { fetchPath: `/desk/seekers/seeker-${pair}/jobs/job-${pair}/drafts`, recipient: null, leadWith: [{ line: 2, skills: ["SQL"], relevance: 3 }], impliedSkills: [] }
 })
 
 const approvals: ReadonlyArray<ApprovedApplication> = [
