@@ -121,7 +121,7 @@ const deliverOne = (settings: NotifierSettings, send: Senders) =>
           first.channel === "webhook"
             ? target?.webhook_url && target.webhook_secret && target.webhook_state === "active"
               ? send.webhook(target.webhook_url, target.webhook_secret, first.notification_id, JSON.stringify(payloadOf(contents[0]!)))
-              : Effect.fail({ message: "the webhook is turned off", final: true })
+              : Effect.fail({ message: target?.webhook_state === "disabled" ? "the webhook was disabled" : "the webhook is turned off", final: true })
             : target?.email && target.email_enabled && Option.isSome(send.email)
               ? send.email.value({
                   to: target.email,
@@ -178,9 +178,13 @@ const countWebhookFailure = (tx: Sql, settings: NotifierSettings, seekerId: stri
        WHERE seeker_id = $1 RETURNING webhook_disabled_at`,
       [seekerId, why]
     )
+    // Skipping the rows another worker holds: that one finds the webhook disabled when its delivery next comes due
+    // (waiting on it instead could deadlock, as it may wait on this seeker's settings row).
     yield* tx.query(
       `UPDATE notification_deliveries SET state = 'failed', last_error = 'the webhook was disabled'
-       WHERE seeker_id = $1 AND channel = 'webhook' AND state = 'pending'`,
+       WHERE (notification_id, channel) IN (
+         SELECT notification_id, channel FROM notification_deliveries
+         WHERE seeker_id = $1 AND channel = 'webhook' AND state = 'pending' FOR UPDATE SKIP LOCKED)`,
       [seekerId]
     )
     const notice: NotificationDraft = {
