@@ -95,7 +95,9 @@ describe("who may call each route", () => {
 
   it("lets each declared role through the access check", async () => {
     const refused: Array<string> = []
-    for (const route of routes.filter((r) => r.access !== "public" && !r.websocket && r.method === "GET")) {
+    // A live stream answers for as long as it is open, so inject would wait forever: notifications.test.ts opens it
+    // over real HTTP with the seeker's key and with another's.
+    for (const route of routes.filter((r) => r.access !== "public" && !r.websocket && r.method === "GET" && !r.url.endsWith("/stream"))) {
       // The scraper's token is not set here (metricsRoutes.test.ts tests it).
       for (const role of (route.access as ReadonlyArray<string>).filter((r): r is keyof typeof keys => r in keys)) {
         const status = (await call(route, keys[role])).statusCode

@@ -8,6 +8,7 @@ import { normalizePosting } from "../processors/normalize/posting.js"
 import { JobsQuery } from "../schemas/Api.js"
 import { ApplicationMove, ApplicationsQuery, FollowupSettings, NewApplication } from "../schemas/Application.js"
 import { encode, Topics } from "../schemas/Envelope.js"
+import { NotificationSettingsInput, NotificationsQuery } from "../schemas/Notification.js"
 import { NewStaff, PendingReviewsQuery, TaskDecision } from "../schemas/Review.js"
 import { MatchFeedback, NewSeeker, Preferences } from "../schemas/Seeker.js"
 import { catalogue, KpiQuery } from "../sinks/kpiCatalogue.js"
@@ -353,6 +354,25 @@ const routes: ReadonlyArray<RouteFuzz> = [
     query: [],
     body: bodyOf(FollowupSettings)
   },
+  {
+    method: "GET",
+    path: "/seekers/:seekerId/notifications",
+    url: me.map((id) => `/seekers/${id}/notifications`),
+    query: fieldsOf(NotificationsQuery)
+  },
+  {
+    method: "GET",
+    path: "/seekers/:seekerId/notifications/settings",
+    url: me.map((id) => `/seekers/${id}/notifications/settings`),
+    query: []
+  },
+  {
+    method: "PUT",
+    path: "/seekers/:seekerId/notifications/settings",
+    url: me.map((id) => `/seekers/${id}/notifications/settings`),
+    query: [],
+    body: bodyOf(NotificationSettingsInput)
+  },
   { method: "GET", path: "/kpis", url: fc.constant("/kpis"), query: [], body: as("reviewer") },
   {
     method: "GET",
@@ -426,9 +446,14 @@ describe(`a bounded fuzz of every route (${runsPerRoute} requests each, seed ${s
     const served = servedRoutes(api)
     expect(served).toEqual(expect.arrayContaining(["GET /jobs/:jobId", "POST /seekers/:seekerId/applications/:applicationId/moves"]))
     const fuzzed = new Set(routes.map((r) => `${r.method} ${r.path}`))
-    // The desk's WebSockets take no HTTP request but the upgrade: the desk tests drive them. The documentation's
-    // page and files are @fastify/swagger-ui's (openapi.test.ts reads them).
-    expect(served.filter((r) => !fuzzed.has(r) && !/^GET \/(healthz|readyz|livez|desk\/ws|desk\/ops\/ws|docs(\/.*)?)$/.test(r))).toEqual([])
+    // The desk's WebSockets take no HTTP request but the upgrade: the desk tests drive them. A seeker's notification
+    // stream answers for as long as it is open (notifications.test.ts drives it). The documentation's page and
+    // files are @fastify/swagger-ui's (openapi.test.ts reads them).
+    expect(
+      served.filter(
+        (r) => !fuzzed.has(r) && !/^GET \/(healthz|readyz|livez|desk\/ws|desk\/ops\/ws|seekers\/:seekerId\/notifications\/stream|docs(\/.*)?)$/.test(r)
+      )
+    ).toEqual([])
   })
 
   it.each(routes.map((route) => [`${route.method} ${route.path}`, route] as const))(

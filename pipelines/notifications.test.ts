@@ -326,6 +326,9 @@ describe("notifications to a seeker's webhook and email", () => {
   it("streams a seeker's notifications live, and what a reconnecting stream missed", async () => {
     const sam = await createSeeker("Sam Streaming")
     const other = await createSeeker("Olga Other")
+    // Another seeker's stream, or a staff key: refused before anything streams.
+    expect((await fetch(`${base}/seekers/${other.seekerId}/notifications/stream`, { headers: sam.auth })).status).toBe(403)
+    expect((await fetch(`${base}/seekers/me/notifications/stream`)).status).toBe(401)
     const controller = new AbortController()
     const response = await fetch(`${base}/seekers/me/notifications/stream`, { headers: sam.auth, signal: controller.signal })
     expect(response.status).toBe(200)

@@ -152,7 +152,7 @@ describe("the first slice, end to end on the real stack", () => {
     expect(response.statusCode).toBe(200)
     const body = response.json()
     expect(Object.values(body.checks).map((c) => (c as { ok: boolean }).ok)).toEqual([true, true, true])
-    expect(Object.keys(body.stages).sort()).toEqual(["clickhouse", "dedup", "matches", "normalize", "outbox", "postgres", "score"])
+    expect(Object.keys(body.stages).sort()).toEqual(["clickhouse", "dedup", "matches", "normalize", "notifier", "notify", "outbox", "postgres", "score"])
     for (const [name, stage] of Object.entries(body.stages)) {
       expect(stage, name).toMatchObject({ state: "running", member: true, restarts: 0, lastError: null })
       expect((stage as { lag: number | null }).lag, name).toBe(0)

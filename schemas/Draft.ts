@@ -55,7 +55,7 @@ export const LeadBullet = Schema.Struct({
   skills: Schema.Array(Schema.String),
   /** Other words of the job it shares (stemmed, as the matcher's lexical score reads them). */
   terms: Schema.Array(Schema.String),
-  relevance: Schema.Number
+  relevance: Schema.Number.pipe(Schema.finite())
 }).annotations({ identifier: "LeadBullet" })
 export type LeadBullet = typeof LeadBullet.Type
 

@@ -72,7 +72,9 @@ const isTimeZone = (zone: string) => {
 export const TimeZone = Text.pipe(
   Schema.minLength(1),
   Schema.maxLength(64),
-  Schema.filter((zone) => isTimeZone(zone) || "must be an IANA time zone name, such as Europe/Berlin")
+  Schema.filter((zone) => isTimeZone(zone) || "must be an IANA time zone name, such as Europe/Berlin", {
+    arbitrary: () => (fc) => fc.constantFrom("UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Pacific/Chatham")
+  })
 )
 
 export const QuietHours = Schema.Struct({ from: ClockTime, to: ClockTime }).pipe(
