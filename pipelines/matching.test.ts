@@ -1,4 +1,4 @@
-import { Effect, Fiber, ManagedRuntime } from "effect"
+import { Effect, Fiber, ManagedRuntime, Schedule } from "effect"
 import type { FastifyInstance } from "fastify"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { demoSource, startDemoSite } from "../connectors/demo-site/server.js"
@@ -53,6 +53,14 @@ const matchesOf = async (seekerId: string) =>
       )
     )
   )
+
+/** Until the outbox relay has published every event written so far. */
+const outboxEmptied = Effect.flatMap(Postgres, (db) =>
+  db.query<{ n: string }>("SELECT count(*) AS n FROM outbox").pipe(
+    Effect.repeat({ schedule: Schedule.spaced("100 millis"), until: ([row]) => Number(row?.n) === 0 }),
+    Effect.timeout("60 seconds")
+  )
+)
 
 const scoredOnKafka = async () =>
   (await runtime.runPromise(readWithKcat(Topics.scored.name))).map((m) => JSON.parse(m.value) as { jobId: string; seekerId: string; score: number })
@@ -184,7 +192,8 @@ describe("matching jobs to seekers, end to end on the real stack", () => {
     const uploaded = await post("/seekers/me/resumes?primary=true", registeredNurse, { ...maya.auth, "content-type": "text/plain" })
     expect(uploaded.statusCode).toBe(201)
     const { resumeId } = uploaded.json() as { resumeId: string }
-    await runtime.runPromise(drained("120 seconds"))
+    // The upload's event reaches Kafka through the outbox relay a moment later: the lag counts it only from then.
+    await runtime.runPromise(Effect.andThen(outboxEmptied, drained("120 seconds")))
 
     const mayaAfter = await matchesOf(maya.seekerId)
     // Every stored match of hers was re-scored with the new resume, and the data-science postings fell.
