@@ -4,13 +4,14 @@ import { once } from "node:events"
 import http from "node:http"
 import type { AddressInfo } from "node:net"
 import { join } from "node:path"
-import { Effect, ManagedRuntime } from "effect"
+import { Duration, Effect, Fiber, ManagedRuntime } from "effect"
 import type { FastifyInstance } from "fastify"
 import { SMTPServer } from "smtp-server"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { encode, hashId, Topics } from "../schemas/Envelope.js"
 import type { Match } from "../schemas/Seeker.js"
-import { sweepFollowups } from "../sinks/notifier.js"
+import { runNotifier, settingsConfig as notifierConfig, sweepFollowups } from "../sinks/notifier.js"
+import { channelsOf, recordNotifications, type NotificationDraft } from "../sinks/notifications.js"
 import { prepare } from "../stack/clients.js"
 import { Kafka } from "../stack/Kafka.js"
 import { Postgres } from "../stack/Postgres.js"
@@ -65,6 +66,9 @@ interface Arrival {
 const arrivals: Array<Arrival> = []
 /** Requests of `/ok` answered 2xx: what the receiver accepted. */
 const accepted: Array<Arrival> = []
+/** Requests of `/slow` (answered after 1.5 s) under way now, and the most at once. */
+let slowNow = 0
+let slowMost = 0
 let holdArrival = -1
 let held: ((arrival: Arrival) => void) | null = null
 const receiver = http.createServer((request, response) => {
@@ -80,6 +84,14 @@ const receiver = http.createServer((request, response) => {
     }
     arrivals.push(arrival)
     if (arrival.path === "/fail") return response.writeHead(500).end("down for maintenance")
+    if (arrival.path === "/slow") {
+      slowNow += 1
+      slowMost = Math.max(slowMost, slowNow)
+      return setTimeout(() => {
+        slowNow -= 1
+        response.writeHead(204).end()
+      }, 1500)
+    }
     if (arrivals.filter((a) => a.path === "/ok").length - 1 === holdArrival) return held?.(arrival) // never answered
     accepted.push(arrival)
     response.writeHead(204).end()
@@ -401,4 +413,47 @@ describe("notifications to a seeker's webhook and email", () => {
     const rows = await pg<{ kind: string; title: string }>("SELECT kind, title FROM notifications WHERE seeker_id = $1", [fay.seekerId])
     expect(rows).toEqual([{ kind: "followup_due", title: "Time to follow up: Data Engineer 10 at Acme Analytics" }])
   })
+
+  it("gives a slow webhook one worker at a time, so everyone else's notifications go on", async () => {
+    // This test's notifier runs here, with two workers; the one in the child process would take deliveries too.
+    for (const child of children) child.kill("SIGKILL")
+    const slow = await createSeeker("Sol Slow")
+    const quick = await createSeeker("Quinn Quick")
+    expect((await settings(slow.auth, { webhookUrl: hook("/slow") })).statusCode).toBe(200)
+    expect((await settings(quick.auth, { webhookUrl: hook("/ok") })).statusCode).toBe(200)
+    const draft = (seekerId: string, n: number): NotificationDraft => ({
+      notificationId: hashId("fairness", seekerId, String(n)),
+      seekerId,
+      kind: "match",
+      title: `Match ${n}`,
+      body: `Match ${n}`,
+      jobId: null,
+      applicationId: null,
+      data: {}
+    })
+    // The slow seeker's four are due a minute before the quick seeker's two.
+    await runtime.runPromise(
+      Effect.flatMap(Postgres, (db) =>
+        db.transaction((tx) =>
+          Effect.gen(function* () {
+            const channels = yield* channelsOf(tx, [slow.seekerId, quick.seekerId], false)
+            yield* recordNotifications(tx, [1, 2, 3, 4].map((n) => draft(slow.seekerId, n)), channels, new Date(Date.now() - 60_000))
+            yield* recordNotifications(tx, [1, 2].map((n) => draft(quick.seekerId, n)), channels)
+          })
+        )
+      )
+    )
+    const settingsHere = await runtime.runPromise(notifierConfig)
+    const notifier = runtime.runFork(runNotifier({ ...settingsHere, workers: 2, allowInternal: true, timeout: Duration.seconds(10) }))
+    try {
+      await until("all sent", async () => (await sentCount(slow.seekerId)) + (await sentCount(quick.seekerId)), (n) => n === 6, 60_000)
+    } finally {
+      await runtime.runPromise(Fiber.interrupt(notifier))
+    }
+    expect(slowMost).toBe(1)
+    const last = async (seekerId: string) =>
+      (await pg<{ at: Date }>("SELECT max(sent_at) AS at FROM notification_deliveries WHERE seeker_id = $1", [seekerId]))[0]!.at.getTime()
+    // The quick seeker's went out while the slow webhook was still taking the others, one at a time.
+    expect(await last(quick.seekerId)).toBeLessThan((await last(slow.seekerId)) - 3000)
+  }, 120_000)
 })

@@ -81,81 +81,116 @@ const digestText = (items: ReadonlyArray<Content>) =>
   [`${items.length} ${items.length === 1 ? "notification" : "notifications"} since the last digest:`, ...items.map((n) => `- ${n.title}\n  ${n.body}`)].join("\n\n")
 
 /**
+ * What this process's workers are sending to, as `seeker channel`: a worker claims nothing for those, so one
+ * seeker's slow webhook holds one worker at most and everyone else's notifications go on. Claims take turns (a
+ * statement each), so two workers never claim for the same seeker at once.
+ */
+interface InFlight {
+  readonly sending: Set<string>
+  readonly claiming: Effect.Semaphore
+}
+
+const inFlightKey = (seekerId: string, channel: string) => `${seekerId} ${channel}`
+
+/**
  * Delivers one due delivery (or one digest: all of its deliveries), inside one transaction that holds its rows
  * locked from the claim to the record of the outcome: another notifier skips them, and a notifier killed
  * mid-send leaves them pending, to be sent again with the same id. Returns whether there was anything due.
  */
-const deliverOne = (settings: NotifierSettings, send: Senders) =>
-  Effect.flatMap(Postgres, (db) =>
-    db.transaction((tx) =>
-      Effect.gen(function* () {
-        const [first] = yield* tx.rows(
-          Claimed,
-          `SELECT notification_id, channel, seeker_id, digest_id, attempts FROM notification_deliveries
-           WHERE state = 'pending' AND due_at <= now() ORDER BY due_at, notification_id LIMIT 1 FOR UPDATE SKIP LOCKED`
-        )
-        if (first === undefined) return false
-        const claimed =
-          first.digest_id === null
-            ? [first]
-            : yield* tx.rows(
-                Claimed,
-                `SELECT notification_id, channel, seeker_id, digest_id, attempts FROM notification_deliveries
-                 WHERE digest_id = $1 AND channel = 'email' AND state = 'pending' ORDER BY due_at, notification_id FOR UPDATE SKIP LOCKED`,
-                [first.digest_id]
-              )
-        const ids = claimed.map((c) => c.notification_id)
-        const contents = yield* tx.rows(
-          Content,
-          `SELECT notification_id, kind, created_at, title, body, job_id, application_id, data FROM notifications
-           WHERE notification_id = ANY($1::text[]) ORDER BY id`,
-          [ids]
-        )
-        const [target] = yield* tx.rows(
-          Target,
-          `SELECT s.email, n.webhook_url, n.webhook_secret, n.webhook_state, n.email_enabled
-           FROM seekers s LEFT JOIN notification_settings n USING (seeker_id) WHERE s.seeker_id = $1`,
-          [first.seeker_id]
-        )
-        const outcome = yield* Effect.either(
-          first.channel === "webhook"
-            ? target?.webhook_url && target.webhook_secret && target.webhook_state === "active"
-              ? send.webhook(target.webhook_url, target.webhook_secret, first.notification_id, JSON.stringify(payloadOf(contents[0]!)))
-              : Effect.fail({ message: target?.webhook_state === "disabled" ? "the webhook was disabled" : "the webhook is turned off", final: true })
-            : target?.email && target.email_enabled && Option.isSome(send.email)
-              ? send.email.value({
-                  to: target.email,
-                  subject: first.digest_id === null ? contents[0]!.title : `jobstream digest: ${contents.length} ${contents.length === 1 ? "notification" : "notifications"}`,
-                  text: first.digest_id === null ? contents[0]!.body : digestText(contents),
-                  messageId: `<${first.digest_id ?? first.notification_id}@jobstream>`
-                })
-              : Effect.fail({ message: "email is turned off", final: true })
-        )
-        if (outcome._tag === "Right") {
-          yield* tx.query(
-            `UPDATE notification_deliveries SET state = 'sent', sent_at = now(), attempts = attempts + 1, last_error = NULL
-             WHERE notification_id = ANY($1::text[]) AND channel = $2`,
-            [ids, first.channel]
+const deliverOne = (settings: NotifierSettings, send: Senders, inFlight: InFlight) =>
+  Effect.suspend(() => {
+    let claimedKey: string | null = null
+    return Effect.flatMap(Postgres, (db) =>
+      db.transaction((tx) =>
+        Effect.gen(function* () {
+          // Suspended: what is in flight is read once this worker's turn to claim has come.
+          const claim = Effect.suspend(() =>
+            tx.rows(
+              Claimed,
+              `SELECT notification_id, channel, seeker_id, digest_id, attempts FROM notification_deliveries
+               WHERE state = 'pending' AND due_at <= now() AND NOT (seeker_id || ' ' || channel = ANY($1::text[]))
+               ORDER BY due_at, notification_id LIMIT 1 FOR UPDATE SKIP LOCKED`,
+              [[...inFlight.sending]]
+            )
+          ).pipe(
+            Effect.tap(([row]) =>
+              Effect.sync(() => {
+                if (row === undefined) return
+                claimedKey = inFlightKey(row.seeker_id, row.channel)
+                inFlight.sending.add(claimedKey)
+              })
+            )
           )
-          if (first.channel === "webhook")
-            yield* tx.query("UPDATE notification_settings SET webhook_failures = 0 WHERE seeker_id = $1 AND webhook_failures > 0", [first.seeker_id])
+          const [first] = yield* inFlight.claiming.withPermits(1)(claim)
+          if (first === undefined) return false
+          const claimed =
+            first.digest_id === null
+              ? [first]
+              : yield* tx.rows(
+                  Claimed,
+                  `SELECT notification_id, channel, seeker_id, digest_id, attempts FROM notification_deliveries
+                   WHERE digest_id = $1 AND channel = 'email' AND state = 'pending' ORDER BY due_at, notification_id FOR UPDATE SKIP LOCKED`,
+                  [first.digest_id]
+                )
+          const ids = claimed.map((c) => c.notification_id)
+          const contents = yield* tx.rows(
+            Content,
+            `SELECT notification_id, kind, created_at, title, body, job_id, application_id, data FROM notifications
+             WHERE notification_id = ANY($1::text[]) ORDER BY id`,
+            [ids]
+          )
+          const [target] = yield* tx.rows(
+            Target,
+            `SELECT s.email, n.webhook_url, n.webhook_secret, n.webhook_state, n.email_enabled
+             FROM seekers s LEFT JOIN notification_settings n USING (seeker_id) WHERE s.seeker_id = $1`,
+            [first.seeker_id]
+          )
+          const outcome = yield* Effect.either(
+            first.channel === "webhook"
+              ? target?.webhook_url && target.webhook_secret && target.webhook_state === "active"
+                ? send.webhook(target.webhook_url, target.webhook_secret, first.notification_id, JSON.stringify(payloadOf(contents[0]!)))
+                : Effect.fail({ message: target?.webhook_state === "disabled" ? "the webhook was disabled" : "the webhook is turned off", final: true })
+              : target?.email && target.email_enabled && Option.isSome(send.email)
+                ? send.email.value({
+                    to: target.email,
+                    subject: first.digest_id === null ? contents[0]!.title : `jobstream digest: ${contents.length} ${contents.length === 1 ? "notification" : "notifications"}`,
+                    text: first.digest_id === null ? contents[0]!.body : digestText(contents),
+                    messageId: `<${first.digest_id ?? first.notification_id}@jobstream>`
+                  })
+                : Effect.fail({ message: "email is turned off", final: true })
+          )
+          if (outcome._tag === "Right") {
+            yield* tx.query(
+              `UPDATE notification_deliveries SET state = 'sent', sent_at = now(), attempts = attempts + 1, last_error = NULL
+               WHERE notification_id = ANY($1::text[]) AND channel = $2`,
+              [ids, first.channel]
+            )
+            if (first.channel === "webhook")
+              yield* tx.query("UPDATE notification_settings SET webhook_failures = 0 WHERE seeker_id = $1 AND webhook_failures > 0", [first.seeker_id])
+            return true
+          }
+          const error = outcome.left
+          const final = "final" in error || first.attempts + 1 >= settings.maxAttempts
+          const delay = Duration.times(settings.retryBase, Math.min(2 ** first.attempts, 120))
+          yield* tx.query(
+            `UPDATE notification_deliveries SET attempts = attempts + 1, last_error = $3,
+               state = CASE WHEN $4 THEN 'failed' ELSE 'pending' END,
+               due_at = CASE WHEN $4 THEN due_at ELSE now() + make_interval(secs => $5) END
+             WHERE notification_id = ANY($1::text[]) AND channel = $2`,
+            [ids, first.channel, error.message.slice(0, 500), final, Math.min(Duration.toSeconds(delay), 3600)]
+          )
+          if (first.channel === "webhook" && !("final" in error)) yield* countWebhookFailure(tx, settings, first.seeker_id, error.message)
           return true
-        }
-        const error = outcome.left
-        const final = "final" in error || first.attempts + 1 >= settings.maxAttempts
-        const delay = Duration.times(settings.retryBase, Math.min(2 ** first.attempts, 120))
-        yield* tx.query(
-          `UPDATE notification_deliveries SET attempts = attempts + 1, last_error = $3,
-             state = CASE WHEN $4 THEN 'failed' ELSE 'pending' END,
-             due_at = CASE WHEN $4 THEN due_at ELSE now() + make_interval(secs => $5) END
-           WHERE notification_id = ANY($1::text[]) AND channel = $2`,
-          [ids, first.channel, error.message.slice(0, 500), final, Math.min(Duration.toSeconds(delay), 3600)]
-        )
-        if (first.channel === "webhook" && !("final" in error)) yield* countWebhookFailure(tx, settings, first.seeker_id, error.message)
-        return true
-      })
+        })
+      )
+    ).pipe(
+      Effect.ensuring(
+        Effect.sync(() => {
+          if (claimedKey !== null) inFlight.sending.delete(claimedKey)
+        })
+      )
     )
-  )
+  })
 
 /**
  * One more failed webhook delivery in a row. At the limit the webhook is disabled, its pending deliveries are
@@ -275,7 +310,8 @@ export const runNotifier = (settings: NotifierSettings) =>
     const startedAt = new Date().toISOString()
     yield* monitor.update(notifierName, (h) => ({ ...h, state: "running", member: true, partitions: 0, startedAt }))
 
-    const worker = deliverOne(settings, send).pipe(
+    const inFlight: InFlight = { sending: new Set(), claiming: yield* Effect.makeSemaphore(1) }
+    const worker = deliverOne(settings, send, inFlight).pipe(
       Effect.tapError((e) =>
         Effect.zipRight(
           Effect.logWarning("notifier: a delivery failed to record, retrying", e),
